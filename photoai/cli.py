@@ -1,0 +1,203 @@
+"""Command line: ``photoai [gui] [FILE]``, ``photoai run``, ``photoai plugins``, ``photoai info``, ``photoai eval``.
+
+The CLI runs the same plugin code as the editor (``run_plugin``), headless.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+from photoai import __version__
+from photoai.core.errors import Cancelled, PhotoAIError
+from photoai.core.jobs import RunContext
+from photoai.core.params import parse_assignments
+from photoai.plugin_api.registry import PluginRegistry, discover_plugins
+
+PROG = "photoai"
+
+
+class ConsoleProgress:
+    """Progress on stderr: a redrawn bar on a terminal, a line per 10 % otherwise."""
+
+    def __init__(self, stream: TextIO = sys.stderr) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self._last_step = -1
+        self._last_draw = 0.0
+        self.start = time.monotonic()
+
+    def __call__(self, fraction: float, stage: str) -> None:
+        pct = int(fraction * 100)
+        now = time.monotonic()
+        if self.tty:
+            if now - self._last_draw < 0.1 and pct < 100:
+                return
+            self._last_draw = now
+            bar = "#" * (pct // 4)
+            self.stream.write(f"\r[{bar:<25}] {pct:3d}% {stage[:40]:<40}")
+        else:
+            step = pct // 10
+            if step == self._last_step:
+                return
+            self._last_step = step
+            self.stream.write(f"{pct:3d}% {stage}\n")
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+        self.stream.write(f"done in {time.monotonic() - self.start:.1f} s\n")
+        self.stream.flush()
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=PROG, description="PhotoAI: offline AI photo enhancement.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.add_argument("-v", "--verbose", action="store_true", help="log what happens (devices, models)")
+    sub = p.add_subparsers(dest="command")
+
+    g = sub.add_parser("gui", help="open the editor (the default)")
+    g.add_argument("file", nargs="?", help="photo to open")
+
+    r = sub.add_parser("run", help="run a plugin on a photo, headless")
+    r.add_argument("plugin", help="plugin id (see 'photoai plugins')")
+    r.add_argument("input", help="input photo")
+    r.add_argument("-o", "--output", required=True, help="output file (format from its extension)")
+    r.add_argument("--mask", help="grayscale mask of the input's size, white = selected")
+    r.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE", help="plugin parameter")
+    r.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
+    r.add_argument("--device", choices=("auto", "cpu"), default="auto", help="'cpu' disables GPU providers")
+    r.add_argument("--overwrite-source", action="store_true", help="allow OUTPUT to be the INPUT file")
+
+    pl = sub.add_parser("plugins", help="list plugins and their parameters")
+    pl.add_argument("--json", action="store_true", help="machine-readable output")
+
+    i = sub.add_parser("info", help="versions, devices, providers and models")
+    i.add_argument("--json", action="store_true")
+
+    e = sub.add_parser("eval", help="run a plugin's evaluation (e.g. 'photoai eval superres --data DIR --scale 2')")
+    e.add_argument("plugin")
+    e.add_argument("args", nargs=argparse.REMAINDER)
+    return p
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return code
+
+
+def cmd_run(args: argparse.Namespace, registry: PluginRegistry) -> int:
+    from photoai.core import export, io
+    from photoai.plugin_api.execute import run_plugin
+    from photoai.runtime import Runtime
+
+    plugin = registry.get(args.plugin)
+    values = parse_assignments(args.sets)
+    src = Path(args.input)
+    out = Path(args.output)
+    if out.exists() and src.exists() and out.resolve() == src.resolve() and not args.overwrite_source:
+        return _fail(f"refusing to overwrite the input {src}; pass --overwrite-source to allow it")
+    image = io.load(src)
+    mask = export.load_mask(Path(args.mask), image.size) if args.mask else None
+    progress = ConsoleProgress()
+    ctx = RunContext(on_progress=progress)
+    runtime = Runtime(device=args.device)
+    try:
+        result = run_plugin(plugin, image, mask, values, ctx, runtime)
+    except KeyboardInterrupt:
+        ctx.token.cancel()
+        raise
+    progress.done()
+    path = export.save(result, out, quality=args.quality, source_path=src, overwrite_source=args.overwrite_source)
+    if runtime.last_device_label:
+        print(f"ran on {runtime.last_device_label}", file=sys.stderr)
+    print(f"wrote {path} ({result.size.width}x{result.size.height})", file=sys.stderr)
+    return 0
+
+
+def cmd_plugins(args: argparse.Namespace, registry: PluginRegistry) -> int:
+    if args.json:
+        data = {
+            "plugins": [dict(p.info.to_dict(), source=registry.source(p.info.id)) for p in registry.plugins()],
+            "failures": [{"source": f.source, "error": f.error} for f in registry.failures],
+        }
+        print(json.dumps(data, indent=2, default=str))
+        return 0
+    for p in registry.plugins():
+        info = p.info
+        flags = ", ".join(f for f, on in (("needs mask", info.needs_mask), ("changes size", info.changes_size)) if on)
+        print(f"{info.id:<12} {info.title}" + (f"  [{flags}]" if flags else ""))
+        if info.description:
+            print(f"{'':<12} {info.description}")
+        for prm in info.params:
+            d = prm.to_dict()
+            extra = (
+                f"one of {', '.join(map(str, d['choices']))}" if d["type"] == "choice"
+                else f"{d['minimum']}..{d['maximum']}" if "minimum" in d else "true/false"
+            )
+            print(f"{'':<14}--set {prm.key}=<{d['type']}>  default {prm.default!r}; {extra}  {prm.help}")
+    for f in registry.failures:
+        print(f"(failed) {f.source}: {f.error}")
+    return 0
+
+
+def cmd_info(args: argparse.Namespace, registry: PluginRegistry) -> int:
+    from photoai.runtime import Runtime
+
+    info = {"photoai": __version__, **Runtime().describe(), "plugins": [p.info.id for p in registry.plugins()]}
+    try:
+        from importlib.metadata import version
+
+        info["PySide6"] = version("PySide6-Essentials")
+    except Exception:  # noqa: BLE001 - optional
+        info["PySide6"] = None
+    if args.json:
+        print(json.dumps(info, indent=2))
+    else:
+        for key, value in info.items():
+            print(f"{key:<24} {value}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, registry: PluginRegistry) -> int:
+    plugin = registry.get(args.plugin)
+    evaluate = getattr(plugin, "evaluate", None)
+    if evaluate is None:
+        return _fail(f"plugin '{args.plugin}' has no evaluation")
+    return int(evaluate(list(args.args)) or 0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = _build_parser()
+    if not argv or (argv[0] not in parser._subparsers._group_actions[0].choices and not argv[0].startswith("-")):
+        argv = ["gui", *argv]  # `photoai photo.jpg` opens the editor
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.command in (None, "gui"):
+        from photoai.ui.app import main as gui_main  # Qt is imported only when the editor opens
+
+        return gui_main([args.file] if getattr(args, "file", None) else [])
+    registry = discover_plugins()
+    commands = {"run": cmd_run, "plugins": cmd_plugins, "info": cmd_info, "eval": cmd_eval}
+    try:
+        return commands[args.command](args, registry)
+    except Cancelled:
+        return _fail("cancelled", 130)
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return _fail("interrupted", 130)
+    except PhotoAIError as e:
+        return _fail(str(e))
+    except OSError as e:
+        return _fail(f"{e.strerror or e}: {e.filename}" if e.filename else str(e))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

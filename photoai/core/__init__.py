@@ -1,0 +1,1 @@
+"""Image model of PhotoAI: numpy, Pillow, tifffile and rawpy only (no Qt, no torch, no plugin)."""

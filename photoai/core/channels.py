@@ -1,0 +1,32 @@
+"""Channel helpers shared by everything that runs an RGB-only function on any image."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from photoai.core.geometry import Size
+
+
+def resize_plane(plane: np.ndarray, size: Size) -> np.ndarray:
+    """Bicubic resize of one float32 HxW plane, clipped to [0, 1]."""
+    img = Image.fromarray(np.ascontiguousarray(plane, np.float32), mode="F")
+    out = np.asarray(img.resize((size.width, size.height), Image.Resampling.BICUBIC), np.float32)
+    return np.clip(out, 0.0, 1.0)
+
+
+def is_gray(rgb: np.ndarray, tolerance: float = 0.5 / 255) -> bool:
+    """True when the three channels are equal within ``tolerance``."""
+    return bool(
+        np.abs(rgb[..., 0] - rgb[..., 1]).max(initial=0) <= tolerance
+        and np.abs(rgb[..., 1] - rgb[..., 2]).max(initial=0) <= tolerance
+    )
+
+
+def as_rgb(array: np.ndarray) -> np.ndarray:
+    """HxW or HxWx1 -> HxWx3; HxWx3 unchanged."""
+    if array.ndim == 2:
+        array = array[:, :, None]
+    if array.ndim == 3 and array.shape[2] == 1:
+        return np.repeat(array, 3, axis=2)
+    return array

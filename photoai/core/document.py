@@ -1,0 +1,168 @@
+"""An open photo: image, mask, undo history and a pending plugin result (the proposal)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from photoai.core.events import Signal
+from photoai.core.geometry import Rect
+from photoai.core.history import History
+from photoai.core.image import ImageBuffer
+from photoai.core.mask import BrushSettings, BrushStroke, new_mask
+
+
+@dataclass
+class Proposal:
+    """A finished plugin result waiting for Keep or Discard."""
+
+    before: ImageBuffer
+    after: ImageBuffer
+    plugin_id: str
+    title: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class MaskPatch:
+    """A painted region of the mask: only the bounding box is stored."""
+
+    rect: Rect
+    before: np.ndarray
+    after: np.ndarray
+    label: str = "Brush stroke"
+
+    @property
+    def nbytes(self) -> int:
+        return self.before.nbytes + self.after.nbytes
+
+    def apply(self, doc: "Document") -> None:
+        doc.mask[self.rect.slices()] = self.after
+        doc.mask_changed.emit(self.rect)
+
+    def revert(self, doc: "Document") -> None:
+        doc.mask[self.rect.slices()] = self.before
+        doc.mask_changed.emit(self.rect)
+
+
+@dataclass
+class ReplaceImage:
+    """A kept plugin result (size changes included); the mask is reset when the size changes."""
+
+    before: ImageBuffer
+    after: ImageBuffer
+    mask_before: np.ndarray
+    mask_after: np.ndarray
+    label: str = "Apply"
+
+    @property
+    def nbytes(self) -> int:
+        return self.before.nbytes + self.after.nbytes + self.mask_before.nbytes + self.mask_after.nbytes
+
+    def apply(self, doc: "Document") -> None:
+        doc._set_image(self.after, self.mask_after)
+
+    def revert(self, doc: "Document") -> None:
+        doc._set_image(self.before, self.mask_before)
+
+
+class Document:
+    """The model behind the editor window; the Qt layer observes its signals.
+
+    Signals: ``image_changed()``, ``mask_changed(rect)``, ``proposal_changed()``, and
+    ``history.changed()`` for undo state and the dirty flag.
+    """
+
+    def __init__(self, image: ImageBuffer, path: Path | None = None, history_budget: int = 2 << 30) -> None:
+        self.path = Path(path) if path else None
+        self.image = image
+        self.mask = new_mask(image.size)
+        self.history = History(history_budget)
+        self.proposal: Proposal | None = None
+        self.image_changed = Signal()
+        self.mask_changed = Signal()
+        self.proposal_changed = Signal()
+        self._stroke: BrushStroke | None = None
+
+    # -- state ------------------------------------------------------------------------
+    @property
+    def modified(self) -> bool:
+        return not self.history.is_clean
+
+    @property
+    def has_mask(self) -> bool:
+        return bool(self.mask.any())
+
+    def _set_image(self, image: ImageBuffer, mask: np.ndarray) -> None:
+        self.image = image
+        self.mask = mask
+        self.image_changed.emit()
+        self.mask_changed.emit(Rect(0, 0, image.size.width, image.size.height))
+
+    # -- brush ----------------------------------------------------------------------------
+    def begin_stroke(self, brush: BrushSettings, x: float, y: float) -> Rect:
+        self._stroke = BrushStroke(self.mask, brush)
+        return self._paint(x, y)
+
+    def continue_stroke(self, x: float, y: float) -> Rect:
+        return self._paint(x, y) if self._stroke else Rect(0, 0, 0, 0)
+
+    def end_stroke(self) -> None:
+        """Finish the stroke as one undo step."""
+        stroke, self._stroke = self._stroke, None
+        if stroke is None or stroke.dirty.empty:
+            return
+        rect = stroke.dirty
+        label = "Erase" if stroke.brush.erase else "Brush stroke"
+        patch = MaskPatch(rect, stroke.before(rect), self.mask[rect.slices()].copy(), label)
+        self.history.push(patch, self, applied=True)
+
+    def _paint(self, x: float, y: float) -> Rect:
+        assert self._stroke is not None
+        rect = self._stroke.add_point(x, y)
+        if not rect.empty:
+            self.mask_changed.emit(rect)
+        return rect
+
+    def set_mask(self, mask: np.ndarray, label: str = "Set mask") -> None:
+        """Replace the whole mask (clear, invert, load) as one undo step."""
+        mask = np.clip(np.asarray(mask, np.float32), 0.0, 1.0)
+        if mask.shape != self.mask.shape:
+            raise ValueError(f"mask shape {mask.shape} does not match {self.mask.shape}")
+        full = Rect(0, 0, mask.shape[1], mask.shape[0])
+        self.history.push(MaskPatch(full, self.mask.copy(), mask.copy(), label), self)
+
+    def clear_mask(self) -> None:
+        if self.has_mask:
+            self.set_mask(np.zeros_like(self.mask), "Clear mask")
+
+    # -- plugin results --------------------------------------------------------------------
+    def propose(self, after: ImageBuffer, plugin_id: str, title: str, values: dict[str, Any]) -> None:
+        self.proposal = Proposal(self.image, after, plugin_id, title, dict(values))
+        self.proposal_changed.emit()
+
+    def keep(self) -> None:
+        """Apply the proposal as one undoable step."""
+        p, self.proposal = self.proposal, None
+        if p is None:
+            return
+        mask_after = self.mask.copy() if p.after.size == p.before.size else new_mask(p.after.size)
+        self.history.push(ReplaceImage(p.before, p.after, self.mask.copy(), mask_after, p.title), self)
+        self.proposal_changed.emit()
+
+    def discard(self) -> None:
+        if self.proposal is not None:
+            self.proposal = None
+            self.proposal_changed.emit()
+
+    # -- undo -------------------------------------------------------------------------------
+    def undo(self) -> bool:
+        self.discard()
+        return self.history.undo(self)
+
+    def redo(self) -> bool:
+        self.discard()
+        return self.history.redo(self)

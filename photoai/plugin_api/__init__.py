@@ -1,0 +1,13 @@
+"""The plugin API: everything plugins and the UI share (no Qt)."""
+
+from photoai.core.errors import Cancelled, ModelError, ParamError, PhotoAIError, PluginError
+from photoai.core.geometry import Rect, Size
+from photoai.core.jobs import CancelToken, RunContext
+from photoai.core.params import BoolParam, ChoiceParam, FloatParam, IntParam, Param
+from photoai.plugin_api.plugin import BasePlugin, Plugin, PluginInfo, Request
+
+__all__ = [
+    "BasePlugin", "BoolParam", "CancelToken", "Cancelled", "ChoiceParam", "FloatParam", "IntParam",
+    "ModelError", "Param", "ParamError", "PhotoAIError", "Plugin", "PluginError", "PluginInfo",
+    "Rect", "Request", "RunContext", "Size",
+]

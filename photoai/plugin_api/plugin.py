@@ -1,0 +1,80 @@
+"""What a plugin is: a description (``PluginInfo``) and a ``run`` method.
+
+A plugin sees only float32 RGB pixels in [0, 1]; alpha, gray sources and parameter
+validation are handled by :func:`photoai.plugin_api.execute.run_plugin`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from photoai.core.geometry import Size
+from photoai.core.jobs import RunContext
+from photoai.core.params import Param
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """Static facts about a plugin; listing plugins reads only this (no torch import).
+
+    ``alpha_mode`` says what happens to an alpha channel when the plugin changes the
+    image size: ``"resize"`` (bicubic) or ``"model"`` (the plugin runs on alpha too).
+    """
+
+    id: str
+    title: str
+    description: str = ""
+    params: tuple[Param, ...] = ()
+    needs_mask: bool = False
+    changes_size: bool = False
+    model_ids: tuple[str, ...] = ()
+    alpha_mode: str = "resize"
+    version: str = "0.1"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "description": self.description,
+            "needs_mask": self.needs_mask,
+            "changes_size": self.changes_size,
+            "model_ids": list(self.model_ids),
+            "version": self.version,
+            "params": [p.to_dict() for p in self.params],
+        }
+
+
+@dataclass
+class Request:
+    """One run: ``image`` HxWx3 float32 [0, 1]; ``mask`` HxW float32 [0, 1] (1 = selected) or None."""
+
+    image: np.ndarray
+    mask: np.ndarray | None
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Plugin(Protocol):
+    """The plugin contract. Subclass :class:`BasePlugin` for the defaults."""
+
+    info: PluginInfo
+
+    def output_size(self, size: Size, values: Mapping[str, Any]) -> Size: ...
+
+    def run(self, request: Request, ctx: RunContext) -> np.ndarray: ...
+
+
+class BasePlugin:
+    """Convenience base: same-size output; subclasses set ``info`` and implement ``run``."""
+
+    info: PluginInfo
+
+    def output_size(self, size: Size, values: Mapping[str, Any]) -> Size:
+        return size
+
+    def run(self, request: Request, ctx: RunContext) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError

@@ -1,0 +1,75 @@
+"""Shared fixtures: tiny synthetic images and fake plugins (no data set, no model needed)."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from photoai.core.geometry import Size  # noqa: E402
+from photoai.core.image import ImageBuffer  # noqa: E402
+from photoai.plugin_api import BasePlugin, FloatParam, IntParam, PluginInfo, Request, RunContext  # noqa: E402
+from photoai.plugin_api.registry import PluginRegistry  # noqa: E402
+
+
+class InvertPlugin(BasePlugin):
+    info = PluginInfo("invert", "Invert", "Negative of the masked area or the whole image",
+                      params=(FloatParam("strength", "Strength", default=1.0),))
+
+    def run(self, request: Request, ctx: RunContext):
+        out = 1.0 - request.image
+        s = request.values["strength"]
+        out = request.image * (1 - s) + out * s
+        if request.mask is not None:
+            m = request.mask[..., None]
+            out = request.image * (1 - m) + out * m
+        return out
+
+
+class DoublePlugin(BasePlugin):
+    info = PluginInfo("double", "Double size", params=(IntParam("scale", "Scale", default=2, minimum=1, maximum=4),),
+                      changes_size=True)
+
+    def output_size(self, size, values):
+        return Size(size.width * values["scale"], size.height * values["scale"])
+
+    def run(self, request, ctx):
+        s = request.values["scale"]
+        return request.image.repeat(s, axis=0).repeat(s, axis=1)
+
+
+class SlowPlugin(BasePlugin):
+    info = PluginInfo("slow", "Slow", params=(IntParam("steps", "Steps", default=200, minimum=1, maximum=10000),))
+
+    def run(self, request, ctx):
+        n = request.values["steps"]
+        for i in range(n):
+            ctx.raise_if_cancelled()
+            ctx.progress(i, n, "Working")
+            time.sleep(0.01)
+        return request.image
+
+
+class BrokenPlugin(BasePlugin):
+    info = PluginInfo("broken", "Broken")
+
+    def run(self, request, ctx):
+        raise ZeroDivisionError("plugin bug")
+
+
+@pytest.fixture
+def registry() -> PluginRegistry:
+    reg = PluginRegistry()
+    for p in (InvertPlugin(), DoublePlugin(), SlowPlugin(), BrokenPlugin()):
+        reg.register(p, "tests")
+    return reg
+
+
+@pytest.fixture
+def small_image() -> ImageBuffer:
+    rng = np.random.default_rng(0)
+    return ImageBuffer(rng.random((24, 32, 3), dtype=np.float32))

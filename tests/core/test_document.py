@@ -1,0 +1,107 @@
+import numpy as np
+import pytest
+
+from photoai.core.document import Document
+from photoai.core.image import ImageBuffer
+from photoai.core.mask import BrushSettings, mask_bbox
+
+
+@pytest.fixture
+def doc():
+    rgb = np.random.default_rng(1).random((60, 80, 3), dtype=np.float32)
+    return Document(ImageBuffer(rgb))
+
+
+def test_stroke_paints_and_is_one_undo_step(doc):
+    changed = []
+    doc.mask_changed.connect(changed.append)
+    doc.begin_stroke(BrushSettings(size=10, hardness=1.0), 10, 10)
+    for x in range(12, 50, 3):
+        doc.continue_stroke(x, 20)
+    doc.end_stroke()
+    assert changed and doc.mask[20, 30] == pytest.approx(1.0)
+    assert doc.mask[55, 75] == 0.0
+    box = mask_bbox(doc.mask)
+    assert box.x <= 5 and box.right >= 50
+    assert doc.modified and doc.history.undo_label == "Brush stroke"
+    painted = doc.mask.copy()
+    assert doc.undo() and not doc.mask.any()
+    assert doc.redo()
+    np.testing.assert_array_equal(doc.mask, painted)
+    assert not doc.history.can_redo
+
+
+def test_opacity_does_not_build_up_within_a_stroke(doc):
+    doc.begin_stroke(BrushSettings(size=12, hardness=1.0, opacity=0.5), 30, 30)
+    for _ in range(5):
+        doc.continue_stroke(30.5, 30)
+        doc.continue_stroke(30, 30)
+    doc.end_stroke()
+    assert doc.mask[30, 30] == pytest.approx(0.5, abs=1e-6)
+    doc.begin_stroke(BrushSettings(size=12, hardness=1.0, opacity=0.5), 30, 30)
+    doc.end_stroke()
+    assert doc.mask[30, 30] == pytest.approx(0.75, abs=1e-6)  # a second stroke composites
+
+
+def test_soft_brush_falls_off_and_eraser_removes(doc):
+    doc.begin_stroke(BrushSettings(size=20, hardness=0.0), 40, 30)
+    doc.end_stroke()
+    assert doc.mask[30, 40] > 0.9 and 0.0 < doc.mask[30, 47] < doc.mask[30, 43]
+    doc.begin_stroke(BrushSettings(size=40, erase=True), 40, 30)
+    doc.end_stroke()
+    assert not doc.mask.any()
+    assert doc.history.undo_label == "Erase"
+
+
+def test_keep_is_undoable_and_handles_size_change(doc):
+    doc.begin_stroke(BrushSettings(size=8), 10, 10)
+    doc.end_stroke()
+    big = ImageBuffer(np.zeros((120, 160, 3), np.float32))
+    doc.propose(big, "x", "Upscale", {"scale": 2})
+    assert doc.proposal is not None
+    doc.keep()
+    assert doc.image.size == (160, 120) and doc.mask.shape == (120, 160) and not doc.mask.any()
+    assert doc.history.undo_label == "Upscale"
+    doc.undo()
+    assert doc.image.size == (80, 60) and doc.mask.any()
+    doc.redo()
+    assert doc.image is big
+
+
+def test_discard_leaves_document_unchanged(doc):
+    before = doc.image
+    doc.propose(ImageBuffer(np.ones((60, 80, 3), np.float32)), "x", "X", {})
+    doc.discard()
+    assert doc.image is before and doc.proposal is None and not doc.modified
+
+
+def test_clean_state_tracks_export(doc):
+    doc.set_mask(np.ones_like(doc.mask))
+    assert doc.modified
+    doc.history.mark_clean()
+    assert not doc.modified
+    doc.undo()
+    assert doc.modified
+    doc.redo()
+    assert not doc.modified
+
+
+def test_history_budget_drops_oldest(doc):
+    doc.history.budget_bytes = doc.mask.nbytes * 5
+    for i in range(6):
+        doc.set_mask(np.full_like(doc.mask, i / 10))
+    undos = 0
+    while doc.undo():
+        undos += 1
+    assert undos < 6 and doc.history.nbytes <= doc.mask.nbytes * 5
+
+
+def test_image_buffer_from_array_modes():
+    rgba = np.zeros((4, 5, 4), np.uint16)
+    rgba[..., 3] = 65535
+    buf = ImageBuffer.from_array(rgba)
+    assert buf.bit_depth == 16 and buf.alpha is not None and buf.alpha.min() == 1.0
+    gray = ImageBuffer.from_array(np.full((3, 3), 128, np.uint8))
+    assert gray.gray and gray.rgb.shape == (3, 3, 3)
+    with pytest.raises(ValueError):
+        ImageBuffer(np.zeros((3, 3), np.float32))
