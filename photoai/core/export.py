@@ -1,0 +1,413 @@
+"""Writing :class:`ImageBuffer` and selection masks to files, atomically.
+
+Every file is written to a hidden temporary file in the destination folder, flushed and
+fsynced, then moved over the destination with ``os.replace``: a failed export leaves the
+destination as it was and no temporary file behind.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+import struct
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Callable
+
+import numpy as np
+from PIL import Image
+from PIL.TiffImagePlugin import ImageFileDirectory_v2
+
+from photoai.core.errors import ImageReadError, ImageWriteError
+from photoai.core.geometry import Size
+from photoai.core.image import ImageBuffer, to_uint
+from photoai.core.io import (EXIF_IFD0_TAGS, exif_sub_ifds, load, normalize_exif,
+                             reset_exif_orientation)
+
+
+class OverwriteSourceError(ImageWriteError):
+    """The export would replace the file the image was opened from."""
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """What the export dialog needs to know about one output format."""
+
+    name: str
+    extensions: tuple[str, ...]  # the first is the default
+    supports_alpha: bool
+    supports_16bit: bool
+    has_quality: bool
+    supports_lossless: bool = False
+    supports_metadata: bool = True
+
+
+#: Output formats by name, in the order the export dialog lists them.
+EXPORT_FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
+    ExportFormat("JPEG", (".jpg", ".jpeg"), supports_alpha=False, supports_16bit=False, has_quality=True),
+    ExportFormat("PNG", (".png",), supports_alpha=True, supports_16bit=True, has_quality=False),
+    ExportFormat("TIFF", (".tif", ".tiff"), supports_alpha=True, supports_16bit=True, has_quality=False),
+    ExportFormat("WEBP", (".webp",), supports_alpha=True, supports_16bit=False, has_quality=True,
+                 supports_lossless=True),
+    ExportFormat("BMP", (".bmp",), supports_alpha=False, supports_16bit=False, has_quality=False,
+                 supports_metadata=False),
+)}
+
+
+@dataclass(frozen=True)
+class _Job:
+    """Everything a format writer needs; ``pixels`` is uint8/uint16 HxW, HxWx2, HxWx3 or HxWx4."""
+
+    pixels: np.ndarray
+    bits: int
+    icc: bytes | None
+    exif: bytes | None
+    dpi: tuple[float, float] | None
+    quality: int
+    lossless: bool
+
+    @property
+    def gray(self) -> bool:
+        return _is_gray(self.pixels)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def format_for_path(path: str | Path, format: str | None = None) -> ExportFormat:
+    """The :data:`EXPORT_FORMATS` entry named ``format``, or the one for ``path``'s extension."""
+    if format is not None:
+        key = format.upper().lstrip(".")
+        key = {"JPG": "JPEG", "TIF": "TIFF"}.get(key, key)
+        if key in EXPORT_FORMATS:
+            return EXPORT_FORMATS[key]
+        raise ImageWriteError(f"Cannot export to '{Path(path).name}': unknown format '{format}'.")
+    suffix = Path(path).suffix.lower()
+    for fmt in EXPORT_FORMATS.values():
+        if suffix in fmt.extensions:
+            return fmt
+    known = ", ".join(e for f in EXPORT_FORMATS.values() for e in f.extensions)
+    raise ImageWriteError(f"Cannot export to '{Path(path).name}': unknown file type "
+                          f"'{suffix or '(none)'}' (use {known}).")
+
+
+def save(image: ImageBuffer, path: str | Path, *, format: str | None = None, quality: int = 95,
+         bit_depth: int | None = None, source_path: str | Path | None = None,
+         overwrite_source: bool = False, keep_metadata: bool = True, lossless: bool = False) -> Path:
+    """Write ``image`` to ``path`` atomically and return the path.
+
+    ``format`` defaults to the extension's. ``bit_depth`` defaults to 16 when the source was
+    16-bit and the format can hold it (PNG, TIFF), else 8. ``quality`` (1-100) is for JPEG and
+    WebP; JPEG uses 4:4:4 chroma at quality >= 90, else 4:2:0. ``lossless`` is WebP's.
+    Formats without alpha (JPEG, BMP) get the image composited over white. An image flagged
+    gray whose channels are equal is written as a gray file. ``keep_metadata`` keeps EXIF
+    (orientation forced to 1, since pixels are upright) in JPEG, PNG, WebP and TIFF; EXIF
+    too long for a JPEG segment (64 KB) is dropped. The ICC profile is colour, not metadata:
+    it is always embedded when it matches the output (RGB or gray).
+    Raises :class:`OverwriteSourceError` if ``path`` is ``source_path`` and not
+    ``overwrite_source``, :class:`ImageWriteError` on any other failure.
+    """
+    path = Path(path)
+    fmt = format_for_path(path, format)
+    if source_path is not None and not overwrite_source and _same_file(path, Path(source_path)):
+        raise OverwriteSourceError(f"Not exporting to '{path.name}': it is the original photo. "
+                                   "Choose another name or allow overwriting the original.")
+    if not 1 <= int(quality) <= 100:
+        raise ImageWriteError(f"Cannot export '{path.name}': quality must be 1-100, got {quality}.")
+    job = _job(image, fmt, _bits(image, fmt, bit_depth, path), int(quality), lossless, keep_metadata)
+    _atomic_write(path, lambda fp: _WRITERS[fmt.name](fp, job))
+    return path
+
+
+def save_mask(mask: np.ndarray, path: str | Path) -> Path:
+    """Write a HxW bool or float [0, 1] mask as an 8-bit grayscale PNG (white = selected)."""
+    path = Path(path)
+    m = np.asarray(mask)
+    if m.ndim != 2:
+        raise ImageWriteError(f"Cannot save mask '{path.name}': expected a HxW array, got shape {m.shape}.")
+    if path.suffix.lower() != ".png":
+        raise ImageWriteError(f"Cannot save mask '{path.name}': masks are saved as .png files.")
+    gray = np.where(m, 255, 0).astype(np.uint8) if m.dtype == bool else to_uint(m.astype(np.float32), 8)
+    _atomic_write(path, lambda fp: Image.fromarray(gray).save(fp, "PNG"))
+    return path
+
+
+def load_mask(path: str | Path, size: Size | tuple[int, int]) -> np.ndarray:
+    """A mask file as float32 HxW in [0, 1]; colour masks are converted to luma (alpha ignored).
+
+    Raises :class:`ImageReadError` if the file can't be read or isn't ``size`` (width, height).
+    """
+    path, size = Path(path), Size(*size)
+    buf = load(path)
+    if buf.size != size:
+        raise ImageReadError(f"Cannot use mask '{path.name}': it is {buf.size.width}x{buf.size.height} "
+                             f"but the image is {size.width}x{size.height}.")
+    luma = buf.rgb[..., 0] if buf.gray else buf.rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+    return np.clip(luma, 0.0, 1.0).astype(np.float32)
+
+
+# --------------------------------------------------------------------------- preparing pixels
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them doesn't exist (yet)
+        return os.path.normcase(a.resolve()) == os.path.normcase(b.resolve())
+
+
+def _bits(image: ImageBuffer, fmt: ExportFormat, bit_depth: int | None, path: Path) -> int:
+    if bit_depth is None:
+        return 16 if image.bit_depth == 16 and fmt.supports_16bit else 8
+    if bit_depth not in (8, 16):
+        raise ImageWriteError(f"Cannot export '{path.name}': bit depth must be 8 or 16, got {bit_depth}.")
+    if bit_depth == 16 and not fmt.supports_16bit:
+        raise ImageWriteError(f"Cannot export '{path.name}': {fmt.name} cannot hold 16 bits per channel.")
+    return bit_depth
+
+
+def _job(image: ImageBuffer, fmt: ExportFormat, bits: int, quality: int, lossless: bool,
+         keep_metadata: bool) -> _Job:
+    pixels = _pixels(image, fmt, bits)
+    exif = normalize_exif(image.exif) if keep_metadata and fmt.supports_metadata else None
+    icc = image.icc_profile if fmt.supports_metadata and _icc_fits(image.icc_profile, _is_gray(pixels)) else None
+    return _Job(pixels, bits, icc, exif and reset_exif_orientation(exif), _valid_dpi(image.info.get("dpi")),
+                quality, lossless)
+
+
+def _pixels(image: ImageBuffer, fmt: ExportFormat, bits: int) -> np.ndarray:
+    """Integer pixels for ``fmt``: alpha composited over white where unsupported, gray kept gray."""
+    rgb, alpha = image.rgb, image.alpha
+    if alpha is not None and not fmt.supports_alpha:
+        a = np.clip(alpha, 0.0, 1.0)[..., None]
+        rgb, alpha = rgb * a + (1.0 - a), None
+    gray = image.gray and fmt.name != "WEBP" and _channels_equal(rgb)
+    out = to_uint(rgb[..., 0] if gray else rgb, bits)
+    return out if alpha is None else np.dstack([out, to_uint(alpha, bits)])
+
+
+def _is_gray(pixels: np.ndarray) -> bool:
+    return pixels.ndim == 2 or pixels.shape[2] == 2
+
+
+def _channels_equal(rgb: np.ndarray) -> bool:
+    return bool(np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2]))
+
+
+def _icc_fits(icc: bytes | None, gray: bool) -> bool:
+    """True if the profile's colour space (header bytes 16-20) is the output's."""
+    return bool(icc) and len(icc) >= 20 and icc[16:20] == (b"GRAY" if gray else b"RGB ")
+
+
+def _valid_dpi(dpi: object) -> tuple[float, float] | None:
+    try:
+        x, y = (float(v) for v in dpi)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        return None
+    return (x, y) if x > 0 and y > 0 else None
+
+
+# --------------------------------------------------------------------------- atomic writing
+
+
+def _atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Run ``write`` on a temp file beside ``path``, fsync it and move it over ``path``."""
+    if not path.parent.is_dir():
+        raise ImageWriteError(f"Cannot write '{path.name}': the folder '{path.parent}' does not exist.")
+    if path.is_dir():
+        raise ImageWriteError(f"Cannot write '{path.name}': a folder has that name.")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise ImageWriteError(f"Cannot write '{path.name}': the existing file is read-only.")
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        fp = open(tmp, "x+b")  # noqa: SIM115 - closed below; "x" never clobbers
+    except OSError as exc:
+        raise ImageWriteError(f"Cannot write '{path.name}': {_os_reason(exc)}.") from exc
+    try:
+        with fp:
+            write(fp)
+            fp.flush()
+            os.fsync(fp.fileno())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, ImageWriteError) or not isinstance(exc, Exception):
+            raise
+        raise ImageWriteError(f"Cannot write '{path.name}': {_os_reason(exc)}.") from exc
+    _fsync_dir(path.parent)
+
+
+def _os_reason(exc: BaseException) -> str:
+    reasons = {errno.ENOSPC: "the disk is full", errno.EACCES: "permission denied",
+               errno.EPERM: "permission denied", errno.EROFS: "the disk is read-only"}
+    if isinstance(exc, OSError) and exc.errno in reasons:
+        return reasons[exc.errno]
+    if isinstance(exc, MemoryError):
+        return "there is not enough memory"
+    return str(exc).strip() or type(exc).__name__
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable where the OS allows it (not on Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# --------------------------------------------------------------------------- format writers
+
+
+def _pil_meta(job: _Job, *, exif: bool = True) -> dict:
+    meta: dict = {}
+    if job.icc:
+        meta["icc_profile"] = job.icc
+    if exif and job.exif:
+        meta["exif"] = job.exif
+    if job.dpi:
+        meta["dpi"] = job.dpi
+    return meta
+
+
+def _write_jpeg(fp: BinaryIO, job: _Job) -> None:
+    exif_fits = job.exif is not None and len(job.exif) <= 65533
+    Image.fromarray(job.pixels).save(
+        fp, "JPEG", quality=job.quality, subsampling=0 if job.quality >= 90 else 2, optimize=True,
+        **_pil_meta(job, exif=exif_fits))
+
+
+def _write_png(fp: BinaryIO, job: _Job) -> None:
+    if job.bits == 16:
+        _write_png16(fp, job)
+    else:
+        Image.fromarray(job.pixels).save(fp, "PNG", compress_level=6, **_pil_meta(job))
+
+
+def _write_webp(fp: BinaryIO, job: _Job) -> None:
+    Image.fromarray(job.pixels).save(fp, "WEBP", quality=job.quality, lossless=job.lossless,
+                                     exact=job.lossless, method=4, **_pil_meta(job))
+
+
+def _write_bmp(fp: BinaryIO, job: _Job) -> None:
+    Image.fromarray(job.pixels).save(fp, "BMP", **({"dpi": job.dpi} if job.dpi else {}))
+
+
+# PNG with 16 bits per channel (Pillow can only write 16-bit gray).
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_COLOR_TYPES = {1: 0, 2: 4, 3: 2, 4: 6}  # channels -> gray, gray+alpha, RGB, RGBA
+_PNG_STRIP_ROWS = 256
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _write_png16(fp: BinaryIO, job: _Job) -> None:
+    """A 16-bit PNG: Paeth-filtered rows, streamed through zlib strip by strip."""
+    px = job.pixels if job.pixels.ndim == 3 else job.pixels[..., None]
+    height, width, channels = px.shape
+    fp.write(_PNG_SIGNATURE)
+    fp.write(_png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 16,
+                                             _PNG_COLOR_TYPES[channels], 0, 0, 0)))
+    if job.icc:
+        fp.write(_png_chunk(b"iCCP", b"ICC Profile\x00\x00" + zlib.compress(job.icc)))
+    if job.dpi:
+        per_metre = [round(v / 0.0254) for v in job.dpi]
+        fp.write(_png_chunk(b"pHYs", struct.pack(">IIB", *per_metre, 1)))
+    if job.exif:
+        fp.write(_png_chunk(b"eXIf", job.exif[6:]))  # eXIf holds the TIFF stream only
+    rows = px.astype(">u2").view(np.uint8).reshape(height, width * channels * 2)
+    compressor, previous = zlib.compressobj(6), np.zeros_like(rows[:1])
+    for top in range(0, height, _PNG_STRIP_ROWS):
+        strip = rows[top:top + _PNG_STRIP_ROWS]
+        data = compressor.compress(_paeth_filter(strip, previous, channels * 2).tobytes())
+        if data:
+            fp.write(_png_chunk(b"IDAT", data))
+        previous = strip[-1:]
+    fp.write(_png_chunk(b"IDAT", compressor.flush()))
+    fp.write(_png_chunk(b"IEND", b""))
+
+
+def _paeth_filter(rows: np.ndarray, previous: np.ndarray, bpp: int) -> np.ndarray:
+    """PNG filter type 4 applied to ``rows`` (uint8, one row each) given the row above them."""
+    x = rows.astype(np.int16)
+    up = np.vstack([previous, rows[:-1]]).astype(np.int16)
+    left = np.zeros_like(x)
+    left[:, bpp:] = x[:, :-bpp]
+    up_left = np.zeros_like(x)
+    up_left[:, bpp:] = up[:, :-bpp]
+    p = left + up - up_left
+    pa, pb, pc = np.abs(p - left), np.abs(p - up), np.abs(p - up_left)
+    predictor = np.where((pa <= pb) & (pa <= pc), left, np.where(pb <= pc, up, up_left))
+    filtered = ((x - predictor) & 0xFF).astype(np.uint8)
+    return np.hstack([np.full((len(rows), 1), 4, np.uint8), filtered])
+
+
+# TIFF through tifffile (8 or 16 bits, any channel count), with EXIF added afterwards.
+
+#: Sub-IFD pointer tag -> unused tag just below it, written as a placeholder by tifffile
+#: (which refuses to write pointer tags) and renamed once the sub-IFD is appended.
+_TIFF_PLACEHOLDERS = {0x8769: 34664, 0x8825: 34852}
+_TIFF_HEADER_LE = b"II*\x00\x08\x00\x00\x00"
+
+
+def _write_tiff(fp: BinaryIO, job: _Job) -> None:
+    import tifffile
+
+    exif = Image.Exif()
+    if job.exif:
+        exif.load(job.exif)
+    sub_ifds = exif_sub_ifds(exif) if job.exif else {}
+    extratags = [(tag, "s", 0, _ascii(exif[tag]), True) for tag in EXIF_IFD0_TAGS
+                 if isinstance(exif.get(tag), str)]
+    extratags += [(_TIFF_PLACEHOLDERS[pointer], 4, 1, 0, True) for pointer in sub_ifds]
+    tifffile.imwrite(
+        fp, job.pixels, photometric="minisblack" if job.gray else "rgb", planarconfig="contig",
+        extrasamples=["unassalpha"] if job.pixels.ndim == 3 and job.pixels.shape[2] in (2, 4) else None,
+        compression="zlib", predictor=True, iccprofile=job.icc, byteorder="<", bigtiff=False,
+        resolution=job.dpi, resolutionunit="INCH" if job.dpi else None, metadata=None,
+        software=False, extratags=extratags)
+    for pointer, sub in sub_ifds.items():
+        _append_tiff_sub_ifd(fp, pointer, sub)
+
+
+def _ascii(text: str) -> str:
+    return text.encode("ascii", "replace").decode("ascii")
+
+
+def _append_tiff_sub_ifd(fp: BinaryIO, pointer: int, tags: dict) -> None:
+    """Append ``tags`` as a sub-IFD and turn IFD0's placeholder into ``pointer`` aimed at it."""
+    fp.seek(0, os.SEEK_END)
+    offset = fp.tell() + (fp.tell() & 1)  # IFDs start on a word boundary
+    ifd = ImageFileDirectory_v2(_TIFF_HEADER_LE, group=pointer)
+    for tag, value in tags.items():
+        ifd[tag] = value
+    fp.write(b"\x00" * (offset - fp.tell()) + ifd.tobytes(offset))
+    fp.seek(4)
+    (ifd0,) = struct.unpack("<I", fp.read(4))
+    fp.seek(ifd0)
+    (count,) = struct.unpack("<H", fp.read(2))
+    for i in range(count):
+        entry = ifd0 + 2 + 12 * i
+        fp.seek(entry)
+        if struct.unpack("<H", fp.read(2))[0] == _TIFF_PLACEHOLDERS[pointer]:
+            fp.seek(entry)
+            fp.write(struct.pack("<HHII", pointer, 4, 1, offset))
+            return
+    raise ImageWriteError("the TIFF writer dropped the EXIF link")  # pragma: no cover
+
+
+_WRITERS: dict[str, Callable[[BinaryIO, _Job], None]] = {
+    "JPEG": _write_jpeg, "PNG": _write_png, "TIFF": _write_tiff, "WEBP": _write_webp, "BMP": _write_bmp,
+}
