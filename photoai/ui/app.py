@@ -1,0 +1,70 @@
+"""Start the editor: ``main(argv)`` builds the QApplication, the plugin registry and the runtime,
+injects them into :class:`MainWindow` and opens a file given on the command line.
+
+``argv`` is the argument list *without* the program name (``["photo.jpg"]``), like
+``argparse``; Qt's own options (``-platform offscreen``, ``-style ...``) pass through.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+ORGANIZATION = "PhotoAI"
+APPLICATION = "PhotoAI"
+
+
+def _parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
+    parser = argparse.ArgumentParser(prog="photoai gui", description="Open the PhotoAI editor.")
+    parser.add_argument("file", nargs="?", help="photo to open")
+    return parser.parse_known_args(list(argv))
+
+
+def create_app(qt_args: Sequence[str] = ()):  # -> QApplication
+    """The QApplication (an existing one is reused), named for QSettings, themed."""
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QApplication
+
+    from photoai import __version__
+    from photoai.ui.theme import apply_theme
+
+    QCoreApplication.setOrganizationName(ORGANIZATION)
+    QCoreApplication.setApplicationName(APPLICATION)
+    QCoreApplication.setApplicationVersion(__version__)
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "photoai", *qt_args])
+    app.setApplicationDisplayName(APPLICATION)
+    apply_theme(app)
+    return app
+
+
+def build_window(registry=None, runtime=None, settings=None):  # -> MainWindow
+    """A MainWindow with the discovered plugins and the default runtime unless given."""
+    from photoai.plugin_api.registry import PluginRegistry
+    from photoai.runtime import default_runtime
+    from photoai.ui.main_window import MainWindow
+
+    registry = registry if registry is not None else PluginRegistry().discover()
+    runtime = runtime if runtime is not None else default_runtime()
+    return MainWindow(registry, runtime, settings)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the editor; returns the exit status."""
+    args, qt_args = _parse(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app = create_app(qt_args)
+    window = build_window()
+    window.show()
+    if args.file:
+        from PySide6.QtCore import QTimer
+
+        path = Path(args.file)
+        QTimer.singleShot(0, lambda: window.open_path(path))
+    return int(app.exec())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

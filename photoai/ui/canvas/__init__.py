@@ -1,0 +1,1 @@
+"""PhotoAI Qt user interface (the only package that imports PySide6)."""

@@ -1,0 +1,111 @@
+"""Scene items: the photo and the translucent mask overlay.
+
+Scene units are image pixels of the item's own image; an item may carry a scale transform
+(the compare view shows the *before* image in the coordinates of a result of another size).
+Both items paint only the exposed part of their image, so a brush dab repaints a few pixels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from photoai.core.geometry import Rect
+from photoai.core.image import ImageBuffer
+from photoai.ui.convert import MASK_COLOR, image_to_qimage, new_overlay, paint_overlay, to_qrectf
+
+
+def _exposed(option: QStyleOptionGraphicsItem, bounds: QRectF) -> QRectF:
+    r = option.exposedRect.intersected(bounds) if not option.exposedRect.isEmpty() else bounds
+    # whole pixels (plus a margin against filtering seams), so source and target agree exactly
+    return QRectF(r.adjusted(-2, -2, 2, 2).toAlignedRect()).intersected(bounds)
+
+
+class _PixelItem(QGraphicsItem):
+    """Base: a w x h item that ignores the mouse and paints exposed rectangles only."""
+
+    def __init__(self, parent: QGraphicsItem | None = None) -> None:
+        super().__init__(parent)
+        self._w = 0
+        self._h = 0
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt API
+        return QRectF(0, 0, self._w, self._h)
+
+    def image_size(self) -> tuple[int, int]:
+        return self._w, self._h
+
+
+class ImageItem(_PixelItem):
+    """The photo, drawn from an 8-bit QPixmap made by :mod:`photoai.ui.convert`."""
+
+    def __init__(self, parent: QGraphicsItem | None = None) -> None:
+        super().__init__(parent)
+        self.pixmap = QPixmap()
+        self.setZValue(0)
+
+    def set_image(self, image: ImageBuffer | QImage | None) -> None:
+        self.prepareGeometryChange()
+        if image is None:
+            self.pixmap = QPixmap()
+        else:
+            qimg = image if isinstance(image, QImage) else image_to_qimage(image)
+            self.pixmap = QPixmap.fromImage(qimg)
+        self._w, self._h = self.pixmap.width(), self.pixmap.height()
+        self.update()
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        if self.pixmap.isNull():
+            return
+        r = _exposed(option, self.boundingRect())
+        if not r.isEmpty():
+            painter.drawPixmap(r, self.pixmap, r)
+
+
+class MaskOverlayItem(_PixelItem):
+    """The mask as a translucent colour; :meth:`update_rect` rewrites only the dirty region."""
+
+    def __init__(self, color: QColor = MASK_COLOR, parent: QGraphicsItem | None = None) -> None:
+        super().__init__(parent)
+        self.color = QColor(color)
+        self.overlay = QImage()
+        self.setZValue(1)
+
+    def set_mask(self, mask: np.ndarray | None) -> None:
+        """(Re)build the overlay for a whole mask (new document, size change)."""
+        self.prepareGeometryChange()
+        if mask is None:
+            self.overlay = QImage()
+            self._w = self._h = 0
+        else:
+            h, w = mask.shape
+            self.overlay = new_overlay(w, h)
+            self._w, self._h = w, h
+            if mask.any():  # a new document's mask is empty: nothing to convert
+                paint_overlay(self.overlay, mask, Rect(0, 0, w, h), self.color)
+        self.update()
+
+    def update_rect(self, mask: np.ndarray, rect: Rect) -> None:
+        """Repaint the overlay inside ``rect`` from ``mask`` (rebuilding it if the size changed)."""
+        h, w = mask.shape
+        if (w, h) != (self._w, self._h) or self.overlay.isNull():
+            self.set_mask(mask)
+            return
+        written = paint_overlay(self.overlay, mask, rect, self.color)
+        if not written.empty:
+            self.update(to_qrectf(written))
+
+    def set_color(self, color: QColor, mask: np.ndarray | None) -> None:
+        self.color = QColor(color)
+        self.set_mask(mask)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        if self.overlay.isNull():
+            return
+        r = _exposed(option, self.boundingRect())
+        if not r.isEmpty():
+            painter.drawImage(r, self.overlay, r)

@@ -1,0 +1,110 @@
+"""Display conversion between the core's float32 arrays and QImage (the only pixel code in the UI).
+
+* ``rgb_to_qimage``: float32 HxWx3 in [0, 1] -> 8-bit ``Format_RGB888`` QImage (a deep copy, so
+  the numpy buffer can go away).
+* ``new_overlay`` / ``paint_overlay``: the mask as a translucent colour in an
+  ``ARGB32_Premultiplied`` QImage, rewritten only inside a dirty rectangle.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRect, QRectF
+from PySide6.QtGui import QColor, QImage
+
+from photoai.core.geometry import Rect
+from photoai.core.image import ImageBuffer, to_uint
+
+#: The default mask colour: a saturated red at 50 % opacity where the mask is 1.
+MASK_COLOR = QColor(255, 40, 90, 130)
+
+
+#: Rows converted at a time, so a 50 MP photo needs no full-size float temporaries.
+BAND_ROWS = 256
+
+
+def to_display_uint8(rgb: np.ndarray) -> np.ndarray:
+    """float32 HxWx3 [0, 1] -> contiguous uint8 HxWx3 (rounded, clipped)."""
+    out = np.empty(rgb.shape, np.uint8)
+    for y in range(0, rgb.shape[0], BAND_ROWS):
+        out[y : y + BAND_ROWS] = to_uint(rgb[y : y + BAND_ROWS], 8)
+    return out
+
+
+def array_to_qimage(array: np.ndarray) -> QImage:
+    """uint8 HxWx3 (RGB) or HxW (gray) -> a QImage that owns its pixels."""
+    a = np.ascontiguousarray(array)
+    if a.dtype != np.uint8:
+        raise ValueError(f"expected uint8 pixels, got {a.dtype}")
+    if a.ndim == 2:
+        h, w = a.shape
+        img = QImage(a.data, w, h, a.strides[0], QImage.Format.Format_Grayscale8)
+    elif a.ndim == 3 and a.shape[2] == 3:
+        h, w = a.shape[:2]
+        img = QImage(a.data, w, h, a.strides[0], QImage.Format.Format_RGB888)
+    else:
+        raise ValueError(f"expected HxW or HxWx3 pixels, got shape {a.shape}")
+    return img.copy()  # detach from the numpy buffer
+
+
+def rgb_to_qimage(rgb: np.ndarray) -> QImage:
+    return array_to_qimage(to_display_uint8(rgb))
+
+
+def image_to_qimage(image: ImageBuffer) -> QImage:
+    """The displayed form of an image (alpha is ignored for display)."""
+    return rgb_to_qimage(image.rgb)
+
+
+def qimage_to_array(img: QImage) -> np.ndarray:
+    """A QImage as uint8 HxWx3 RGB (a copy), e.g. for tests and screenshots."""
+    img = img.convertToFormat(QImage.Format.Format_RGB888)
+    w, h, bpl = img.width(), img.height(), img.bytesPerLine()
+    buf = np.frombuffer(img.constBits(), np.uint8, count=bpl * h).reshape(h, bpl)
+    return buf[:, : w * 3].reshape(h, w, 3).copy()
+
+
+# -- mask overlay ------------------------------------------------------------------------------
+def new_overlay(width: int, height: int) -> QImage:
+    img = QImage(max(1, width), max(1, height), QImage.Format.Format_ARGB32_Premultiplied)
+    img.fill(0)
+    return img
+
+
+def overlay_pixels(mask: np.ndarray, color: QColor = MASK_COLOR) -> np.ndarray:
+    """Premultiplied ARGB32 words (uint32 HxW) for a float mask region."""
+    a = np.clip(mask, 0.0, 1.0) * (color.alpha() / 255.0)
+    alpha = (a * 255.0 + 0.5).astype(np.uint32)
+    r = (a * color.red() + 0.5).astype(np.uint32)
+    g = (a * color.green() + 0.5).astype(np.uint32)
+    b = (a * color.blue() + 0.5).astype(np.uint32)
+    return (alpha << 24) | (r << 16) | (g << 8) | b
+
+
+def overlay_view(img: QImage) -> np.ndarray:
+    """A writable uint32 HxW view onto an ARGB32 QImage's pixels."""
+    h, bpl = img.height(), img.bytesPerLine()
+    words = np.frombuffer(img.bits(), np.uint32, count=bpl * h // 4).reshape(h, bpl // 4)
+    return words[:, : img.width()]
+
+
+def paint_overlay(img: QImage, mask: np.ndarray, rect: Rect, color: QColor = MASK_COLOR) -> Rect:
+    """Rewrite the overlay inside ``rect`` (clamped) from ``mask``; returns the rect written."""
+    h, w = mask.shape
+    rect = Rect(*rect).intersect(Rect(0, 0, min(w, img.width()), min(h, img.height())))
+    if rect.empty:
+        return rect
+    view = overlay_view(img)
+    for y in range(rect.y, rect.bottom, BAND_ROWS):
+        band = Rect(rect.x, y, rect.width, min(BAND_ROWS, rect.bottom - y))
+        sl = band.slices()
+        view[sl] = overlay_pixels(mask[sl], color)
+    return rect
+
+
+def to_qrectf(rect: Rect) -> QRectF:
+    return QRectF(rect.x, rect.y, rect.width, rect.height)
+
+
+def to_qrect(rect: Rect) -> QRect:
+    return QRect(rect.x, rect.y, rect.width, rect.height)

@@ -1,0 +1,183 @@
+"""Run plugins (or any callable) off the GUI thread and report back through Qt signals.
+
+``JobRunner`` keeps one *current* job. Starting a new one makes the previous one stale: its
+token is cancelled and whatever it still reports is dropped. The worker thread only emits
+private signals; slots on the runner (which lives in the GUI thread) filter stale ids and
+re-emit the public ``progress``, ``finished``, ``failed`` and ``cancelled`` signals.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+from photoai.core.errors import Cancelled, PhotoAIError
+from photoai.core.image import ImageBuffer
+from photoai.core.jobs import CancelToken, RunContext
+from photoai.plugin_api.execute import run_plugin
+from photoai.plugin_api.plugin import Plugin
+
+log = logging.getLogger(__name__)
+
+JobFn = Callable[[RunContext], Any]
+
+#: Minimum seconds between two progress signals of one job.
+PROGRESS_INTERVAL = 0.05
+
+
+class _Task(QRunnable):
+    def __init__(self, body: Callable[[], None]) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._body = body
+
+    def run(self) -> None:  # runs in a pool thread
+        self._body()
+
+
+class JobRunner(QObject):
+    """Runs one job at a time on a private thread pool.
+
+    Signals (GUI thread, current job only): ``started(id)``, ``progress(fraction, stage)``,
+    ``finished(id, result)``, ``failed(id, message)`` (``details(id)`` then holds the traceback),
+    ``cancelled(id)``.
+    """
+
+    started = Signal(int)
+    progress = Signal(float, str)
+    finished = Signal(int, object)
+    failed = Signal(int, str)
+    cancelled = Signal(int)
+
+    # worker -> GUI thread (queued because the runner lives in the GUI thread)
+    _w_progress = Signal(int, float, str)
+    _w_finished = Signal(int, object)
+    _w_failed = Signal(int, str, str)
+    _w_cancelled = Signal(int)
+
+    def __init__(self, runtime: Any = None, parent: QObject | None = None, max_threads: int = 2) -> None:
+        super().__init__(parent)
+        self.runtime = runtime
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(max_threads)
+        self._next_id = 0
+        self._current: int | None = None
+        self._token: CancelToken | None = None
+        self._details: dict[int, str] = {}
+        self._w_progress.connect(self._on_progress)
+        self._w_finished.connect(self._on_finished)
+        self._w_failed.connect(self._on_failed)
+        self._w_cancelled.connect(self._on_cancelled)
+
+    # -- API --------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        """True while the current job has not reported its end."""
+        return self._current is not None
+
+    @property
+    def current_id(self) -> int | None:
+        return self._current
+
+    def details(self, job_id: int) -> str:
+        """The traceback of a failed job ('' when unknown)."""
+        return self._details.get(job_id, "")
+
+    def start_plugin(
+        self,
+        plugin: Plugin,
+        image: ImageBuffer,
+        mask: np.ndarray | None,
+        values: Mapping[str, Any] | None,
+    ) -> int:
+        """Run ``plugin`` through ``run_plugin`` (copies of the inputs are taken here)."""
+        mask = None if mask is None else np.array(mask, np.float32, copy=True)
+        values = dict(values or {})
+        runtime = self.runtime
+        return self.submit(lambda ctx: run_plugin(plugin, image, mask, values, ctx, runtime))
+
+    def submit(self, fn: JobFn) -> int:
+        """Run ``fn(ctx)`` in a worker thread; returns the new job id (older jobs become stale)."""
+        self.cancel()
+        self._next_id += 1
+        job_id = self._next_id
+        token = CancelToken()
+        self._current, self._token = job_id, token
+        last = [0.0]
+
+        def on_progress(fraction: float, stage: str) -> None:
+            now = time.monotonic()
+            if fraction < 1.0 and now - last[0] < PROGRESS_INTERVAL:
+                return
+            last[0] = now
+            self._w_progress.emit(job_id, float(fraction), stage or "")
+
+        ctx = RunContext(on_progress=on_progress, token=token, runtime=self.runtime)
+
+        def body() -> None:
+            try:
+                result = fn(ctx)
+                if token.cancelled:
+                    raise Cancelled()
+            except Cancelled:
+                self._w_cancelled.emit(job_id)
+            except BaseException as e:  # noqa: BLE001 - every error is reported, none kills the thread
+                if token.cancelled:
+                    self._w_cancelled.emit(job_id)
+                else:
+                    message = str(e) if isinstance(e, PhotoAIError) else f"{type(e).__name__}: {e}"
+                    details = "".join(traceback.format_exception(e))
+                    if not isinstance(e, PhotoAIError):
+                        log.error("job %d failed\n%s", job_id, details)
+                    self._w_failed.emit(job_id, message or type(e).__name__, details)
+            else:
+                self._w_finished.emit(job_id, result)
+
+        self.pool.start(_Task(body))
+        self.started.emit(job_id)
+        return job_id
+
+    def cancel(self) -> None:
+        """Ask the current job to stop (it reports ``cancelled`` once it has)."""
+        if self._token is not None:
+            self._token.cancel()
+
+    def shutdown(self, timeout_ms: int = 3000) -> bool:
+        """Cancel everything and wait for the workers; True when they all stopped."""
+        self.cancel()
+        self._current = None
+        return self.pool.waitForDone(timeout_ms)
+
+    # -- GUI thread slots -------------------------------------------------------------
+    def _end(self, job_id: int) -> bool:
+        if job_id != self._current:
+            return False  # stale: a newer job replaced it, or the runner shut down
+        self._current, self._token = None, None
+        return True
+
+    @Slot(int, float, str)
+    def _on_progress(self, job_id: int, fraction: float, stage: str) -> None:
+        if job_id == self._current:
+            self.progress.emit(fraction, stage)
+
+    @Slot(int, object)
+    def _on_finished(self, job_id: int, result: object) -> None:
+        if self._end(job_id):
+            self.finished.emit(job_id, result)
+
+    @Slot(int, str, str)
+    def _on_failed(self, job_id: int, message: str, details: str) -> None:
+        if self._end(job_id):
+            self._details = {job_id: details}
+            self.failed.emit(job_id, message)
+
+    @Slot(int)
+    def _on_cancelled(self, job_id: int) -> None:
+        if self._end(job_id):
+            self.cancelled.emit(job_id)

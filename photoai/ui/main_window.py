@@ -1,0 +1,819 @@
+"""The editor window: a thin Qt layer over :class:`photoai.core.document.Document`.
+
+The window owns no image logic. It opens files through ``photoai.core.io``, exports through
+``photoai.core.export``, paints through the document's stroke API, runs plugins through
+:class:`photoai.ui.jobs.JobRunner` and shows pending results with the canvas' split view.
+The plugin registry and the model runtime are injected (no globals).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QSizePolicy,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from photoai import __version__
+from photoai.core.document import Document
+from photoai.core.errors import PhotoAIError
+from photoai.core.image import ImageBuffer
+from photoai.core.mask import BrushSettings
+from photoai.plugin_api.plugin import Plugin
+from photoai.plugin_api.registry import PluginRegistry
+from photoai.ui import dialogs
+from photoai.ui.canvas.brush import BrushController
+from photoai.ui.canvas.view import CanvasView
+from photoai.ui.icons import icon
+from photoai.ui.jobs import JobRunner
+from photoai.ui.qsettings import Settings
+from photoai.ui.widgets import export_dialog
+from photoai.ui.widgets.brush_options import BrushOptions
+from photoai.ui.widgets.compare_bar import CompareBar
+from photoai.ui.widgets.plugin_panel import PluginPanel
+from photoai.ui.widgets.progress_panel import ProgressPanel
+
+log = logging.getLogger(__name__)
+
+#: Files larger than this are decoded on a worker thread (the window stays responsive).
+BACKGROUND_LOAD_BYTES = 8 << 20
+APP_NAME = "PhotoAI"
+
+
+def read_extensions() -> tuple[frozenset[str], frozenset[str]]:
+    """(all readable extensions, camera raw extensions) from ``photoai.core.io``."""
+    from photoai.core import io as core_io
+
+    return frozenset(core_io.SUPPORTED_READ_EXTENSIONS), frozenset(core_io.RAW_EXTENSIONS)
+
+
+def open_filter() -> str:
+    """The Open dialog's name filter, built from what ``photoai.core.io`` reads."""
+    supported, raw = read_extensions()
+
+    def pattern(exts):
+        exts = sorted(exts)
+        return " ".join([f"*{e}" for e in exts] + [f"*{e.upper()}" for e in exts])
+
+    return ";;".join([
+        f"Images ({pattern(supported)})",
+        f"Camera raw ({pattern(raw)})",
+        "All files (*)",
+    ])
+
+
+@dataclass
+class _Job:
+    plugin: Plugin
+    values: dict[str, Any]
+    image: ImageBuffer
+    started: float
+
+
+class MainWindow(QMainWindow):
+    """Signals for observers and tests: ``document_opened(path)``, ``job_ended(outcome)``
+    (``"proposed"``, ``"failed"``, ``"cancelled"`` or ``"dropped"``)."""
+
+    document_opened = Signal(object)
+    job_ended = Signal(str)
+
+    def __init__(
+        self,
+        registry: PluginRegistry,
+        runtime: Any,
+        settings: Settings | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.registry = registry
+        self.runtime = runtime
+        self.settings = settings or Settings()
+        self.document: Document | None = None
+        self._unsubscribe: list = []
+        self._job: _Job | None = None
+        self._last_run_seconds: float | None = None
+        self._loading: Path | None = None
+
+        stored = self.settings.brush()
+        self.brush = BrushController(BrushSettings(**{**{"size": 60.0, "hardness": 0.7, "opacity": 1.0}, **stored}))
+        self.runner = JobRunner(runtime, self)
+        self.loader = JobRunner(None, self)
+
+        self.setWindowTitle(APP_NAME)
+        self.setAcceptDrops(True)
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks)
+        self._build_central()
+        self._build_dock()
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbars()
+        self._build_status_bar()
+        self._connect()
+        self._restore()
+        self._update_state()
+
+    # ================================================================= construction
+    def _build_central(self) -> None:
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        self.compare_bar = CompareBar()
+        self.canvas = CanvasView()
+        self.canvas.set_brush(self.brush)
+        self.canvas.placeholder = "Open a photo (Ctrl+O) or drop one here"
+        lay.addWidget(self.compare_bar)
+        lay.addWidget(self.canvas, 1)
+        self.setCentralWidget(central)
+
+    def _build_dock(self) -> None:
+        self.plugin_panel = PluginPanel(self.registry, self.settings)
+        self.progress_panel = ProgressPanel()
+        holder = QWidget()
+        v = QVBoxLayout(holder)
+        v.setContentsMargins(0, 0, 0, 8)
+        v.setSpacing(0)
+        v.addWidget(self.plugin_panel, 1)
+        pp = QWidget()
+        pl = QVBoxLayout(pp)
+        pl.setContentsMargins(8, 0, 8, 0)
+        pl.addWidget(self.progress_panel)
+        v.addWidget(pp)
+        self.dock = QDockWidget("Enhance")
+        self.dock.setObjectName("pluginDock")
+        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.dock.setWidget(holder)
+        self.dock.setMinimumWidth(290)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+
+    def _action(self, text: str, slot, shortcut=None, tip: str = "", icon_name: str | None = None,
+                checkable: bool = False) -> QAction:
+        a = QAction(text, self)
+        if shortcut is not None:
+            keys = shortcut if isinstance(shortcut, (list, tuple)) else [shortcut]
+            a.setShortcuts([QKeySequence(k) for k in keys])
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        if tip:
+            a.setStatusTip(tip)
+            a.setToolTip(f"{tip} ({a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})" if a.shortcut() else tip)
+        if icon_name:
+            a.setIcon(icon(icon_name))
+        a.setCheckable(checkable)
+        if slot is not None:
+            a.triggered.connect(slot)
+        self.addAction(a)  # shortcuts work even when the menu bar is hidden
+        return a
+
+    def _build_actions(self) -> None:
+        A = self._action
+        K = QKeySequence.StandardKey
+        self.act_open = A("&Open…", self.open_dialog, K.Open, "Open a photo", "open")
+        self.act_export = A("&Export…", self.export_image, "Ctrl+Shift+S", "Export the photo", "export")
+        self.act_quit = A("&Quit", self.close, K.Quit, "Quit PhotoAI")
+        self.act_undo = A("&Undo", self.undo, "Ctrl+Z", "Undo", "undo")
+        self.act_redo = A("&Redo", self.redo, ["Ctrl+Shift+Z", "Ctrl+Y"], "Redo", "redo")
+        self.act_run = A("&Run Plugin", self.run_selected, "Ctrl+R", "Run the selected plugin")
+        self.act_zoom_in = A("Zoom &In", self.canvas.zoom_in, ["Ctrl++", "Ctrl+="], "Zoom in")
+        self.act_zoom_out = A("Zoom &Out", self.canvas.zoom_out, "Ctrl+-", "Zoom out")
+        self.act_fit = A("&Fit in Window", self.canvas.fit, "Ctrl+0", "Fit the photo in the window", "fit")
+        self.act_actual = A("&Actual Pixels (100%)", self.canvas.actual_size, "Ctrl+1", "Zoom to 100 %", "actual")
+        self.act_compare_toggle = A("Toggle &Split / Result", self.toggle_compare, "\\",
+                                    "Switch between the split view and the result", "compare")
+        self.act_show_mask = A("Show &Mask Overlay", self._toggle_mask_visible, None, "Show the painted mask",
+                               checkable=True)
+        self.act_show_mask.setChecked(True)
+
+        self.act_brush = A("&Brush", self.brush.use_brush, "B", "Paint the mask", "brush", checkable=True)
+        self.act_eraser = A("&Eraser", self.brush.use_eraser, "E", "Erase the mask", "eraser", checkable=True)
+        tools = QActionGroup(self)
+        tools.addAction(self.act_brush)
+        tools.addAction(self.act_eraser)
+        self.act_bigger = A("Bigger Brush", self.brush.grow, "]", "Make the brush bigger")
+        self.act_smaller = A("Smaller Brush", self.brush.shrink, "[", "Make the brush smaller")
+        self.act_clear_mask = A("&Clear Mask", self.clear_mask, "Ctrl+Shift+A", "Clear the mask", "clear")
+        self.act_invert_mask = A("&Invert Mask", self.invert_mask, "Ctrl+Shift+I", "Invert the mask")
+        self.act_load_mask = A("&Load Mask…", self.load_mask_dialog, None, "Load a mask from a PNG file")
+        self.act_save_mask = A("&Save Mask…", self.save_mask_dialog, None, "Save the mask as a PNG file")
+
+        self.act_keep = A("&Keep Result", self.keep, ["Return", "Enter"], "Apply the result")
+        self.act_discard = A("&Discard Result", self.discard, "Esc", "Throw the result away")
+
+        self.act_device_auto = A("Use &GPU When Available", lambda: self.set_device_preference("auto"), None,
+                                 "Run models on the GPU when one is available", checkable=True)
+        self.act_device_cpu = A("Force &CPU", lambda: self.set_device_preference("cpu"), None,
+                                "Always run models on the CPU", checkable=True)
+        devices = QActionGroup(self)
+        devices.addAction(self.act_device_auto)
+        devices.addAction(self.act_device_cpu)
+        self.act_about = A("&About PhotoAI", self.about, None, "About PhotoAI")
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        m = mb.addMenu("&File")
+        m.addAction(self.act_open)
+        self.recent_menu = m.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        m.addSeparator()
+        m.addAction(self.act_export)
+        m.addSeparator()
+        m.addAction(self.act_quit)
+        m = mb.addMenu("&Edit")
+        m.addAction(self.act_undo)
+        m.addAction(self.act_redo)
+        m.addSeparator()
+        m.addAction(self.act_run)
+        m.addAction(self.act_keep)
+        m.addAction(self.act_discard)
+        m = mb.addMenu("&View")
+        for a in (self.act_zoom_in, self.act_zoom_out, self.act_fit, self.act_actual):
+            m.addAction(a)
+        m.addSeparator()
+        m.addAction(self.act_compare_toggle)
+        m.addAction(self.act_show_mask)
+        m.addSeparator()
+        m.addAction(self.dock.toggleViewAction())
+        m = mb.addMenu("&Mask")
+        for a in (self.act_brush, self.act_eraser, self.act_bigger, self.act_smaller):
+            m.addAction(a)
+        m.addSeparator()
+        for a in (self.act_clear_mask, self.act_invert_mask):
+            m.addAction(a)
+        m.addSeparator()
+        m.addAction(self.act_load_mask)
+        m.addAction(self.act_save_mask)
+        m = mb.addMenu("&Settings")
+        m.addAction(self.act_device_auto)
+        m.addAction(self.act_device_cpu)
+        m = mb.addMenu("&Help")
+        m.addAction(self.act_about)
+
+    def _build_toolbars(self) -> None:
+        tb = QToolBar("Main")
+        tb.setObjectName("mainToolBar")
+        tb.setMovable(False)
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        tb.setIconSize(tb.iconSize().scaled(20, 20, Qt.AspectRatioMode.KeepAspectRatio))
+        for a in (self.act_open, self.act_export):
+            tb.addAction(a)
+        tb.addSeparator()
+        for a in (self.act_undo, self.act_redo):
+            tb.addAction(a)
+        tb.addSeparator()
+        for a in (self.act_brush, self.act_eraser):
+            tb.addAction(a)
+        self.brush_options = BrushOptions(self.brush)
+        tb.addWidget(self.brush_options)
+        tb.addAction(self.act_clear_mask)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        tb.addWidget(spacer)
+        for a in (self.act_fit, self.act_actual):
+            tb.addAction(a)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
+        self.main_toolbar = tb
+
+    def _build_status_bar(self) -> None:
+        sb = self.statusBar()
+        self.cursor_label = QLabel()
+        self.size_label = QLabel()
+        self.zoom_label = QLabel()
+        self.device_label = QLabel()
+        self.cursor_label.setMinimumWidth(110)
+        for w in (self.cursor_label, self.size_label, self.zoom_label, self.device_label):
+            sb.addPermanentWidget(w)
+        self._update_device_label()
+
+    def _connect(self) -> None:
+        c = self.canvas
+        c.cursor_moved.connect(self._on_cursor)
+        c.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f} %"))
+        c.files_dropped.connect(self._open_dropped)
+        c.compare_item.mode_changed.connect(self.compare_bar.set_mode)
+        self.compare_bar.keep_requested.connect(self.keep)
+        self.compare_bar.discard_requested.connect(self.discard)
+        self.compare_bar.mode_requested.connect(self._set_compare_mode)
+        self.plugin_panel.run_requested.connect(self.run_plugin)
+        self.plugin_panel.plugin_selected.connect(lambda _pid: self._update_state())
+        self.progress_panel.cancel_requested.connect(self.runner.cancel)
+        self.runner.progress.connect(self.progress_panel.set_progress)
+        self.runner.finished.connect(self._on_job_finished)
+        self.runner.failed.connect(self._on_job_failed)
+        self.runner.cancelled.connect(self._on_job_cancelled)
+        self.loader.finished.connect(self._on_loaded)
+        self.loader.failed.connect(self._on_load_failed)
+        self.loader.cancelled.connect(lambda _id: self._end_loading())  # only via shutdown()
+        self.brush.changed.connect(self._on_brush_changed)
+
+    def _restore(self) -> None:
+        geometry = self.settings.window_geometry()
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 820)
+        state = self.settings.window_state()
+        if state is not None:
+            self.restoreState(state)
+        device = self.settings.device_preference()
+        (self.act_device_cpu if device == "cpu" else self.act_device_auto).setChecked(True)
+        self._apply_device(device)
+        self._on_brush_changed()
+
+    # ================================================================= documents
+    def open_dialog(self) -> None:
+        try:
+            filters = open_filter()
+        except ImportError:
+            filters = "All files (*)"
+        name, _ = QFileDialog.getOpenFileName(self, "Open Photo", self.settings.last_folder(), filters)
+        if name:
+            self.open_path(Path(name))
+
+    def open_path(self, path: str | Path, background: bool | None = None) -> bool:
+        """Open ``path`` (asking first about unsaved changes). Big files load on a worker:
+        then this returns True at once and ``document_opened`` follows."""
+        path = Path(path)
+        if not self._maybe_save_changes():
+            return False
+        if self.runner.busy:
+            self.runner.cancel()
+        try:
+            big = path.stat().st_size > BACKGROUND_LOAD_BYTES
+        except OSError:
+            big = False
+        if background if background is not None else big:
+            if self._loading is None:
+                QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+            self._loading = path
+            self.statusBar().showMessage(f"Opening {path.name}…")
+            self.loader.submit(lambda _ctx: _load(path))
+            return True
+        try:
+            image = _load(path)
+        except PhotoAIError as e:
+            self._open_failed(path, str(e), "")
+            return False
+        except Exception as e:  # noqa: BLE001 - a decoder bug must not crash the editor
+            self._open_failed(path, f"Cannot open '{path.name}': {type(e).__name__}: {e}", traceback.format_exc())
+            return False
+        self.set_document(Document(image, path))
+        return True
+
+    def _on_loaded(self, _job_id: int, image: ImageBuffer) -> None:
+        path, self._loading = self._loading, None
+        self._end_loading()
+        self.set_document(Document(image, path))
+
+    def _on_load_failed(self, job_id: int, message: str) -> None:
+        path, self._loading = self._loading, None
+        self._end_loading()
+        self._open_failed(path, message, self.loader.details(job_id))
+
+    def _end_loading(self) -> None:
+        self._loading = None
+        if QApplication.overrideCursor() is not None:
+            QApplication.restoreOverrideCursor()
+        self.statusBar().clearMessage()
+
+    def _open_failed(self, path: Path | None, message: str, details: str) -> None:
+        if path is not None and not path.exists():
+            self.settings.remove_recent_file(path)
+        dialogs.show_error(self, "Cannot open photo", message, details)
+
+    def set_document(self, document: Document | None) -> None:
+        """Show ``document`` (None closes the current one without asking)."""
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []
+        if self.runner.busy:
+            self.runner.cancel()
+        self.document = document
+        self.brush.set_document(document)
+        self.canvas.end_compare()
+        self.compare_bar.setVisible(False)
+        if document is None:
+            self.canvas.set_image(None)
+            self.canvas.set_mask(None)
+        else:
+            self._unsubscribe = [
+                document.image_changed.connect(self._on_image_changed),
+                document.mask_changed.connect(self._on_mask_changed),
+                document.proposal_changed.connect(self._on_proposal_changed),
+                document.history.changed.connect(self._on_history_changed),
+            ]
+            self.canvas.set_image(document.image)
+            self.canvas.set_mask(document.mask)
+            # fit once the window has its final size (also right after show())
+            self.canvas.fit(max_zoom=1.0)
+            QTimer.singleShot(0, lambda d=document: self.canvas.fit(max_zoom=1.0) if self.document is d else None)
+            if document.path is not None:
+                self.settings.add_recent_file(document.path)
+                self.settings.set_last_folder(document.path.parent)
+        self._update_state()
+        self.document_opened.emit(document.path if document is not None else None)
+
+    def _open_dropped(self, files: list[Path]) -> None:
+        if files:
+            self.open_path(files[0])
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
+        files = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.open_path(files[0])
+
+    def _fill_recent_menu(self) -> None:
+        menu: QMenu = self.recent_menu
+        menu.clear()
+        files = self.settings.recent_files()
+        for i, name in enumerate(files, 1):
+            p = Path(name)
+            a = menu.addAction(f"&{i % 10}  {p.name}   —   {p.parent}")
+            a.setEnabled(p.exists())
+            a.triggered.connect(lambda _c=False, p=p: self.open_path(p))
+        if files:
+            menu.addSeparator()
+            menu.addAction("Clear Menu", self.settings.clear_recent_files)
+        else:
+            a = menu.addAction("No recent photos")
+            a.setEnabled(False)
+
+    # ================================================================= document signals
+    def _on_image_changed(self) -> None:
+        if self.document is not None:
+            self.canvas.set_image(self.document.image)
+        self._update_state()
+
+    def _on_mask_changed(self, rect) -> None:
+        if self.document is not None:
+            self.canvas.update_mask(self.document.mask, rect)
+
+    def _on_history_changed(self) -> None:
+        self._update_state()
+
+    def _on_proposal_changed(self) -> None:
+        doc = self.document
+        p = doc.proposal if doc is not None else None
+        if p is None:
+            self.canvas.end_compare()
+            self.compare_bar.setVisible(False)
+        else:
+            self.canvas.begin_compare(p.before.size, p.after, mode="split", fraction=0.5)
+            self.compare_bar.set_mode(self.canvas.compare_item.mode)
+            self.compare_bar.show_result(p.title, tuple(p.before.size), tuple(p.after.size), self._last_run_seconds)
+            self.canvas.setFocus()
+        self._update_state()
+
+    # ================================================================= editing
+    def undo(self) -> None:
+        """Undo the last step; with a result pending, only throw the result away."""
+        if self.document is None:
+            return
+        if self.document.proposal is not None:
+            self.discard()
+        elif self.document.undo():
+            self.statusBar().showMessage("Undone", 1500)
+
+    def redo(self) -> None:
+        if self.document is not None and self.document.redo():
+            self.statusBar().showMessage("Redone", 1500)
+
+    def keep(self) -> None:
+        if self.document is not None and self.document.proposal is not None:
+            self.document.keep()
+
+    def discard(self) -> None:
+        if self.document is not None and self.document.proposal is not None:
+            self.document.discard()
+
+    def toggle_compare(self) -> None:
+        if self.canvas.comparing:
+            self.canvas.toggle_compare_mode()
+
+    def _set_compare_mode(self, mode: str) -> None:
+        if self.canvas.comparing:
+            self.canvas.compare_item.set_mode(mode)
+
+    def _toggle_mask_visible(self, visible: bool) -> None:
+        self.canvas.set_mask_visible(visible)
+
+    def clear_mask(self) -> None:
+        if self.document is not None and self.document.proposal is None:
+            self.document.clear_mask()
+
+    def invert_mask(self) -> None:
+        doc = self.document
+        if doc is not None and doc.proposal is None:
+            doc.set_mask(1.0 - doc.mask, "Invert mask")
+
+    def load_mask_dialog(self) -> None:
+        doc = self.document
+        if doc is None or doc.proposal is not None:
+            return
+        name, _ = QFileDialog.getOpenFileName(self, "Load Mask", self.settings.last_folder("maskFolder"),
+                                              "PNG mask (*.png *.PNG);;All files (*)")
+        if name:
+            self.load_mask(Path(name))
+
+    def load_mask(self, path: Path) -> bool:
+        doc = self.document
+        if doc is None:
+            return False
+        try:
+            from photoai.core import export as core_export
+
+            mask = core_export.load_mask(path, doc.image.size)
+            doc.set_mask(np.asarray(mask, np.float32), "Load mask")
+        except Exception as e:  # noqa: BLE001
+            dialogs.show_error(self, "Cannot load mask", _message(e), _details(e))
+            return False
+        self.settings.set_last_folder(path.parent, "maskFolder")
+        return True
+
+    def save_mask_dialog(self) -> None:
+        doc = self.document
+        if doc is None:
+            return
+        stem = doc.path.stem if doc.path else "mask"
+        suggested = Path(self.settings.last_folder("maskFolder")) / f"{stem}-mask.png"
+        name, _ = QFileDialog.getSaveFileName(self, "Save Mask", str(suggested), "PNG mask (*.png)")
+        if name:
+            path = Path(name)
+            self.save_mask(path if path.suffix else path.with_suffix(".png"))
+
+    def save_mask(self, path: Path) -> bool:
+        doc = self.document
+        if doc is None:
+            return False
+        try:
+            from photoai.core import export as core_export
+
+            core_export.save_mask(doc.mask, path)
+        except Exception as e:  # noqa: BLE001
+            dialogs.show_error(self, "Cannot save mask", _message(e), _details(e))
+            return False
+        self.settings.set_last_folder(path.parent, "maskFolder")
+        self.statusBar().showMessage(f"Mask saved to {path}", 4000)
+        return True
+
+    def _on_brush_changed(self) -> None:
+        s = self.brush.settings
+        self.act_eraser.setChecked(s.erase)
+        self.act_brush.setChecked(not s.erase)
+        self.settings.set_brush(s.size, s.hardness, s.opacity)
+
+    # ================================================================= plugins
+    def run_selected(self) -> None:
+        plugin = self.plugin_panel.current_plugin
+        if plugin is not None and self.plugin_panel.run_button.isEnabled():
+            self.run_plugin(plugin.info.id, self.plugin_panel.values())
+
+    def run_plugin(self, plugin_id: str, values: dict | None = None) -> int | None:
+        """Start ``plugin_id`` on the current photo and mask; the result becomes a proposal."""
+        doc = self.document
+        if doc is None or self.runner.busy or doc.proposal is not None:
+            return None
+        plugin = self.registry.get(plugin_id)
+        values = dict(values or {})
+        self._job = _Job(plugin, values, doc.image, time.monotonic())
+        if hasattr(self.runtime, "last_device_label"):
+            self.runtime.last_device_label = ""  # set again by the models this run loads
+        self.progress_panel.start(plugin.info.title)
+        job_id = self.runner.start_plugin(plugin, doc.image, doc.mask, values)
+        self.statusBar().showMessage(f"Running {plugin.info.title}…")
+        self._update_state()
+        return job_id
+
+    def cancel_job(self) -> None:
+        self.runner.cancel()
+
+    def _finish_job(self, succeeded: bool = False) -> _Job | None:
+        job, self._job = self._job, None
+        seconds = self.progress_panel.finish()
+        if succeeded:
+            self._last_run_seconds = seconds
+        self.statusBar().clearMessage()
+        self._update_device_label()
+        self._update_state()
+        return job
+
+    def _on_job_finished(self, _job_id: int, result: ImageBuffer) -> None:
+        job = self._finish_job(succeeded=True)
+        doc = self.document
+        if job is None or doc is None or doc.image is not job.image or doc.proposal is not None:
+            self.statusBar().showMessage("The result was dropped: the photo changed while the plugin ran", 5000)
+            self.job_ended.emit("dropped")
+            return
+        doc.propose(result, job.plugin.info.id, job.plugin.info.title, job.values)
+        self.job_ended.emit("proposed")
+
+    def _on_job_failed(self, job_id: int, message: str) -> None:
+        job = self._finish_job()
+        title = job.plugin.info.title if job is not None else "The plugin"
+        self.job_ended.emit("failed")
+        dialogs.show_error(self, f"{title} failed", message, self.runner.details(job_id))
+
+    def _on_job_cancelled(self, _job_id: int) -> None:
+        self._finish_job()
+        self.statusBar().showMessage("Cancelled — the photo is unchanged", 4000)
+        self.job_ended.emit("cancelled")
+
+    # ================================================================= export
+    def export_image(self) -> bool:
+        """File > Export…: returns True when the photo was written."""
+        doc = self.document
+        if doc is None:
+            return False
+        fmt = export_dialog.default_format(doc.image.source_format)
+        stem = doc.path.stem if doc.path else "untitled"
+        folder = Path(self.settings.last_folder("lastExportFolder")) if self.settings.store.contains(
+            "files/lastExportFolder") else (doc.path.parent if doc.path else Path(self.settings.last_folder()))
+        chosen = export_dialog.ask_export_path(self, folder / f"{stem}-edited{fmt.extensions[0]}", fmt)
+        if chosen is None:
+            return False
+        path, fmt = chosen
+        options = export_dialog.ExportOptionsDialog.ask(self, fmt, doc.image.bit_depth, self.settings.export_quality())
+        if options is None:
+            return False
+        if fmt.has_quality:
+            self.settings.set_export_quality(options.quality)
+        return self.export_to(path, fmt.name, quality=options.quality, bit_depth=options.bit_depth,
+                              lossless=options.lossless, keep_metadata=options.keep_metadata)
+
+    def export_to(self, path: str | Path, format: str | None = None, *, quality: int = 95,
+                  bit_depth: int | None = None, lossless: bool = False, keep_metadata: bool = True) -> bool:
+        """Write the current photo to ``path``; asks before overwriting the opened file."""
+        doc = self.document
+        if doc is None:
+            return False
+        path = Path(path)
+        overwrite = False
+        if doc.path is not None and _same_file(path, doc.path):
+            if not dialogs.confirm(
+                self, "Overwrite the original?", f"“{path.name}” is the photo you opened.",
+                "Exporting over it replaces the original file for good.", "Overwrite Original",
+            ):
+                return False
+            overwrite = True
+        try:
+            from photoai.core import export as core_export
+
+            def save(overwrite_source: bool) -> Path:
+                return core_export.save(doc.image, path, format=format, quality=quality, bit_depth=bit_depth,
+                                        source_path=doc.path, overwrite_source=overwrite_source,
+                                        lossless=lossless, keep_metadata=keep_metadata)
+
+            try:
+                written = save(overwrite)
+            except core_export.OverwriteSourceError as e:  # the core knows better (links, case)
+                if overwrite or not dialogs.confirm(self, "Overwrite the original?", str(e),
+                                                    "Exporting over it replaces the original file for good.",
+                                                    "Overwrite Original"):
+                    return False
+                written = save(True)
+        except Exception as e:  # noqa: BLE001 - disk full, permissions, encoder errors
+            dialogs.show_error(self, "Export failed", _message(e), _details(e))
+            return False
+        doc.history.mark_clean()
+        self.settings.set_last_folder(Path(written or path).parent, "lastExportFolder")
+        self.statusBar().showMessage(f"Exported to {written or path}", 5000)
+        return True
+
+    def _maybe_save_changes(self) -> bool:
+        """True when it is fine to drop the current document (exported, discarded or unmodified)."""
+        doc = self.document
+        if doc is None or not doc.modified:
+            return True
+        answer = dialogs.ask_save_changes(self, doc.path.name if doc.path else "Untitled")
+        if answer == dialogs.SAVE:
+            return self.export_image()
+        return answer == dialogs.DISCARD
+
+    # ================================================================= settings / status
+    def set_device_preference(self, device: str) -> None:
+        self.settings.set_device_preference(device)
+        self._apply_device(device)
+
+    def _apply_device(self, device: str) -> None:
+        try:
+            self.runtime.set_device_preference(device)
+        except Exception as e:  # noqa: BLE001
+            log.warning("cannot set device preference %s: %s", device, e)
+        self._update_device_label()
+
+    def _update_device_label(self) -> None:
+        try:
+            text = self.runtime.summary()
+        except Exception as e:  # noqa: BLE001 - the status bar must never break the window
+            text = f"runtime unavailable ({type(e).__name__})"
+        if self._last_run_seconds is not None:
+            last = getattr(self.runtime, "last_device_label", "")
+            text += f"   |   last run: {self._last_run_seconds:.1f} s" + (f" on {last}" if last else "")
+        self.device_label.setText(text)
+
+    def _on_cursor(self, p: QPointF | None) -> None:
+        size = self.canvas.scene_size()
+        if p is None or not (0 <= p.x() < size.width and 0 <= p.y() < size.height):
+            self.cursor_label.setText("")
+        else:
+            self.cursor_label.setText(f"x {int(p.x())}, y {int(p.y())}")
+
+    def _update_state(self) -> None:
+        doc = self.document
+        has_doc = doc is not None
+        pending = has_doc and doc.proposal is not None
+        busy = self.runner.busy
+        self.act_export.setEnabled(has_doc)
+        self.act_undo.setEnabled(has_doc and (pending or doc.history.can_undo) and not busy)
+        self.act_redo.setEnabled(has_doc and doc.history.can_redo and not busy and not pending)
+        if pending:
+            self.act_undo.setText(f"&Undo {doc.proposal.title} (discard the result)")
+        else:
+            self.act_undo.setText(f"&Undo {doc.history.undo_label}" if has_doc and doc.history.can_undo else "&Undo")
+        self.act_redo.setText(f"&Redo {doc.history.redo_label}" if has_doc and doc.history.can_redo else "&Redo")
+        self.act_undo.setToolTip(self.act_undo.text().replace("&", "") + " (Ctrl+Z)")
+        self.act_redo.setToolTip(self.act_redo.text().replace("&", "") + " (Ctrl+Shift+Z)")
+        self.act_keep.setEnabled(pending)
+        self.act_discard.setEnabled(pending)
+        self.act_compare_toggle.setEnabled(pending)
+        has_mask = has_doc and doc.has_mask
+        self.act_clear_mask.setEnabled(has_mask and not pending)
+        for a in (self.act_invert_mask, self.act_load_mask):
+            a.setEnabled(has_doc and not pending)
+        self.act_save_mask.setEnabled(has_doc)
+        self.act_run.setEnabled(has_doc and not busy and not pending)
+        self.brush.set_enabled(has_doc and not pending)
+        self.plugin_panel.set_document_state(has_doc, has_mask)
+        self.plugin_panel.set_busy(busy)
+        self.plugin_panel.set_blocked("Keep or discard the current result first." if pending else "")
+        if has_doc:
+            name = doc.path.name if doc.path else "Untitled"
+            self.setWindowTitle(f"{name}[*] — {APP_NAME}")
+            self.setWindowModified(doc.modified)
+            img = doc.image
+            depth = f" · {img.bit_depth}-bit" if img.bit_depth != 8 else ""
+            self.size_label.setText(f"{img.size.width} × {img.size.height}{depth}")
+        else:
+            self.setWindowTitle(APP_NAME)
+            self.setWindowModified(False)
+            self.size_label.setText("")
+        self.zoom_label.setText(f"{self.canvas.zoom() * 100:.0f} %" if has_doc else "")
+
+    def about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.about(self, "About PhotoAI", f"<b>PhotoAI {__version__}</b><p>An offline photo editor whose "
+                          f"enhancements are plugins.</p><p>{self.device_label.text()}</p>")
+
+    # ================================================================= closing
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        if not self._maybe_save_changes():
+            event.ignore()
+            return
+        self.runner.shutdown()
+        self.loader.shutdown()
+        self.settings.save_window(self.saveGeometry(), self.saveState())
+        self.settings.sync()
+        event.accept()
+
+
+# ===================================================================== helpers
+def _load(path: Path) -> ImageBuffer:
+    from photoai.core import io as core_io
+
+    return core_io.load(path)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return a.samefile(b)
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _message(e: BaseException) -> str:
+    return str(e) if isinstance(e, PhotoAIError) and str(e) else f"{type(e).__name__}: {e}"
+
+
+def _details(e: BaseException) -> str:
+    return "" if isinstance(e, PhotoAIError) else "".join(traceback.format_exception(e))

@@ -1,0 +1,225 @@
+"""A form generated from a plugin's parameter specs.
+
+``EDITORS`` maps each param type to an editor class; an editor is a small QWidget with
+``value()``, ``set_value(v)`` and a ``changed`` signal. Register another editor with
+:func:`register_editor` when a new param type appears in ``photoai.core.params``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QSpinBox,
+    QWidget,
+)
+
+from photoai.core.params import BoolParam, ChoiceParam, FloatParam, IntParam, Param, defaults
+from photoai.ui.qsettings import restore_values
+
+SLIDER_STEPS_MAX = 1000
+
+
+class ParamEditor(QWidget):
+    changed = Signal()
+
+    def __init__(self, param: Param, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.param = param
+        if param.help:
+            self.setToolTip(param.help)
+
+    def value(self) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def set_value(self, value: Any) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class FloatEditor(ParamEditor):
+    """A slider and a spin box kept in sync (the spin box holds the exact value)."""
+
+    def __init__(self, param: FloatParam, parent: QWidget | None = None) -> None:
+        super().__init__(param, parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        span = param.maximum - param.minimum
+        self._steps = max(1, min(SLIDER_STEPS_MAX, round(span / param.step) if param.step > 0 else 100))
+        self.slider.setRange(0, self._steps)
+        self.spin = QDoubleSpinBox()
+        self.spin.setRange(param.minimum, param.maximum)
+        self.spin.setDecimals(param.decimals)
+        self.spin.setSingleStep(param.step)
+        self.spin.setKeyboardTracking(False)
+        self.spin.setMinimumWidth(72)
+        for w in (self.slider, self.spin):
+            w.setToolTip(param.help)
+        lay.addWidget(self.slider, 1)
+        lay.addWidget(self.spin)
+        self.slider.valueChanged.connect(self._from_slider)
+        self.spin.valueChanged.connect(self._from_spin)
+        self.set_value(param.default)
+
+    def _to_slider(self, v: float) -> int:
+        p = self.param
+        span = p.maximum - p.minimum
+        return round((v - p.minimum) / span * self._steps) if span > 0 else 0
+
+    def _from_slider(self, pos: int) -> None:
+        p = self.param
+        v = p.minimum + (p.maximum - p.minimum) * pos / self._steps
+        if self._to_slider(self.spin.value()) != pos:
+            self.spin.setValue(v)  # emits changed through _from_spin
+
+    def _sync_slider(self) -> None:
+        self.slider.blockSignals(True)
+        self.slider.setValue(self._to_slider(self.spin.value()))
+        self.slider.blockSignals(False)
+
+    def _from_spin(self, _v: float) -> None:
+        self._sync_slider()
+        self.changed.emit()
+
+    def value(self) -> float:
+        return float(self.spin.value())
+
+    def set_value(self, value: Any) -> None:
+        self.spin.setValue(float(value))
+        self._sync_slider()
+
+
+class IntEditor(ParamEditor):
+    def __init__(self, param: IntParam, parent: QWidget | None = None) -> None:
+        super().__init__(param, parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.spin = QSpinBox()
+        self.spin.setRange(param.minimum, param.maximum)
+        self.spin.setSingleStep(max(1, param.step))
+        self.spin.setKeyboardTracking(False)
+        self.spin.setToolTip(param.help)
+        lay.addWidget(self.spin)
+        lay.addStretch(1)
+        self.spin.valueChanged.connect(lambda _v: self.changed.emit())
+        self.set_value(param.default)
+
+    def value(self) -> int:
+        return int(self.spin.value())
+
+    def set_value(self, value: Any) -> None:
+        self.spin.setValue(int(value))
+
+
+class BoolEditor(ParamEditor):
+    def __init__(self, param: BoolParam, parent: QWidget | None = None) -> None:
+        super().__init__(param, parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.check = QCheckBox()
+        self.check.setToolTip(param.help)
+        lay.addWidget(self.check)
+        lay.addStretch(1)
+        self.check.toggled.connect(lambda _v: self.changed.emit())
+        self.set_value(param.default)
+
+    def value(self) -> bool:
+        return self.check.isChecked()
+
+    def set_value(self, value: Any) -> None:
+        self.check.setChecked(bool(value))
+
+
+class ChoiceEditor(ParamEditor):
+    """A combo box showing the labels; the Python values stay on this side (by index)."""
+
+    def __init__(self, param: ChoiceParam, parent: QWidget | None = None) -> None:
+        super().__init__(param, parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.combo = QComboBox()
+        self.combo.setToolTip(param.help)
+        for choice in param.choices:
+            self.combo.addItem(param.label_for(choice))
+        lay.addWidget(self.combo, 1)
+        self.combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        self.set_value(param.default)
+
+    def value(self) -> Any:
+        return self.param.choices[max(0, self.combo.currentIndex())]
+
+    def set_value(self, value: Any) -> None:
+        self.combo.setCurrentIndex(self.param.choices.index(self.param.coerce(value)))
+
+
+EditorFactory = Callable[[Param], ParamEditor]
+EDITORS: dict[type, EditorFactory] = {
+    FloatParam: FloatEditor,
+    IntParam: IntEditor,
+    BoolParam: BoolEditor,
+    ChoiceParam: ChoiceEditor,
+}
+
+
+def register_editor(param_type: type, factory: EditorFactory) -> None:
+    EDITORS[param_type] = factory
+
+
+def editor_for(param: Param) -> ParamEditor:
+    for cls in type(param).__mro__:
+        if cls in EDITORS:
+            return EDITORS[cls](param)
+    raise TypeError(f"no editor for parameter type {type(param).__name__}")
+
+
+class ParamForm(QWidget):
+    """Label + editor rows for ``params``; ``changed`` fires on any edit."""
+
+    changed = Signal()
+
+    def __init__(self, params: Iterable[Param] = (), parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.params: tuple[Param, ...] = tuple(params)
+        self.editors: dict[str, ParamEditor] = {}
+        self._layout = QFormLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self._layout.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        for p in self.params:
+            editor = editor_for(p)
+            label = QLabel(p.label)
+            label.setToolTip(p.help)
+            label.setBuddy(editor)
+            self._layout.addRow(label, editor)
+            editor.changed.connect(self.changed)
+            self.editors[p.key] = editor
+        if not self.params:
+            note = QLabel("This plugin has no settings.")
+            note.setEnabled(False)
+            self._layout.addRow(note)
+
+    def values(self) -> dict[str, Any]:
+        return {key: editor.value() for key, editor in self.editors.items()}
+
+    def set_values(self, values: Mapping[str, Any]) -> None:
+        """Set the known keys (checked, invalid ones fall back to defaults) with one ``changed``."""
+        checked = restore_values(self.params, {**self.values(), **dict(values)})
+        for key, editor in self.editors.items():
+            editor.blockSignals(True)
+            try:
+                editor.set_value(checked[key])
+            finally:
+                editor.blockSignals(False)
+        self.changed.emit()
+
+    def reset(self) -> None:
+        self.set_values(defaults(self.params))

@@ -1,0 +1,157 @@
+"""Canvas: display conversion, mask overlay dirty rects, zoom, and painting with the mouse."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtTest import QTest
+
+from photoai.core.document import Document
+from photoai.core.geometry import Rect
+from photoai.core.image import ImageBuffer
+from photoai.ui.canvas.brush import BrushController
+from photoai.ui.canvas.view import CanvasView
+from photoai.ui.convert import new_overlay, overlay_view, paint_overlay, qimage_to_array, rgb_to_qimage
+
+
+@pytest.fixture
+def canvas(qtbot, image):
+    view = CanvasView()
+    qtbot.addWidget(view)
+    view.resize(400, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    doc = Document(image)
+    brush = BrushController()
+    brush.set_document(doc)
+    brush.set_size(10)
+    brush.set_hardness(1.0)
+    view.set_brush(brush)
+    view.set_image(doc.image, fit=True)
+    view.set_mask(doc.mask)
+    doc.mask_changed.connect(lambda rect: view.update_mask(doc.mask, rect))
+    doc.image_changed.connect(lambda: view.set_image(doc.image))
+    return view, doc, brush
+
+
+def _viewport_pos(view: CanvasView, x: float, y: float) -> QPoint:
+    return view.mapFromScene(QPointF(x, y))
+
+
+def test_rgb_to_qimage_rounds_and_clips():
+    rgb = np.zeros((2, 3, 3), np.float32)
+    rgb[0, 0] = (1.0, 0.5, 0.0)
+    rgb[1, 2] = (2.0, -1.0, 0.2)
+    out = qimage_to_array(rgb_to_qimage(rgb))
+    assert out.shape == (2, 3, 3)
+    assert tuple(out[0, 0]) == (255, 128, 0)
+    assert tuple(out[1, 2]) == (255, 0, 51)
+
+
+def test_overlay_is_written_only_inside_the_dirty_rect():
+    mask = np.ones((20, 30), np.float32)
+    img = new_overlay(30, 20)
+    paint_overlay(img, mask, Rect(5, 4, 6, 3))
+    words = overlay_view(img)
+    assert (words[4:7, 5:11] != 0).all()
+    words[4:7, 5:11] = 0
+    assert (words == 0).all()
+    alpha = img.pixelColor(0, 0).alpha()
+    assert alpha == 0
+
+
+def test_brush_stroke_with_the_mouse_paints_the_mask_and_is_one_undo_step(canvas):
+    view, doc, _brush = canvas
+    vp = view.viewport()
+    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, _viewport_pos(view, 10, 20))
+    for x in (15, 20, 25, 30):
+        QTest.mouseMove(vp, _viewport_pos(view, x, 20))
+    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, _viewport_pos(view, 30, 20))
+    assert doc.mask[20, 10] > 0.9 and doc.mask[20, 20] > 0.9 and doc.mask[20, 30] > 0.9
+    assert doc.mask[2, 50] == 0.0
+    assert doc.history.can_undo and doc.history.undo_label == "Brush stroke"
+    # the overlay shows the painted pixels
+    assert overlay_view(view.mask_item.overlay)[20, 20] >> 24 > 0
+    painted = doc.mask.copy()
+    assert doc.undo()
+    assert not doc.mask.any()
+    assert overlay_view(view.mask_item.overlay)[20, 20] == 0
+    assert not doc.history.can_undo  # the whole stroke was one step
+    assert doc.redo()
+    np.testing.assert_array_equal(doc.mask, painted)
+
+
+def test_eraser_and_keys(canvas, qtbot):
+    view, doc, brush = canvas
+    vp = view.viewport()
+    QTest.mouseClick(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, _viewport_pos(view, 20, 20))
+    assert doc.mask[20, 20] > 0.9
+    brush.use_eraser()
+    QTest.mouseClick(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, _viewport_pos(view, 20, 20))
+    assert doc.mask[20, 20] == 0.0
+    assert doc.history.undo_label == "Erase"
+    size = brush.size
+    brush.grow()
+    assert brush.size > size
+    brush.shrink()
+    brush.shrink()
+    assert brush.size < size
+
+
+def test_space_or_middle_drag_pans_instead_of_painting(canvas):
+    view, doc, _brush = canvas
+    view.set_zoom(8.0)
+    vp = view.viewport()
+    h0 = view.horizontalScrollBar().value()
+    QTest.mousePress(vp, Qt.MouseButton.MiddleButton, Qt.KeyboardModifier.NoModifier, QPoint(200, 150))
+    QTest.mouseMove(vp, QPoint(150, 150))
+    QTest.mouseRelease(vp, Qt.MouseButton.MiddleButton, Qt.KeyboardModifier.NoModifier, QPoint(150, 150))
+    assert view.horizontalScrollBar().value() == h0 + 50
+    QTest.keyPress(view, Qt.Key.Key_Space)
+    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(150, 150))
+    QTest.mouseMove(vp, QPoint(150, 120))
+    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(150, 120))
+    QTest.keyRelease(view, Qt.Key.Key_Space)
+    assert not doc.mask.any() and not doc.history.can_undo
+
+
+def test_zoom_fit_and_actual_size(canvas):
+    view, _doc, brush = canvas
+    view.fit()
+    z = view.zoom()
+    assert 400 - 40 <= 60 * z <= 400 or 300 - 40 <= 40 * z <= 300
+    view.actual_size()
+    assert view.zoom() == 1.0
+    view.zoom_in()
+    assert view.zoom() == pytest.approx(1.25)
+    view.zoom_out()
+    assert view.zoom() == pytest.approx(1.0)
+    # the brush outline follows the zoom: diameter in screen pixels = size x zoom
+    view.set_zoom(4.0)
+    assert view.brush_outline_radius() == pytest.approx(brush.size / 2 * 4.0)
+
+
+def test_wheel_zooms_around_the_cursor(canvas):
+    view, _doc, _brush = canvas
+    view.set_zoom(10.0)  # the image is bigger than the window, so it can be anchored anywhere
+    pos = QPoint(100, 80)
+    QTest.mouseMove(view.viewport(), pos)
+    before = view.to_image(QPointF(pos))
+    from PySide6.QtGui import QWheelEvent
+
+    ev = QWheelEvent(QPointF(pos), QPointF(view.viewport().mapToGlobal(pos)), QPoint(0, 0), QPoint(0, 120),
+                     Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    view.wheelEvent(ev)
+    assert view.zoom() > 10.0
+    after = view.to_image(QPointF(pos))
+    assert abs(after.x() - before.x()) < 1.0 and abs(after.y() - before.y()) < 1.0
+
+
+def test_image_change_keeps_the_visible_size(canvas):
+    view, doc, _brush = canvas
+    view.set_zoom(2.0)
+    big = ImageBuffer(np.zeros((80, 120, 3), np.float32))
+    view.set_image(big)
+    assert view.scene_size() == (120, 80)
+    assert view.zoom() == pytest.approx(1.0)  # same on-screen size for a 2x bigger image

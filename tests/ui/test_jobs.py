@@ -1,0 +1,96 @@
+"""JobRunner: results, throttled progress, cancellation, errors and stale jobs."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from PySide6.QtCore import QTimer
+
+from photoai.core.document import Document
+from photoai.ui.jobs import JobRunner
+
+
+def test_finished_and_progress(qtbot, registry, small_image):
+    runner = JobRunner()
+    progress: list[tuple[float, str]] = []
+    runner.progress.connect(lambda f, s: progress.append((f, s)))
+    with qtbot.waitSignal(runner.finished, timeout=3000) as blocker:
+        job_id = runner.start_plugin(registry.get("slow"), small_image, None, {"steps": 15})
+    assert blocker.args[0] == job_id
+    result = blocker.args[1]
+    np.testing.assert_array_equal(result.rgb, small_image.rgb)
+    assert progress and progress[-1][0] == 1.0
+    # ~150 ms of work reported every 10 ms is throttled to a few signals, in order
+    assert len(progress) <= 8
+    assert [f for f, _ in progress] == sorted(f for f, _ in progress)
+    assert not runner.busy
+
+
+def test_cancel_stops_within_half_a_second(qtbot, registry, small_image):
+    runner = JobRunner()
+    job_id = runner.start_plugin(registry.get("slow"), small_image, None, {"steps": 1000})  # ~10 s
+    qtbot.wait(100)
+    assert runner.busy
+    t0 = time.monotonic()
+    with qtbot.waitSignal(runner.cancelled, timeout=500) as blocker:
+        runner.cancel()
+    assert time.monotonic() - t0 < 0.5
+    assert blocker.args == [job_id]
+    assert not runner.busy
+
+
+def test_gui_keeps_repainting_while_a_job_runs(qtbot, registry, small_image):
+    runner = JobRunner()
+    ticks = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start()
+    with qtbot.waitSignal(runner.finished, timeout=3000):
+        runner.start_plugin(registry.get("slow"), small_image, None, {"steps": 30})  # ~300 ms
+    timer.stop()
+    assert len(ticks) >= 10  # the event loop ran throughout the job
+    assert max(np.diff(ticks)) < 0.15
+
+
+def test_plugin_error_becomes_failed_signal_and_document_is_untouched(qtbot, registry, small_image):
+    doc = Document(small_image)
+    before = doc.image.rgb.copy()
+    runner = JobRunner()
+    with qtbot.waitSignal(runner.failed, timeout=3000) as blocker:
+        job_id = runner.start_plugin(registry.get("broken"), doc.image, doc.mask, {})
+    assert blocker.args[0] == job_id
+    message = blocker.args[1]
+    assert "Broken failed" in message and "ZeroDivisionError" in message and "plugin bug" in message
+    assert "Traceback" in runner.details(job_id)
+    assert doc.proposal is None and not doc.history.can_undo
+    np.testing.assert_array_equal(doc.image.rgb, before)
+
+
+def test_invalid_values_fail_readably(qtbot, registry, small_image):
+    runner = JobRunner()
+    with qtbot.waitSignal(runner.failed, timeout=3000) as blocker:
+        runner.start_plugin(registry.get("slow"), small_image, None, {"steps": -4})
+    assert "steps" in blocker.args[1]
+
+
+def test_a_new_job_makes_the_old_one_stale(qtbot, registry, small_image):
+    runner = JobRunner()
+    seen = []
+    runner.cancelled.connect(lambda i: seen.append(("cancelled", i)))
+    runner.finished.connect(lambda i, _r: seen.append(("finished", i)))
+    first = runner.start_plugin(registry.get("slow"), small_image, None, {"steps": 1000})
+    with qtbot.waitSignal(runner.finished, timeout=3000):
+        second = runner.start_plugin(registry.get("invert"), small_image, None, {})
+    qtbot.wait(100)  # the first job's late cancellation is dropped
+    assert seen == [("finished", second)] and first != second
+
+
+def test_shutdown_cancels_and_waits(qtbot, registry, small_image):
+    runner = JobRunner()
+    runner.start_plugin(registry.get("slow"), small_image, None, {"steps": 1000})
+    qtbot.wait(50)
+    t0 = time.monotonic()
+    assert runner.shutdown(2000)
+    assert time.monotonic() - t0 < 0.5
