@@ -183,8 +183,9 @@ def _pixels(image: ImageBuffer, fmt: ExportFormat, bits: int) -> np.ndarray:
     if alpha is not None and not fmt.supports_alpha:
         a = np.clip(alpha, 0.0, 1.0)[..., None]
         rgb, alpha = rgb * a + (1.0 - a), None
-    gray = image.gray and fmt.name != "WEBP" and _channels_equal(rgb)
-    out = to_uint(rgb[..., 0] if gray else rgb, bits)
+    out = to_uint(rgb, bits)
+    if image.gray and fmt.name != "WEBP" and _channels_equal(out):  # equal once quantized
+        out = out[..., 0]
     return out if alpha is None else np.dstack([out, to_uint(alpha, bits)])
 
 

@@ -101,3 +101,37 @@ def _interpolate(a: tuple[float, float], b: tuple[float, float], spacing: float)
     for i in range(1, n + 1):
         t = i / n
         yield a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t
+
+
+def mask_regions(mask: np.ndarray, block: int = 8, threshold: float = 0.0) -> list[Rect]:
+    """Bounding boxes of the connected painted regions (8-connected on a ``block``-pixel grid).
+
+    Regions closer than one block are merged; the boxes are clipped to the mask and tight to
+    the painted pixels, so a few strokes on a 24 MP photo cost a few small crops.
+    """
+    h, w = mask.shape
+    gh, gw = -(-h // block), -(-w // block)
+    painted = np.zeros((gh * block, gw * block), bool)
+    painted[:h, :w] = mask > threshold
+    grid = painted.reshape(gh, block, gw, block).any(axis=(1, 3))
+    labels = np.zeros(grid.shape, np.int32)
+    boxes: list[Rect] = []
+    for sy, sx in np.argwhere(grid):
+        if labels[sy, sx]:
+            continue
+        labels[sy, sx] = len(boxes) + 1
+        stack, cells = [(int(sy), int(sx))], []
+        while stack:
+            y, x = stack.pop()
+            cells.append((y, x))
+            for ny in range(max(0, y - 1), min(gh, y + 2)):
+                for nx in range(max(0, x - 1), min(gw, x + 2)):
+                    if grid[ny, nx] and not labels[ny, nx]:
+                        labels[ny, nx] = labels[sy, sx]
+                        stack.append((ny, nx))
+        ys, xs = zip(*cells)
+        coarse = Rect(min(xs) * block, min(ys) * block, (max(xs) - min(xs) + 1) * block,
+                      (max(ys) - min(ys) + 1) * block).clamp(Size(w, h))
+        tight = mask_bbox(mask[coarse.slices()], threshold)
+        boxes.append(Rect(coarse.x + tight.x, coarse.y + tight.y, tight.width, tight.height))
+    return boxes

@@ -1,0 +1,145 @@
+"""Small multi-scale residual super-resolution network on the Y channel.
+
+Design (MDSR-like, CPU friendly): a shared body in LR space
+(conv3x3 1->C, ``blocks`` residual blocks conv-ReLU-conv, conv3x3, long skip)
+and one tail per scale (conv3x3 C->s^2 + PixelShuffle).  The tail predicts a
+residual over a fixed, exact MATLAB-bicubic upsampling of the input, done as a
+5x5 polyphase convolution + PixelShuffle with symmetric border padding, so an
+untrained net already equals bicubic and everything exports cleanly to ONNX.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from photoai.core.resize import cubic
+
+__all__ = ["SRNet", "BicubicUpsample", "SingleScale", "macs_per_output_pixel", "receptive_field"]
+
+_BICUBIC_PAD = 2  # the 5x5 polyphase kernel reaches 2 LR pixels out
+
+
+def bicubic_phase_kernel(scale: int) -> np.ndarray:
+    """Conv weight ``(s*s, 1, 5, 5)``: channel ``ry*s+rx`` gives output phase (ry, rx) of MATLAB bicubic."""
+    offsets = np.arange(-_BICUBIC_PAD, _BICUBIC_PAD + 1)
+    phase = (np.arange(scale) + 0.5) / scale - 0.5
+    w1 = cubic(phase[:, None] - offsets[None, :])  # (s, 5); weight of neighbour x[i + k]
+    w1 /= w1.sum(axis=1, keepdims=True)
+    w2 = w1[:, None, :, None] * w1[None, :, None, :]  # (s, s, 5, 5)
+    return w2.reshape(scale * scale, 1, 5, 5).astype(np.float32)
+
+
+def _symmetric_pad(x: torch.Tensor, pad: int) -> torch.Tensor:
+    """Mirror padding that repeats the edge pixel (MATLAB 'symmetric') on H and W."""
+    for dim in (2, 3):
+        n = x.shape[dim]
+        head = x.narrow(dim, 0, pad).flip(dim)
+        tail = x.narrow(dim, n - pad, pad).flip(dim)
+        x = torch.cat([head, x, tail], dim=dim)
+    return x
+
+
+class BicubicUpsample(nn.Module):
+    """Exact MATLAB ``imresize(x, s, 'bicubic')`` for integer ``s`` (input >= 2 px per side)."""
+
+    def __init__(self, scale: int) -> None:
+        super().__init__()
+        self.scale = scale
+        self.register_buffer("weight", torch.from_numpy(bicubic_phase_kernel(scale)), persistent=False)
+        self.shuffle = nn.PixelShuffle(scale)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.shuffle(F.conv2d(_symmetric_pad(x, _BICUBIC_PAD), self.weight))
+
+
+class ResBlock(nn.Module):
+    """conv3x3 - ReLU - conv3x3 with identity skip."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1)
+        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.conv2(F.relu(self.conv1(x), inplace=True))
+
+
+class SRNet(nn.Module):
+    """Shared LR-space body with one PixelShuffle tail per scale; input/output Y in [0, 1]."""
+
+    def __init__(self, channels: int = 40, blocks: int = 6, scales: tuple[int, ...] = (2, 3, 4)) -> None:
+        super().__init__()
+        self.channels, self.blocks, self.scales = channels, blocks, tuple(scales)
+        self.head = nn.Conv2d(1, channels, 3, padding=1)
+        self.body = nn.Sequential(*[ResBlock(channels) for _ in range(blocks)])
+        self.body_end = nn.Conv2d(channels, channels, 3, padding=1)
+        self.tails = nn.ModuleDict({str(s): nn.Conv2d(channels, s * s, 3, padding=1) for s in self.scales})
+        self.shuffles = nn.ModuleDict({str(s): nn.PixelShuffle(s) for s in self.scales})
+        self.upsamplers = nn.ModuleDict({str(s): BicubicUpsample(s) for s in self.scales})
+        for tail in self.tails.values():  # start exactly at bicubic
+            nn.init.zeros_(tail.weight)
+            nn.init.zeros_(tail.bias)
+
+    def config(self) -> dict:
+        """Constructor arguments (stored in checkpoints)."""
+        return {"channels": self.channels, "blocks": self.blocks, "scales": list(self.scales)}
+
+    def forward(self, x: torch.Tensor, scale: int) -> torch.Tensor:
+        feat = self.head(x - 0.5)
+        feat = feat + self.body_end(self.body(feat))
+        key = str(scale)
+        return self.upsamplers[key](x) + self.shuffles[key](self.tails[key](feat))
+
+
+class SingleScale(nn.Module):
+    """Wraps ``SRNet`` for one scale (``forward(x)``), keeping only that tail; used for export."""
+
+    def __init__(self, net: SRNet, scale: int) -> None:
+        super().__init__()
+        self.scale = scale
+        self.head, self.body, self.body_end = net.head, net.body, net.body_end
+        self.tail = net.tails[str(scale)]
+        self.shuffle = net.shuffles[str(scale)]
+        self.upsample = net.upsamplers[str(scale)]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        feat = self.head(x - 0.5)
+        feat = feat + self.body_end(self.body(feat))
+        return self.upsample(x) + self.shuffle(self.tail(feat))
+
+
+def _conv_macs_per_lr_pixel(module: nn.Module) -> int:
+    return sum(m.in_channels // m.groups * m.out_channels * m.kernel_size[0] * m.kernel_size[1]
+               for m in module.modules() if isinstance(m, nn.Conv2d))
+
+
+def macs_per_output_pixel(model: SRNet | SingleScale, scale: int) -> float:
+    """Multiply-adds per HR output pixel for ``scale`` (convs + the fixed bicubic; adds ignored)."""
+    if isinstance(model, SRNet):
+        model = SingleScale(model, scale)
+    lr_macs = _conv_macs_per_lr_pixel(model) + scale * scale * 25  # fixed 5x5 polyphase bicubic
+    return lr_macs / (scale * scale)
+
+
+def receptive_field(model: SRNet | SingleScale) -> int:
+    """Receptive field of an output pixel in LR pixels (diameter; stride-1 convs + 5x5 bicubic)."""
+    radius = sum((m.kernel_size[0] - 1) // 2 for m in _main_path_convs(model))
+    return 2 * max(radius, _BICUBIC_PAD) + 1
+
+
+def _main_path_convs(model: nn.Module) -> list[nn.Conv2d]:
+    """Convs on the longest path: head, both convs per block, body end, one tail."""
+    net = model
+    tail = net.tail if isinstance(net, SingleScale) else next(iter(net.tails.values()))
+    convs = [net.head, net.body_end, tail]
+    for block in net.body:
+        convs += [block.conv1, block.conv2]
+    return convs
+
+
+def param_count(model: nn.Module) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
