@@ -29,6 +29,7 @@ __all__ = ["export_onnx", "verify_onnx", "manifest_entry", "update_manifest", "m
 OPSET = 17
 TOLERANCE = 1e-4
 INPUT_NAME, OUTPUT_NAME = "y_lr", "y_sr"
+TORCH_FILE = "superres_net.pt"
 DATA_TERMS = "research/evaluation use only (see /work/shared/data/SOURCES.md); not for shipping training data"
 SOURCE_NAMES = {"sr/T91": "T91 (Yang et al. 2010)",
                 "photos/train/imagenet_sample": "imagenet_sample (ImageNet, non-commercial research)",
@@ -114,6 +115,15 @@ def manifest_entry(model: SRNet, scale: int, onnx_path: Path, ckpt: dict, metric
     }
 
 
+def save_state_dict(model: SRNet, ckpt: dict, path: Path) -> dict:
+    """Ship the multi-scale weights for torch (GPU path, torch-eager benchmark); manifest entry."""
+    torch.save({"config": model.config(), "model": model.state_dict()}, path)
+    return {"id": "superres-torch", "file": path.name, "sha256": sha256(path), "format": "torch-state-dict",
+            "arch": "SRNet (plugins/superres/net.py), all scales", "scales": list(model.scales),
+            "load": "torch.load(path, weights_only=True); SRNet(**config).load_state_dict(model)",
+            "training": {"command": ckpt.get("command"), "iterations": ckpt.get("iter")}}
+
+
 def update_manifest(path: Path, entries: Sequence[dict]) -> None:
     """Replace entries with the same ``id`` and keep every other model in the file."""
     doc = json.loads(path.read_text()) if path.exists() else {"models": []}
@@ -144,6 +154,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
         entries.append(manifest_entry(model, scale, path, ckpt, metrics))
         shown = {k: (v["psnr_y"], v["bicubic_psnr_y"]) for k, v in metrics.items() if isinstance(v, dict)}
         print(f"x{scale}: {path} max|ORT-torch| {diff:.2e}; (ours, bicubic) PSNR-Y {shown}")
+    entries.append(save_state_dict(model, ckpt, args.out_dir / TORCH_FILE))
     if not args.no_manifest:
         update_manifest(args.out_dir / "manifest.json", entries)
         print(f"updated {args.out_dir / 'manifest.json'}")

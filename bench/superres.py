@@ -1,0 +1,141 @@
+"""Super-resolution speed and memory, side by side in one run.
+
+    python bench/superres.py [--sizes 1 12] [--scales 2 4] [--methods ort torch pillow]
+
+For each input size (megapixels) and scale it runs, each in a fresh subprocess on the same
+synthetic photo: our network through ONNX Runtime (the plugin as the app runs it: tiled Y
+through the network, bicubic chroma), the same network in torch eager (same tiling), and
+Pillow bicubic as the floor. It prints wall time, output megapixels per second, peak RSS and
+the extra memory over the process baseline, plus the model's multiply-adds per output pixel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def photo(megapixels: float) -> np.ndarray:
+    w = int((megapixels * 1e6 * 4 / 3) ** 0.5)
+    h = int(w * 3 / 4)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    base = 0.5 + 0.3 * np.sin(xx / 17.0) * np.cos(yy / 11.0)
+    rgb = np.stack([base, 0.8 * base + 0.1, 1.0 - base], axis=2)
+    return np.clip(rgb + np.random.default_rng(0).normal(0, 0.02, rgb.shape), 0, 1).astype(np.float32)
+
+
+def rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_one(method: str, megapixels: float, scale: int) -> dict:
+    """Runs in the child process: prepare, then time one call of ``method``."""
+    from photoai.core.tiling import run_tiled
+
+    img = photo(megapixels)
+    if method == "pillow":
+        from PIL import Image
+
+        def call():
+            h, w = img.shape[:2]
+            out = [np.asarray(Image.fromarray(np.ascontiguousarray(img[..., c]), mode="F").resize(
+                (w * scale, h * scale), Image.Resampling.BICUBIC)) for c in range(3)]
+            return np.stack(out, axis=2)
+    elif method == "ort":
+        from photoai.core.image import ImageBuffer
+        from photoai.plugin_api.execute import run_plugin
+        from photoai.plugin_api.registry import discover_plugins
+        from photoai.runtime import Runtime
+
+        plugin = discover_plugins(entry_point_group=None, paths=[]).get("superres")
+        runtime = Runtime()
+        runtime.load(f"superres-x{scale}")  # session creation is not part of the timing
+        buf = ImageBuffer(img)
+
+        def call():
+            return run_plugin(plugin, buf, values={"scale": scale}, runtime=runtime).rgb
+    elif method == "torch":
+        import torch
+
+        from photoai.core.resize import imresize, rgb_to_ycbcr, ycbcr_to_rgb
+        from photoai.runtime.manifest import Manifest
+        from photoai_plugins.superres.net import SingleScale, SRNet, receptive_field
+        from photoai_plugins.superres.plugin import AUTO_TILE
+
+        manifest = Manifest.load()
+        ckpt = torch.load(manifest.verify("superres-torch"), map_location="cpu", weights_only=True)
+        net = SRNet(**ckpt["config"])
+        net.load_state_dict(ckpt["model"])
+        module = SingleScale(net.eval(), scale).eval()
+        overlap = receptive_field(module) // 2 + 1
+
+        def luma(t):
+            with torch.inference_mode():
+                return module(torch.from_numpy(np.ascontiguousarray(t))[None, None])[0, 0].numpy()
+
+        def call():
+            ycc = rgb_to_ycbcr(img)
+            y = run_tiled(np.ascontiguousarray(ycc[..., 0]), luma, scale=scale, tile=AUTO_TILE, overlap=overlap)
+            chroma = imresize(np.ascontiguousarray(ycc[..., 1:]), float(scale))
+            return np.clip(ycbcr_to_rgb(np.concatenate([y[..., None], chroma], axis=2)), 0, 1)
+    else:
+        raise ValueError(method)
+    base = rss_mib()
+    t0 = time.perf_counter()
+    out = call()
+    wall = time.perf_counter() - t0
+    return {"wall": wall, "peak": rss_mib(), "base": base, "out_mp": out.shape[0] * out.shape[1] / 1e6,
+            "in_size": f"{img.shape[1]}x{img.shape[0]}"}
+
+
+def macs(scale: int) -> str:
+    from photoai.runtime.manifest import Manifest
+
+    try:
+        return f"{Manifest.load().get(f'superres-x{scale}').extra['macs_per_output_pixel'] / 1e3:.1f}k"
+    except Exception:  # noqa: BLE001 - models not exported yet
+        return "?"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=float, nargs="+", default=[1, 12])
+    ap.add_argument("--scales", type=int, nargs="+", default=[2, 4])
+    ap.add_argument("--methods", nargs="+", default=["ort", "torch", "pillow"])
+    ap.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one:
+        print(json.dumps(run_one(args.one[0], float(args.one[1]), int(args.one[2]))))
+        return
+    names = {"ort": "ours, ONNX Runtime", "torch": "ours, torch eager", "pillow": "Pillow bicubic"}
+    print("| input | scale | method | wall s | out MP/s | peak RSS MiB | over baseline MiB | MACs/out px | vs ORT |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for mp in args.sizes:
+        for scale in args.scales:
+            rows = {}
+            for method in args.methods:
+                res = subprocess.run([sys.executable, __file__, "--one", method, str(mp), str(scale)],
+                                     capture_output=True, text=True, cwd=ROOT)
+                if res.returncode != 0:
+                    print(f"| {mp} MP | x{scale} | {names[method]} | failed: {res.stderr.strip().splitlines()[-1]} |")
+                    continue
+                rows[method] = json.loads(res.stdout.strip().splitlines()[-1])
+            ref = rows.get("ort", {}).get("wall")
+            for method, r in rows.items():
+                ratio = f"{r['wall'] / ref:.2f}x" if ref else "-"
+                cost = macs(scale) if method != "pillow" else "-"
+                print(f"| {r['in_size']} ({mp:g} MP) | x{scale} | {names[method]} | {r['wall']:.2f} | "
+                      f"{r['out_mp'] / r['wall']:.1f} | {r['peak']:.0f} | {r['peak'] - r['base']:.0f} | {cost} | {ratio} |")
+
+
+if __name__ == "__main__":
+    main()

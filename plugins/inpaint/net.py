@@ -1,0 +1,123 @@
+"""Partial convolution and the PConv U-Net of Liu et al., *Image Inpainting for Irregular
+Holes Using Partial Convolutions* (ECCV 2018), sized for CPU training.
+
+Masks inside the network follow the paper: ``valid`` = 1 for known pixels, one channel per layer
+shared by all feature channels. The public :class:`PConvUNet` takes a ``hole`` mask (1 = fill).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+# Images enter in [0, 1]; the network works on roughly zero-mean, unit-scale values.
+_IN_MEAN = 0.45
+_IN_STD = 0.25
+
+
+class PartialConv2d(nn.Conv2d):
+    """Conv over valid pixels only, re-normalised by ``sum(1) / sum(M)`` of each window.
+
+    ``out = W^T (X * M) * k*k / sum(M) + b`` where ``sum(M) > 0``, else 0; the new mask is 1 where
+    any input under the window was valid. ``sum(1)`` is the full window ``k*k`` also at the border,
+    so zero padding counts as hole (the paper's formula; this is "partial-conv padding").
+    The ratio is a plain conv with a ones kernel plus clamp/division, so it exports to ONNX.
+    """
+
+    def __init__(self, in_ch: int, out_ch: int, kernel_size: int, stride: int = 1, bias: bool = True) -> None:
+        super().__init__(in_ch, out_ch, kernel_size, stride=stride, padding=kernel_size // 2, bias=bias)
+        self.register_buffer("ones_kernel", torch.ones(1, 1, kernel_size, kernel_size), persistent=False)
+        self.window = float(kernel_size * kernel_size)
+
+    def forward(self, x: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:  # type: ignore[override]
+        with torch.no_grad():
+            count = F.conv2d(valid, self.ones_kernel, stride=self.stride, padding=self.padding)
+            new_valid = torch.clamp(count, 0.0, 1.0)
+            ratio = self.window / torch.clamp(count, min=1.0) * new_valid
+        out = F.conv2d(x * valid, self.weight, None, self.stride, self.padding)
+        out = out * ratio
+        if self.bias is not None:
+            out = out + self.bias.view(1, -1, 1, 1) * new_valid
+        return out, new_valid
+
+
+def _up2(t: torch.Tensor) -> torch.Tensor:
+    return F.interpolate(t, scale_factor=2.0, mode="nearest")
+
+
+class PConvUNet(nn.Module):
+    """U-Net of partial convolutions: stride-2 PConv encoder; decoder = nearest x2 upsample,
+    concat skip, 3x3 PConv (LeakyReLU 0.2). No batch norm (small CPU batches; clean export).
+
+    Concatenated features share one mask: the union of the two masks. Skip features are already
+    zero where their own mask is 0, so the union only admits exact zeros, never stale values.
+    Input H and W must be multiples of ``size_multiple`` = 2**levels.
+    """
+
+    def __init__(self, widths: Sequence[int] = (32, 64, 128, 128, 128, 128),
+                 kernels: Sequence[int] | None = None) -> None:
+        super().__init__()
+        widths = tuple(int(w) for w in widths)
+        if kernels is None:
+            kernels = tuple([7, 5, 5] + [3] * max(0, len(widths) - 3))[: len(widths)]
+        if len(kernels) != len(widths):
+            raise ValueError("kernels and widths must have the same length")
+        self.widths = widths
+        self.kernels = tuple(int(k) for k in kernels)
+        self.levels = len(widths)
+        self.size_multiple = 2 ** self.levels
+        chans = (3,) + widths
+        self.enc = nn.ModuleList(
+            PartialConv2d(chans[i], chans[i + 1], self.kernels[i], stride=2) for i in range(self.levels)
+        )
+        # Decoder level i maps up(chans[i+1]) ++ skip chans[i] -> chans[i] (3 = RGB at the top).
+        self.dec = nn.ModuleList(
+            PartialConv2d(chans[i + 1] + chans[i], chans[i], 3) for i in range(self.levels)
+        )
+
+    def forward(self, image: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
+        """Raw RGB prediction in [0, 1] scale (not clamped) for ``image`` Bx3xHxW and ``hole`` Bx1xHxW."""
+        valid = 1.0 - hole
+        x = (image - _IN_MEAN) / _IN_STD * valid
+        skips = [(x, valid)]
+        h, m = x, valid
+        for conv in self.enc:
+            h, m = conv(h, m)
+            h = F.relu(h)
+            skips.append((h, m))
+        skips.pop()  # the bottleneck is not a skip
+        for i in reversed(range(self.levels)):
+            s, sm = skips[i]
+            h = torch.cat([_up2(h), s], dim=1)
+            m = torch.maximum(_up2(m), sm)
+            h, m = self.dec[i](h, m)
+            if i > 0:
+                h = F.leaky_relu(h, 0.2)
+        return h * _IN_STD + _IN_MEAN
+
+    def config(self) -> dict[str, list[int]]:
+        return {"widths": list(self.widths), "kernels": list(self.kernels)}
+
+
+def composite(image: torch.Tensor, out: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
+    """Prediction inside the hole, input outside it."""
+    return out * hole + image * (1.0 - hole)
+
+
+class InpaintExportWrapper(nn.Module):
+    """What ships in ONNX: ``image`` Bx3xHxW [0,1] + ``mask`` Bx1xHxW (1 = hole) -> clamped composite."""
+
+    def __init__(self, net: PConvUNet) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        out = self.net(image, mask)
+        return torch.clamp(composite(image, out, mask), 0.0, 1.0)
+
+
+def count_params(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())

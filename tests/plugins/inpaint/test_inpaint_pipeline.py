@@ -1,0 +1,54 @@
+"""Smoke test: train a tiny net on generated images, resume, export to ONNX, evaluate."""
+
+import json
+
+import numpy as np
+import torch
+
+from plugins.inpaint import evaluate, export, train
+from plugins.inpaint.data import write_synthetic_images
+from plugins.inpaint.net import PConvUNet
+
+
+def test_onnx_export_matches_torch_and_merges_manifest(tmp_path):
+    torch.manual_seed(0)
+    net = PConvUNet((8, 16, 16)).eval()
+    path = export.export_onnx(net, tmp_path / export.ONNX_NAME)
+    assert export.verify_onnx(net, path, sizes=[(8, 8), (40, 24), (64, 96)]) <= export.TOLERANCE
+    (tmp_path / "manifest.json").write_text(json.dumps({"models": [{"id": "other", "file": "o.onnx", "sha256": "x"}]}))
+    state = {"args": {"size": 32, "data": ["/x/imagenet_sample"]}, "iteration": 3,
+             "commands": [{"command": "python -m plugins.inpaint.train", "start_iteration": 0}]}
+    export.merge_manifest(tmp_path, export.manifest_entry(net, path, state, {"kodak24": {}}))
+    export.merge_manifest(tmp_path, export.manifest_entry(net, path, state, None))  # replaces, no duplicate
+    models = json.loads((tmp_path / "manifest.json").read_text())["models"]
+    assert [m["id"] for m in models] == ["other", "inpaint-pconv"]
+    entry = models[1]
+    assert entry["size_multiple"] == 8 and entry["params"] == sum(p.numel() for p in net.parameters())
+    assert "research" in entry["training"]["data"][0]
+
+
+def test_train_resume_export_evaluate(tmp_path):
+    out = tmp_path / "run"
+    common = ["--tiny", "--out", str(out), "--log-every", "2", "--val-every", "2", "--batch", "2"]
+    ckpt = train.main(common + ["--iterations", "3"])
+    assert torch.load(ckpt, weights_only=False)["iteration"] == 3
+    train.main(common + ["--iterations", "5", "--resume"])
+    state = torch.load(ckpt, weights_only=False)
+    assert state["iteration"] == 5 and len(state["commands"]) == 2
+    log = (out / "train.log").read_text()
+    assert "resumed" in log and "val_psnr" in log and "nan" not in log.lower()
+
+    onnx_path = tmp_path / "models" / export.ONNX_NAME
+    entry = export.main(["--checkpoint", str(ckpt), "--onnx", str(onnx_path)])
+    assert entry["training"]["iterations"] == 5 and onnx_path.exists()
+
+    images = write_synthetic_images(tmp_path / "eval", 2, 40, seed=5)
+    fn, name = evaluate.network_inpainter("onnx", str(onnx_path))
+    ref = np.asarray(evaluate.load_rgb(images[0]))
+    hole = evaluate.eval_mask(1, (0.2, 0.3), 0, *ref.shape[:2])
+    result = fn(ref * (1 - hole[..., None]), hole)
+    assert result.shape == ref.shape and np.array_equal(result[hole == 0], ref[hole == 0])
+    results = evaluate.evaluate(images, {name: fn, "telea": evaluate.opencv_inpainter(1, 3)},
+                                buckets=[(0.1, 0.2)])
+    assert set(results["10-20%"]) == {name, "telea"}
+    assert "PSNR" in evaluate.format_table(results)

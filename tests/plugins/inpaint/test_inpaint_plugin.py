@@ -1,0 +1,105 @@
+"""The inpaint plugin's crop-and-paste logic, with a stand-in model and with the shipped one."""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from photoai.core.errors import PluginError
+from photoai.core.export import save
+from photoai.core.image import ImageBuffer
+from photoai.core.io import load
+from photoai.core.jobs import RunContext
+from photoai.plugin_api.execute import run_plugin
+from photoai.plugin_api.registry import discover_plugins
+from photoai_plugins.inpaint.plugin import crop_plan, merge_overlapping
+from photoai.core.geometry import Rect
+
+
+@dataclass
+class _Spec:
+    size_multiple: int = 64
+
+
+class MeanFillRuntime:
+    """Fills holes with the mean of the valid pixels; records the shapes the model saw."""
+
+    def __init__(self):
+        self.calls = []
+
+    def spec(self, model_id):
+        return _Spec()
+
+    def load(self, model_id):
+        def model(x, m, ctx=None):
+            self.calls.append(x.shape)
+            valid = 1.0 - m
+            mean = (x * valid).sum(axis=(2, 3), keepdims=True) / max(1.0, float(valid.sum()))
+            return x * valid + mean * m
+        return model
+
+
+@pytest.fixture(scope="module")
+def plugin():
+    return discover_plugins(entry_point_group=None, paths=[]).get("inpaint")
+
+
+def photo(h, w, seed=0):
+    rng = np.random.default_rng(seed)
+    return ImageBuffer.from_array((rng.random((h, w, 3)) * 255).astype(np.uint8))
+
+
+def test_crop_plan_grows_and_merges():
+    mask = np.zeros((300, 400), bool)
+    mask[100:110, 100:120] = True
+    mask[100:110, 140:150] = True  # close: crops overlap and merge
+    mask[280:290, 380:395] = True  # far corner: its own crop, clamped to the image
+    crops = crop_plan(mask, 1.0, 16)
+    assert len(crops) == 2
+    assert all(c.x >= 0 and c.y >= 0 and c.right <= 400 and c.bottom <= 300 for c in crops)
+    assert merge_overlapping([Rect(0, 0, 10, 10), Rect(5, 5, 10, 10), Rect(50, 50, 1, 1)]) == [
+        Rect(0, 0, 15, 15), Rect(50, 50, 1, 1)]
+
+
+def test_outside_mask_is_bit_exact_after_8bit_round_trip(plugin, tmp_path):
+    img = photo(96, 128)
+    mask = np.zeros((96, 128), np.float32)
+    mask[30:50, 40:90] = 1.0
+    mask[50:52, 40:90] = 0.5  # a soft edge
+    out = run_plugin(plugin, img, mask, {"grow": 0}, RunContext(), MeanFillRuntime())
+    save(out, tmp_path / "out.png")
+    a = np.asarray(img.rgb * 255 + 0.5, np.uint8)
+    b = np.asarray(load(tmp_path / "out.png").rgb * 255 + 0.5, np.uint8)
+    outside = mask == 0
+    assert np.array_equal(a[outside], b[outside])
+    assert not np.array_equal(a[30:50, 40:90], b[30:50, 40:90])
+
+
+def test_large_photo_small_hole_runs_one_small_crop(plugin):
+    img = ImageBuffer(np.full((3000, 4000, 3), 0.25, np.float32))
+    img.rgb[2000:2020, 3000:3030] = 1.0  # the "object"
+    mask = np.zeros((3000, 4000), np.float32)
+    mask[1995:2025, 2995:3035] = 1.0
+    rt = MeanFillRuntime()
+    out = run_plugin(plugin, img, mask, {}, RunContext(), rt)
+    assert len(rt.calls) == 1 and max(rt.calls[0][2:]) <= 256
+    np.testing.assert_allclose(out.rgb[2000:2020, 3000:3030], 0.25, atol=1e-6)
+    assert np.array_equal(out.rgb[:1900], img.rgb[:1900])
+
+
+def test_big_hole_is_scaled_to_working_size(plugin):
+    img = photo(900, 1200)
+    mask = np.zeros((900, 1200), np.float32)
+    mask[100:800, 100:1100] = 1.0
+    rt = MeanFillRuntime()
+    out = run_plugin(plugin, img, mask, {"working_size": 256}, RunContext(), rt)
+    assert max(rt.calls[0][2:]) <= 256 + 63
+    assert out.size == img.size
+
+
+def test_empty_and_mismatched_masks(plugin):
+    img = photo(32, 32)
+    with pytest.raises(PluginError, match="needs a mask"):
+        run_plugin(plugin, img, np.zeros((32, 32)), {}, RunContext(), MeanFillRuntime())
+    with pytest.raises(PluginError, match="mask is 16x16 but the image is 32x32"):
+        run_plugin(plugin, img, np.ones((16, 16)), {}, RunContext(), MeanFillRuntime())
