@@ -3,8 +3,8 @@
     python bench/superres.py [--sizes 1 12] [--scales 2 4] [--methods ort torch pillow]
 
 For each input size (megapixels) and scale it runs, each in a fresh subprocess on the same
-synthetic photo: our network through ONNX Runtime (the plugin as the app runs it: tiled Y
-through the network, bicubic chroma), the same network in torch eager (same tiling), and
+synthetic photo: our network through ONNX Runtime in float32 and in int8 (the plugin as the app
+runs it: tiled Y through the network, bicubic chroma), the same network in torch eager (same tiling), and
 Pillow bicubic as the floor. It prints wall time, output megapixels per second, peak RSS and
 the extra memory over the process baseline, plus the model's multiply-adds per output pixel.
 """
@@ -50,7 +50,7 @@ def run_one(method: str, megapixels: float, scale: int) -> dict:
             out = [np.asarray(Image.fromarray(np.ascontiguousarray(img[..., c]), mode="F").resize(
                 (w * scale, h * scale), Image.Resampling.BICUBIC)) for c in range(3)]
             return np.stack(out, axis=2)
-    elif method == "ort":
+    elif method in ("ort", "ort-int8"):
         from photoai.core.image import ImageBuffer
         from photoai.plugin_api.execute import run_plugin
         from photoai.plugin_api.registry import discover_plugins
@@ -58,11 +58,12 @@ def run_one(method: str, megapixels: float, scale: int) -> dict:
 
         plugin = discover_plugins(entry_point_group=None, paths=[]).get("superres")
         runtime = Runtime()
-        runtime.load(f"superres-x{scale}")  # session creation is not part of the timing
+        runtime.load(f"superres-x{scale}" + ("-int8" if method == "ort-int8" else ""))  # not timed
         buf = ImageBuffer(img)
 
         def call():
-            return run_plugin(plugin, buf, values={"scale": scale}, runtime=runtime).rgb
+            precision = "int8" if method == "ort-int8" else "float32"
+            return run_plugin(plugin, buf, values={"scale": scale, "precision": precision}, runtime=runtime).rgb
     elif method == "torch":
         import torch
 
@@ -110,13 +111,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=float, nargs="+", default=[1, 12])
     ap.add_argument("--scales", type=int, nargs="+", default=[2, 4])
-    ap.add_argument("--methods", nargs="+", default=["ort", "torch", "pillow"])
+    ap.add_argument("--methods", nargs="+", default=["ort", "ort-int8", "torch", "pillow"])
     ap.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
         print(json.dumps(run_one(args.one[0], float(args.one[1]), int(args.one[2]))))
         return
-    names = {"ort": "ours, ONNX Runtime", "torch": "ours, torch eager", "pillow": "Pillow bicubic"}
+    names = {"ort": "ours, ONNX Runtime fp32", "ort-int8": "ours, ONNX Runtime int8", "torch": "ours, torch eager fp32",
+             "pillow": "Pillow bicubic"}
     print("| input | scale | method | wall s | out MP/s | peak RSS MiB | over baseline MiB | MACs/out px | vs ORT |")
     print("|---|---|---|---|---|---|---|---|---|")
     for mp in args.sizes:

@@ -115,6 +115,19 @@ def manifest_entry(model: SRNet, scale: int, onnx_path: Path, ckpt: dict, metric
     }
 
 
+def int8_entry(fp32: dict, fp32_path: Path, scale: int, data: Path) -> dict:
+    """Quantize ``fp32_path`` to int8 (calibrated on T91 LR crops), measure it, describe it."""
+    from .quantize import quantize
+
+    path = quantize(fp32_path, fp32_path.with_name(f"superres_x{scale}_int8.onnx"), scale, data / "sr" / "T91")
+    metrics = measure(path, scale, data)
+    print(f"x{scale} int8: {path}; PSNR-Y {({k: v['psnr_y'] for k, v in metrics.items() if isinstance(v, dict)})}")
+    return dict(fp32, id=f"superres-x{scale}-int8", file=path.name, sha256=sha256(path), precision="int8",
+                quantization="ONNX Runtime static QDQ: int8 per-channel weights, uint8 activations calibrated on "
+                             "24 T91 LR crops; first conv, output convs and bicubic skip kept float32",
+                metrics=metrics)
+
+
 def save_state_dict(model: SRNet, ckpt: dict, path: Path) -> dict:
     """Ship the multi-scale weights for torch (GPU path, torch-eager benchmark); manifest entry."""
     torch.save({"config": model.config(), "model": model.state_dict()}, path)
@@ -142,6 +155,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     ap.add_argument("--scales", type=int, nargs="+", default=None, help="default: all scales of the model")
     ap.add_argument("--data", type=Path, default=Path("/work/shared/data"), help="for Set5/Set14 metrics")
     ap.add_argument("--no-manifest", action="store_true")
+    ap.add_argument("--no-int8", action="store_true", help="skip the int8 (fast) variants")
     args = ap.parse_args(argv)
     model = load_model(args.checkpoint)
     ckpt = torch.load(args.checkpoint, map_location="cpu", weights_only=True)
@@ -151,7 +165,10 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
         export_onnx(model, scale, path)
         diff = verify_onnx(model, scale, path)
         metrics = measure(path, scale, args.data)
-        entries.append(manifest_entry(model, scale, path, ckpt, metrics))
+        entry = manifest_entry(model, scale, path, ckpt, metrics)
+        entries.append(entry)
+        if not args.no_int8:
+            entries.append(int8_entry(entry, path, scale, args.data))
         shown = {k: (v["psnr_y"], v["bicubic_psnr_y"]) for k, v in metrics.items() if isinstance(v, dict)}
         print(f"x{scale}: {path} max|ORT-torch| {diff:.2e}; (ours, bicubic) PSNR-Y {shown}")
     entries.append(save_state_dict(model, ckpt, args.out_dir / TORCH_FILE))

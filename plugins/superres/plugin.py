@@ -20,8 +20,8 @@ SCALES = (2, 3, 4)
 AUTO_TILE = 384  # LR pixels per tile side: ~25 MB of features per layer, fast on CPU and GPU
 
 
-def model_id(scale: int) -> str:
-    return f"superres-x{scale}"
+def model_id(scale: int, precision: str = "float32") -> str:
+    return f"superres-x{scale}" + ("-int8" if precision == "int8" else "")
 
 
 class SuperResPlugin(BasePlugin):
@@ -35,12 +35,15 @@ class SuperResPlugin(BasePlugin):
             ChoiceParam("model", "Method", choices=("network", "bicubic"),
                         labels=("PhotoAI network", "Bicubic (no model)"), default="network",
                         help="The trained network, or MATLAB-style bicubic as a reference"),
+            ChoiceParam("precision", "Precision", choices=("float32", "int8"),
+                        labels=("Accurate (float32)", "Fast (int8)"), default="float32",
+                        help="int8 runs about 2.5x faster on CPUs, within a few hundredths of a dB"),
             ChoiceParam("tile", "Tile size", choices=("auto", 128, 256, 512, 1024),
                         labels=("Auto", "128 px", "256 px", "512 px", "1024 px"), default="auto",
                         help="Input pixels per tile side; smaller uses less memory, results are identical"),
         ),
         changes_size=True,
-        model_ids=tuple(model_id(s) for s in SCALES),
+        model_ids=tuple(model_id(s, p) for s in SCALES for p in ("float32", "int8")),
         alpha_mode="resize",
     )
 
@@ -54,8 +57,9 @@ class SuperResPlugin(BasePlugin):
             ctx.progress(0, 1, "Bicubic upscaling")
             return imresize(request.image, float(scale))
         runtime = ctx.runtime
-        model = runtime.load(model_id(scale))
-        spec = runtime.spec(model_id(scale))
+        name = model_id(scale, request.values["precision"])
+        model = runtime.load(name)
+        spec = runtime.spec(name)
         ycc = rgb_to_ycbcr(request.image)
         tile = AUTO_TILE if request.values["tile"] == "auto" else int(request.values["tile"])
         ctx.progress(0, 1, "Upscaling detail (network)")

@@ -103,3 +103,21 @@ def test_empty_and_mismatched_masks(plugin):
         run_plugin(plugin, img, np.zeros((32, 32)), {}, RunContext(), MeanFillRuntime())
     with pytest.raises(PluginError, match="mask is 16x16 but the image is 32x32"):
         run_plugin(plugin, img, np.ones((16, 16)), {}, RunContext(), MeanFillRuntime())
+
+
+def test_shipped_model_fills_a_hole_from_its_surroundings(plugin):
+    """The committed network (checksum-verified) fills a hole in a smooth gradient plausibly."""
+    from photoai.runtime import Runtime
+
+    h, w = 128, 192
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    rgb = np.stack([xx / w, yy / h, 0.5 + 0 * xx], axis=2).astype(np.float32)
+    img = ImageBuffer(rgb.copy())
+    img.rgb[50:80, 80:120] = [1.0, 0.0, 1.0]  # a magenta "object"
+    mask = np.zeros((h, w), np.float32)
+    mask[46:84, 76:124] = 1.0
+    out = run_plugin(plugin, img, mask, {}, RunContext(), Runtime())
+    hole = mask > 0
+    assert np.array_equal(out.rgb[~hole], img.rgb[~hole])
+    err = np.abs(out.rgb[hole] - rgb[hole]).mean()
+    assert err < 0.1, err  # the magenta is gone and the gradient continues

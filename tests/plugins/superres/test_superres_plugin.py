@@ -90,8 +90,15 @@ def test_cancel_between_tiles(plugin, random_models):
 def test_shipped_models_are_listed_and_load():
     manifest = Manifest.load()
     for s in (2, 3, 4):
-        spec = manifest.get(f"superres-x{s}")
-        assert spec.scale == s and spec.sha256 == sha256_of(spec.path)
-        assert spec.extra["training"]["command"] and spec.extra["metrics"]
-    out = run_plugin(discover_plugins(entry_point_group=None, paths=[]).get("superres"), image(), runtime=Runtime())
-    assert out.size == (104, 80)
+        for name in (f"superres-x{s}", f"superres-x{s}-int8"):
+            spec = manifest.get(name)
+            assert spec.scale == s and spec.sha256 == sha256_of(spec.path)
+            assert spec.extra["training"]["command"] and spec.extra["metrics"]
+    plugin = discover_plugins(entry_point_group=None, paths=[]).get("superres")
+    runtime = Runtime()
+    accurate = run_plugin(plugin, image(), runtime=runtime)
+    fast = run_plugin(plugin, image(), values={"precision": "int8"}, runtime=runtime)
+    bicubic = run_plugin(plugin, image(), values={"model": "bicubic"}, runtime=runtime)
+    assert accurate.size == fast.size == (104, 80)
+    assert np.abs(fast.rgb - accurate.rgb).mean() < 0.01
+    assert np.abs(accurate.rgb - bicubic.rgb).mean() > 1e-3  # the network really runs
