@@ -51,9 +51,28 @@ def rgb_to_qimage(rgb: np.ndarray) -> QImage:
     return array_to_qimage(to_display_uint8(rgb))
 
 
+#: Side of the checkerboard squares behind transparent pixels, in image pixels.
+CHECKER = 8
+
+
+def composite_on_checker(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """uint8 HxWx3: ``rgb`` over a light checkerboard by ``alpha`` (banded, no full-size floats)."""
+    h, w = alpha.shape
+    out = np.empty((h, w, 3), np.uint8)
+    cols = (np.arange(w) // CHECKER) % 2
+    for y in range(0, h, BAND_ROWS):
+        rows = (np.arange(y, min(h, y + BAND_ROWS)) // CHECKER) % 2
+        checker = (0.62 + 0.18 * (rows[:, None] ^ cols[None, :]))[..., None].astype(np.float32)
+        a = alpha[y : y + BAND_ROWS, :, None]
+        out[y : y + BAND_ROWS] = to_uint(rgb[y : y + BAND_ROWS] * a + checker * (1.0 - a), 8)
+    return out
+
+
 def image_to_qimage(image: ImageBuffer) -> QImage:
-    """The displayed form of an image (alpha is ignored for display)."""
-    return rgb_to_qimage(image.rgb)
+    """The displayed form of an image: transparent areas over a checkerboard."""
+    if image.alpha is None:
+        return rgb_to_qimage(image.rgb)
+    return array_to_qimage(composite_on_checker(image.rgb, image.alpha))
 
 
 def qimage_to_array(img: QImage) -> np.ndarray:

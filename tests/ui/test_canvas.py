@@ -155,3 +155,18 @@ def test_image_change_keeps_the_visible_size(canvas):
     view.set_image(big)
     assert view.scene_size() == (120, 80)
     assert view.zoom() == pytest.approx(1.0)  # same on-screen size for a 2x bigger image
+
+
+def test_transparent_pixels_show_a_checkerboard():
+    import numpy as np
+
+    from photoai.core.image import ImageBuffer
+    from photoai.ui.convert import CHECKER, image_to_qimage, qimage_to_array
+
+    rgb = np.zeros((32, 32, 3), np.float32)
+    alpha = np.ones((32, 32), np.float32)
+    alpha[:, 16:] = 0.0
+    shown = qimage_to_array(image_to_qimage(ImageBuffer(rgb, alpha=alpha)))
+    assert (shown[:, :16] == 0).all()  # opaque black stays black
+    light, dark = shown[0, 16, 0], shown[0, 16 + CHECKER, 0]
+    assert light != dark and min(light, dark) > 120  # transparent: alternating light squares
