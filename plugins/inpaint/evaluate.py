@@ -90,6 +90,25 @@ def score(result: np.ndarray, ref: np.ndarray) -> dict[str, float]:
             "l1": float(np.abs(a - b).mean())}
 
 
+def plugin_inpainter(models_dir: Path, working_size: int) -> Inpainter:
+    """The ``inpaint`` plugin exactly as the app runs it (crop strategy, working size), grow 0."""
+    from photoai.core.image import ImageBuffer
+    from photoai.plugin_api.execute import run_plugin
+    from photoai.runtime import Runtime
+
+    from .plugin import InpaintPlugin
+
+    plugin, runtime = InpaintPlugin(), Runtime(models_dir)
+
+    def run(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
+        buf = ImageBuffer(img.astype(np.float32) / 255.0)
+        out = run_plugin(plugin, buf, hole.astype(np.float32), {"grow": 0, "working_size": working_size},
+                         runtime=runtime)
+        return np.clip(np.rint(out.rgb * 255.0), 0, 255).astype(np.uint8)
+
+    return run
+
+
 def evaluate(images: Sequence[Path], methods: dict[str, Inpainter], seed: int = 2018,
              buckets: Sequence[tuple[float, float]] = BUCKETS) -> dict[str, dict[str, dict[str, float]]]:
     """``{bucket: {method: {psnr, ssim, l1, hole_ratio, seconds}}}`` averaged over the images."""
@@ -129,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
     p.add_argument("--model", nargs=2, metavar=("KIND", "PATH"), default=None,
                    help="onnx PATH or checkpoint PATH (default: onnx resources/models/inpaint_pconv.onnx)")
     p.add_argument("--no-model", action="store_true", help="only the OpenCV baselines")
+    p.add_argument("--plugin-sizes", type=int, nargs="*", default=[],
+                   help="also score the app's plugin (crop strategy) at these working sizes (onnx only)")
     p.add_argument("--radius", type=int, default=5, help="cv2.inpaint radius (5 scores ~0.15 dB above 3 for Telea)")
     p.add_argument("--seed", type=int, default=2018)
     p.add_argument("--limit", type=int, default=0, help="use only the first N images (quick checks)")
@@ -147,6 +168,9 @@ def main(argv: Sequence[str] | None = None) -> dict:
             torch.set_num_threads(args.threads)
         fn, name = network_inpainter(kind, path)
         methods[name] = fn
+        if kind == "onnx":
+            for size in args.plugin_sizes:
+                methods[f"plugin@{size}px"] = plugin_inpainter(Path(path).parent, size)
     methods["telea"] = opencv_inpainter(cv2.INPAINT_TELEA, args.radius)
     methods["navier-stokes"] = opencv_inpainter(cv2.INPAINT_NS, args.radius)
     results = evaluate(images, methods, args.seed)

@@ -89,8 +89,8 @@ class InpaintPlugin(BasePlugin):
         description="Paint over an object, scratch or blemish and fill it from its surroundings "
                     "with PhotoAI's partial-convolution network.",
         params=(
-            ChoiceParam("working_size", "Working size", choices=(256, 384, 512), default=512,
-                        labels=("256 px (fast)", "384 px", "512 px (sharper)"),
+            ChoiceParam("working_size", "Working size", choices=(256, 512, 768, 1024), default=1024,
+                        labels=("256 px (fastest)", "512 px", "768 px", "1024 px (sharpest)"),
                         help="Crops larger than this are scaled down for the network, then back up"),
             FloatParam("context", "Context", default=1.0, minimum=0.25, maximum=3.0, step=0.25,
                        help="Margin of surrounding photo given to the network, relative to the hole size"),
