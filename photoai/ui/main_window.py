@@ -597,7 +597,8 @@ class MainWindow(QMainWindow):
         if hasattr(self.runtime, "last_device_label"):
             self.runtime.last_device_label = ""  # set again by the models this run loads
         self.progress_panel.start(plugin.info.title)
-        job_id = self.runner.start_plugin(plugin, doc.image, doc.mask, values)
+        # a snapshot: the user may keep painting while the job runs
+        job_id = self.runner.start_plugin(plugin, doc.image, doc.mask.copy(), values)
         self.statusBar().showMessage(f"Running {plugin.info.title}…")
         self._update_state()
         return job_id
