@@ -25,7 +25,7 @@ MODEL_ID = "inpaint-pconv"
 ONNX_NAME = "inpaint_pconv.onnx"
 OPSET = 17
 TOLERANCE = 1e-4
-WORKING_SIZE = 512  # recommended long side of one network call (the plugin's default crop size)
+WORKING_SIZE = 1024  # the plugin's default working size (plugin.py)
 
 # Terms of every folder the real run may use (from /work/shared/data/SOURCES.md).
 DATA_TERMS = {
