@@ -38,8 +38,10 @@ def random_models(tmp_path_factory):
     for s in (2, 3):
         path = folder / f"superres_x{s}.onnx"
         export_onnx(net, s, path)
-        entries.append({"id": f"superres-x{s}", "file": path.name, "sha256": sha256_of(path), "scale": s,
-                        "in_channels": 1, "out_channels": 1, "receptive_field": receptive_field(net)})
+        for suffix in ("", "-int8"):  # the float model stands in for the int8 one here
+            entries.append({"id": f"superres-x{s}{suffix}", "file": path.name, "sha256": sha256_of(path),
+                            "scale": s, "in_channels": 1, "out_channels": 1,
+                            "receptive_field": receptive_field(net)})
     (folder / "manifest.json").write_text(json.dumps({"models": entries}))
     return Runtime(folder)
 
@@ -96,7 +98,7 @@ def test_shipped_models_are_listed_and_load():
             assert spec.extra["training"]["command"] and spec.extra["metrics"]
     plugin = discover_plugins(entry_point_group=None, paths=[]).get("superres")
     runtime = Runtime()
-    accurate = run_plugin(plugin, image(), runtime=runtime)
+    accurate = run_plugin(plugin, image(), values={"precision": "float32"}, runtime=runtime)
     fast = run_plugin(plugin, image(), values={"precision": "int8"}, runtime=runtime)
     bicubic = run_plugin(plugin, image(), values={"model": "bicubic"}, runtime=runtime)
     assert accurate.size == fast.size == (104, 80)
