@@ -8,11 +8,18 @@ from PIL import Image
 from photoai.core.geometry import Size
 
 
+def resize_float(img: np.ndarray, size: Size, resample: Image.Resampling = Image.Resampling.BICUBIC) -> np.ndarray:
+    """Resize an HxW or HxWxC float32 array channel by channel (Pillow 'F' mode keeps floats)."""
+    planes = img[..., None] if img.ndim == 2 else img
+    out = np.stack([np.asarray(Image.fromarray(np.ascontiguousarray(planes[..., c], np.float32), mode="F")
+                               .resize((size.width, size.height), resample), np.float32)
+                    for c in range(planes.shape[2])], axis=2)
+    return out[..., 0] if img.ndim == 2 else out
+
+
 def resize_plane(plane: np.ndarray, size: Size) -> np.ndarray:
     """Bicubic resize of one float32 HxW plane, clipped to [0, 1]."""
-    img = Image.fromarray(np.ascontiguousarray(plane, np.float32), mode="F")
-    out = np.asarray(img.resize((size.width, size.height), Image.Resampling.BICUBIC), np.float32)
-    return np.clip(out, 0.0, 1.0)
+    return np.clip(resize_float(plane, size), 0.0, 1.0)
 
 
 def is_gray(rgb: np.ndarray, tolerance: float = 0.5 / 255) -> bool:

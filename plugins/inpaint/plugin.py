@@ -13,21 +13,13 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image
 
+from photoai.core.channels import resize_float
 from photoai.core.geometry import Rect, Size
 from photoai.core.mask import mask_regions
 from photoai.plugin_api import (BasePlugin, ChoiceParam, FloatParam, IntParam, PluginError, PluginInfo, Request,
                                 RunContext)
 
 MODEL_ID = "inpaint-pconv"
-
-
-def _resize(img: np.ndarray, size: Size, resample: Image.Resampling) -> np.ndarray:
-    """Resize an HxW or HxWxC float32 array channel by channel (Pillow 'F' mode keeps floats)."""
-    planes = img[..., None] if img.ndim == 2 else img
-    out = [np.asarray(Image.fromarray(np.ascontiguousarray(planes[..., c]), mode="F").resize(tuple(size), resample))
-           for c in range(planes.shape[2])]
-    stacked = np.stack(out, axis=2).astype(np.float32)
-    return stacked[..., 0] if img.ndim == 2 else stacked
 
 
 def _grow(hole: np.ndarray, radius: int) -> np.ndarray:
@@ -131,8 +123,8 @@ class InpaintPlugin(BasePlugin):
         size = Size(max(1, round(w * factor)), max(1, round(h * factor)))
         net_in, net_hole = crop, hole.astype(np.float32)
         if factor < 1.0:
-            net_in = _resize(crop, size, Image.Resampling.BOX)
-            net_hole = (_resize(net_hole, size, Image.Resampling.BOX) > 0.0).astype(np.float32)
+            net_in = resize_float(crop, size, Image.Resampling.BOX)
+            net_hole = (resize_float(net_hole, size, Image.Resampling.BOX) > 0.0).astype(np.float32)
         ph, pw = (-size.height) % multiple, (-size.width) % multiple
         mode = "reflect" if size.height > ph and size.width > pw else "edge"
         net_in = np.pad(net_in, ((0, ph), (0, pw), (0, 0)), mode=mode)
@@ -140,7 +132,7 @@ class InpaintPlugin(BasePlugin):
         result = model(net_in.transpose(2, 0, 1)[None], net_hole[None, None], ctx=ctx)[0]
         result = result.transpose(1, 2, 0)[: size.height, : size.width]
         if factor < 1.0:
-            result = _resize(np.ascontiguousarray(result), Size(w, h), Image.Resampling.BICUBIC)
+            result = resize_float(np.ascontiguousarray(result), Size(w, h), Image.Resampling.BICUBIC)
         return np.clip(result, 0.0, 1.0)
 
     def evaluate(self, argv: Sequence[str]) -> int:
