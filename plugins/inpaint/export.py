@@ -52,7 +52,7 @@ def default_onnx_path() -> Path:
 def load_net(checkpoint: str | Path) -> tuple[PConvUNet, dict[str, Any]]:
     """Net in eval mode plus the raw checkpoint dict (``last.pt`` or ``best.pt``)."""
     state = torch.load(checkpoint, map_location="cpu", weights_only=True)
-    net = PConvUNet(state["config"]["widths"], state["config"]["kernels"])
+    net = PConvUNet(**state["config"])
     net.load_state_dict(state["model"])
     return net.eval(), state
 

@@ -8,6 +8,7 @@ shared by all feature channels. The public :class:`PConvUNet` takes a ``hole`` m
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -48,6 +49,43 @@ def _up2(t: torch.Tensor) -> torch.Tensor:
     return F.interpolate(t, scale_factor=2.0, mode="nearest")
 
 
+def push_pull_fill(x: torch.Tensor, valid: torch.Tensor, levels: int) -> torch.Tensor:
+    """Smooth hole fill (Gortler et al. 1996 push-pull): masked averages over a ``levels``-deep
+    pyramid, then coarse-to-fine blending weighted by each cell's valid fraction.
+
+    ``x`` must be 0 in holes; H and W multiples of ``2**levels``. Known pixels come back unchanged.
+    Cells with no valid pixel at the coarsest level take the image's mean colour.
+    """
+    pyramid = [(x, valid)]
+    for _ in range(levels):
+        x, valid = F.avg_pool2d(x, 2), F.avg_pool2d(valid, 2)
+        pyramid.append((x, valid))
+    x, valid = pyramid.pop()
+    mean = x.sum(dim=(2, 3), keepdim=True) / valid.sum(dim=(2, 3), keepdim=True).clamp_min(1e-6)
+    fill = (x + 1e-3 * mean) / (valid + 1e-3)
+    for x, valid in reversed(pyramid):
+        coarse = F.interpolate(fill, scale_factor=2.0, mode="bilinear", align_corners=False)
+        fill = x / valid.clamp_min(1e-6) * valid + coarse * (1.0 - valid)
+    return fill
+
+
+class PConvResBlock(nn.Module):
+    """``h + PConv(LeakyReLU(PConv(h)))``; the second conv starts at zero, so a block added to a
+    trained net leaves its output unchanged until training moves it (warm starts)."""
+
+    def __init__(self, ch: int) -> None:
+        super().__init__()
+        self.conv1 = PartialConv2d(ch, ch, 3)
+        self.conv2 = PartialConv2d(ch, ch, 3)
+        nn.init.zeros_(self.conv2.weight)
+        nn.init.zeros_(self.conv2.bias)
+
+    def forward(self, h: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        r, m = self.conv1(h, valid)
+        r, m = self.conv2(F.leaky_relu(r, 0.2), m)
+        return h * valid + r, m
+
+
 class PConvUNet(nn.Module):
     """U-Net of partial convolutions: stride-2 PConv encoder; decoder = nearest x2 upsample,
     concat skip, 3x3 PConv (LeakyReLU 0.2). No batch norm (small CPU batches; clean export).
@@ -55,10 +93,15 @@ class PConvUNet(nn.Module):
     Concatenated features share one mask: the union of the two masks. Skip features are already
     zero where their own mask is 0, so the union only admits exact zeros, never stale values.
     Input H and W must be multiples of ``size_multiple`` = 2**levels.
+
+    Optional extras (both off = the paper's layout): ``res_blocks[i]`` residual PConv blocks after
+    decoder level ``i`` (i >= 1, half resolution and coarser); ``prefill`` replaces the zeroed holes
+    of the full-resolution skip (what the last layer sees) by a push-pull fill marked valid.
     """
 
     def __init__(self, widths: Sequence[int] = (32, 64, 128, 128, 128, 128),
-                 kernels: Sequence[int] | None = None) -> None:
+                 kernels: Sequence[int] | None = None, res_blocks: Sequence[int] | None = None,
+                 prefill: bool = False) -> None:
         super().__init__()
         widths = tuple(int(w) for w in widths)
         if kernels is None:
@@ -77,12 +120,22 @@ class PConvUNet(nn.Module):
         self.dec = nn.ModuleList(
             PartialConv2d(chans[i + 1] + chans[i], chans[i], 3) for i in range(self.levels)
         )
+        self.res_blocks = tuple(int(n) for n in (res_blocks or (0,) * self.levels))
+        if len(self.res_blocks) != self.levels or self.res_blocks[0]:
+            raise ValueError("res_blocks needs one count per level and none at level 0 (the RGB output)")
+        self.res = nn.ModuleList(
+            nn.ModuleList(PConvResBlock(chans[i]) for _ in range(n)) for i, n in enumerate(self.res_blocks)
+        )
+        self.prefill = bool(prefill)
 
     def forward(self, image: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
         """Raw RGB prediction in [0, 1] scale (not clamped) for ``image`` Bx3xHxW and ``hole`` Bx1xHxW."""
         valid = 1.0 - hole
         x = (image - _IN_MEAN) / _IN_STD * valid
-        skips = [(x, valid)]
+        if self.prefill:
+            skips = [(push_pull_fill(x, valid, self.levels), torch.ones_like(valid))]
+        else:
+            skips = [(x, valid)]
         h, m = x, valid
         for conv in self.enc:
             h, m = conv(h, m)
@@ -96,10 +149,18 @@ class PConvUNet(nn.Module):
             h, m = self.dec[i](h, m)
             if i > 0:
                 h = F.leaky_relu(h, 0.2)
+                for block in self.res[i]:
+                    h, m = block(h, m)
         return h * _IN_STD + _IN_MEAN
 
-    def config(self) -> dict[str, list[int]]:
-        return {"widths": list(self.widths), "kernels": list(self.kernels)}
+    def config(self) -> dict[str, Any]:
+        """Constructor arguments; the extras appear only when used (older checkpoints lack them)."""
+        cfg: dict[str, Any] = {"widths": list(self.widths), "kernels": list(self.kernels)}
+        if any(self.res_blocks):
+            cfg["res_blocks"] = list(self.res_blocks)
+        if self.prefill:
+            cfg["prefill"] = True
+        return cfg
 
 
 def composite(image: torch.Tensor, out: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:

@@ -9,6 +9,8 @@ Example (the real run)::
 checkpoint is written every ``--ckpt-minutes`` and at the end; ``<out>/train.log`` gets one line per
 ``--log-every`` iterations and a validation line (held-out crops) every ``--val-every``.
 ``<out>/best.pt`` holds the weights with the best validation PSNR (model only).
+``--init CKPT`` starts a new run (iteration 0, fresh optimiser) from the weights of an earlier one;
+layers the new config adds (``--res-blocks``) start as identity, so the warm start loses nothing.
 ``--tiny`` trains a tiny net on generated images (smoke tests; no data folders needed).
 """
 
@@ -40,6 +42,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--size", type=int, default=128, help="square training crop")
     p.add_argument("--widths", type=int, nargs="+", default=None,
                    help="encoder widths, one per level (default 32 64 128 256 256 256; --tiny: 8 8 16)")
+    p.add_argument("--res-blocks", type=int, nargs="+", default=None,
+                   help="residual PConv blocks after each decoder level (one count per level, first 0)")
+    p.add_argument("--prefill", action="store_true", help="push-pull fill in the full-resolution skip")
+    p.add_argument("--init", default=None,
+                   help="warm start: weights from this checkpoint (new residual blocks start as identity)")
     p.add_argument("--lr", type=float, default=2e-4)
     p.add_argument("--decay-frac", type=float, default=0.25, help="cosine-decay the LR over this last fraction")
     p.add_argument("--min-scale", type=float, default=0.75, help="random downscale range [min-scale, 1]")
@@ -85,6 +92,22 @@ def save_checkpoint(path: Path, **state) -> None:
     os.replace(tmp, path)
 
 
+def warm_start(net: PConvUNet, path: str) -> tuple[str, list[dict]]:
+    """Load matching weights from ``path``; only the residual blocks may be missing from it.
+    Returns a log line and the commands that produced those weights (kept for the manifest)."""
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    try:
+        missing, unexpected = net.load_state_dict(state["model"], strict=False)
+    except RuntimeError as exc:  # shape mismatch
+        raise SystemExit(f"--init {path}: incompatible weights: {exc}") from None
+    if unexpected or any(not k.startswith("res.") for k in missing):
+        raise SystemExit(f"--init {path}: incompatible weights (missing {missing}, unexpected {unexpected})")
+    history = [dict(c, run=f"warm-start source {Path(path).name}, {state.get('iteration')} iterations")
+               for c in state.get("commands", [])]
+    return (f"warm start from {path} (iteration {state.get('iteration')}, config {state.get('config')}); "
+            f"{len(missing)} new tensors start as identity blocks"), history
+
+
 @torch.no_grad()
 def validate(net: PConvUNet, val: tuple[torch.Tensor, torch.Tensor]) -> dict[str, float]:
     """Hole-region L1 and full-crop PSNR of the composite on the fixed held-out batch."""
@@ -116,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
     sources, held = build_sources(args.data, args.weights, args.holdout_every)
     sampler = CropSampler(sources, args.size, args.seed, args.min_scale)
     val = validation_batch(held, args.size) if held else None
-    net = PConvUNet(args.widths)
+    net = PConvUNet(args.widths, res_blocks=args.res_blocks, prefill=args.prefill)
     loss_fn = InpaintLoss(LossWeights(perceptual=args.perceptual, style=args.style, tv=args.tv))
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     it, best, commands = 0, -1.0, []
@@ -130,6 +153,9 @@ def main(argv: Sequence[str] | None = None) -> Path:
         torch.set_rng_state(state["torch_rng"])
         it, best, commands = state["iteration"], state.get("best_val_psnr", -1.0), state.get("commands", [])
         say(f"resumed from {ckpt_path} at iteration {it}")
+    elif args.init:
+        msg, commands = warm_start(net, args.init)
+        say(msg)
     command = " ".join(shlex.quote(a) for a in [sys.executable.split("/")[-1], "-m", "plugins.inpaint.train",
                                                 *(sys.argv[1:] if argv is None else argv)])
     commands = commands + [{"command": command, "start_iteration": it}]

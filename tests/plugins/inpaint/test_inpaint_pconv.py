@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from plugins.inpaint.net import PartialConv2d, PConvUNet
+from plugins.inpaint.net import PartialConv2d, PConvUNet, push_pull_fill
 
 
 def _layer(k: int, stride: int, seed: int = 0) -> PartialConv2d:
@@ -99,3 +99,41 @@ def test_unet_shapes_and_hole_independence():
         a, b = net(img, hole), net(noisy, hole)
     assert a.shape == img.shape
     assert torch.equal(a, b)
+
+
+def test_push_pull_keeps_known_pixels_and_fills_smoothly():
+    x = torch.zeros(1, 3, 32, 32)
+    x[:, :, :, :16] = 0.2
+    x[:, :, :, 16:] = 0.8
+    valid = torch.ones(1, 1, 32, 32)
+    valid[..., 8:24, 12:20] = 0
+    fill = push_pull_fill(x * valid, valid, levels=5)
+    torch.testing.assert_close(fill * valid, x * valid)
+    hole = fill[0, 0, 8:24, 12:20]
+    assert torch.all((hole > 0.19) & (hole < 0.81))
+    assert hole[:, 0].mean() < 0.4 < 0.6 < hole[:, -1].mean()  # each side continues its own level
+    empty = push_pull_fill(torch.zeros(1, 3, 8, 8), torch.zeros(1, 1, 8, 8), levels=3)
+    assert torch.isfinite(empty).all()
+
+
+def test_unet_extras_keep_hole_independence_and_warm_start_identity():
+    """Residual blocks start as identity (a warm start changes nothing); prefill still ignores
+    what lies under the hole; the config round-trips through the constructor."""
+    torch.manual_seed(0)
+    base = PConvUNet((8, 12, 16, 16)).eval()
+    extra = PConvUNet((8, 12, 16, 16), res_blocks=(0, 1, 2, 1)).eval()
+    missing, unexpected = extra.load_state_dict(base.state_dict(), strict=False)
+    assert not unexpected and missing and all(k.startswith("res.") for k in missing)
+    img = torch.rand(1, 3, 32, 48)
+    hole = torch.zeros(1, 1, 32, 48)
+    hole[..., 4:22, 6:30] = 1
+    with torch.no_grad():
+        assert torch.equal(base(img, hole), extra(img, hole))
+    filled = PConvUNet(**dict(extra.config(), prefill=True)).eval()
+    assert filled.config() == dict(extra.config(), prefill=True)
+    assert PConvUNet(**base.config()).config() == {"widths": [8, 12, 16, 16], "kernels": [7, 5, 5, 3]}
+    noisy = torch.where(hole.bool(), torch.rand_like(img) * 50, img)
+    with torch.no_grad():
+        assert torch.equal(filled(img, hole), filled(noisy, hole))
+    with pytest.raises(ValueError):
+        PConvUNet((8, 12), res_blocks=(1, 0))

@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 import torch
 
 from plugins.inpaint import evaluate, export, train
@@ -10,9 +11,13 @@ from plugins.inpaint.data import write_synthetic_images
 from plugins.inpaint.net import PConvUNet
 
 
-def test_onnx_export_matches_torch_and_merges_manifest(tmp_path):
+@pytest.mark.parametrize("extras", [{}, {"res_blocks": (0, 1, 1), "prefill": True}])
+def test_onnx_export_matches_torch_and_merges_manifest(tmp_path, extras):
     torch.manual_seed(0)
-    net = PConvUNet((8, 16, 16)).eval()
+    net = PConvUNet((8, 16, 16), **extras).eval()
+    for block in net.modules():  # identity blocks would hide an export mistake: give them weights
+        if hasattr(block, "conv2"):
+            torch.nn.init.normal_(block.conv2.weight, std=0.1)
     path = export.export_onnx(net, tmp_path / export.ONNX_NAME)
     assert export.verify_onnx(net, path, sizes=[(8, 8), (40, 24), (64, 96)]) <= export.TOLERANCE
     (tmp_path / "manifest.json").write_text(json.dumps({"models": [{"id": "other", "file": "o.onnx", "sha256": "x"}]}))
@@ -37,6 +42,16 @@ def test_train_resume_export_evaluate(tmp_path):
     assert state["iteration"] == 5 and len(state["commands"]) == 2
     log = (out / "train.log").read_text()
     assert "resumed" in log and "val_psnr" in log and "nan" not in log.lower()
+
+    warm = train.main(["--tiny", "--out", str(tmp_path / "warm"), "--batch", "2", "--iterations", "2",
+                       "--init", str(ckpt), "--res-blocks", "0", "1", "1", "--prefill"])
+    warm_state = torch.load(warm, weights_only=True)
+    assert warm_state["config"]["res_blocks"] == [0, 1, 1] and warm_state["config"]["prefill"] is True
+    assert [c["start_iteration"] for c in warm_state["commands"]] == [0, 3, 0]  # source run's history kept
+    assert "warm-start source" in warm_state["commands"][0]["run"]
+    with pytest.raises(SystemExit):  # a different width cannot be warm-started
+        train.main(["--tiny", "--out", str(tmp_path / "bad"), "--iterations", "1", "--init", str(ckpt),
+                    "--widths", "8", "8", "8"])
 
     onnx_path = tmp_path / "models" / export.ONNX_NAME
     entry = export.main(["--checkpoint", str(ckpt), "--onnx", str(onnx_path)])
