@@ -108,8 +108,8 @@ def manifest_entry(model: SRNet, scale: int, onnx_path: Path, ckpt: dict, metric
         "input": {"name": INPUT_NAME, "layout": "NCHW", "dtype": "float32", "min_size": 3,
                   "channel": "Y of BT.601 YCbCr (MATLAB rgb2ycbcr, [16,235]/255) in [0,1]; chroma: bicubic"},
         "output": {"name": OUTPUT_NAME, "layout": "NCHW", "dtype": "float32", "range": "clip to [0,1]"},
-        "training": {"command": ckpt.get("command"), "iterations": ckpt.get("iter"),
-                     "script": "plugins/superres/train.py",
+        "training": {"command": ckpt.get("command"), "resumed_with": ckpt.get("resumed_with", []),
+                     "iterations": ckpt.get("iter"), "script": "plugins/superres/train.py",
                      "data": [{"name": SOURCE_NAMES.get(s, s), "path": s, "terms": DATA_TERMS} for s in sources]},
         "metrics": metrics,
     }
@@ -134,7 +134,8 @@ def save_state_dict(model: SRNet, ckpt: dict, path: Path) -> dict:
     return {"id": "superres-torch", "file": path.name, "sha256": sha256(path), "format": "torch-state-dict",
             "arch": "SRNet (plugins/superres/net.py), all scales", "scales": list(model.scales),
             "load": "torch.load(path, weights_only=True); SRNet(**config).load_state_dict(model)",
-            "training": {"command": ckpt.get("command"), "iterations": ckpt.get("iter")}}
+            "training": {"command": ckpt.get("command"), "resumed_with": ckpt.get("resumed_with", []),
+                         "iterations": ckpt.get("iter")}}
 
 
 def update_manifest(path: Path, entries: Sequence[dict]) -> None:

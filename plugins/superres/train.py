@@ -53,6 +53,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     ap.add_argument("--smoke", action="store_true", help="tiny model/batch, no cache, for tests")
     args = ap.parse_args(argv)
+    args.resumed_with = []
     args.command = "python -m plugins.superres.train " + shlex.join(list(argv if argv is not None else sys.argv[1:]))
     if args.smoke:
         args.channels, args.blocks, args.batch, args.patch = 8, 1, 2, 8
@@ -104,6 +105,7 @@ def save_checkpoint(path: Path, model: SRNet, opt: torch.optim.Optimizer, it: in
     """Atomic checkpoint with everything needed to resume and to export."""
     state = {"model": model.state_dict(), "config": model.config(), "opt": opt.state_dict(), "iter": it,
              "rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(), "command": args.command,
+             "resumed_with": args.resumed_with,
              "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
              "history": history}
     tmp = path.with_name(path.name + ".tmp")
@@ -145,8 +147,9 @@ def main(argv: Sequence[str] | None = None) -> Path:
         rng.bit_generator.state = ckpt["rng"]
         torch.set_rng_state(ckpt["torch_rng"])
         start, history = ckpt["iter"], ckpt.get("history", [])
+        args.resumed_with = ckpt.get("resumed_with", []) + [args.command]  # every command that shaped the weights
         args.command = ckpt.get("command", args.command)
-        log(f"resumed from {ckpt_path} at iter {start}")
+        log(f"resumed from {ckpt_path} at iter {start}: {args.resumed_with[-1]}")
     else:
         log(f"command: {args.command}")
     log(f"model {model.config()}: {param_count(model)} params, receptive field {receptive_field(model)} LR px, "

@@ -32,6 +32,8 @@ def test_smoke_training_and_resume(image_dir: Path, tmp_path: Path) -> None:
     train.main(common + ["--iters", "5", "--resume"])
     state = torch.load(ckpt, weights_only=False)
     assert state["iter"] == 5 and state["history"][-1]["iter"] == 5
+    assert "--iters 3" in state["command"] and "--resume" not in state["command"]
+    assert len(state["resumed_with"]) == 1 and "--iters 5 --resume" in state["resumed_with"][0]
     assert "resumed from" in (out / "train.log").read_text()
     model = train.load_model(ckpt)
     assert model(torch.rand(1, 1, 8, 8), 3).shape == (1, 1, 24, 24)
