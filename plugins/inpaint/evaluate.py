@@ -90,8 +90,8 @@ def score(result: np.ndarray, ref: np.ndarray) -> dict[str, float]:
             "l1": float(np.abs(a - b).mean())}
 
 
-def plugin_inpainter(models_dir: Path, working_size: int) -> Inpainter:
-    """The ``inpaint`` plugin exactly as the app runs it (crop strategy, working size), grow 0."""
+def plugin_inpainter(models_dir: Path, working_size: int, passes: int = 1) -> Inpainter:
+    """The ``inpaint`` plugin exactly as the app runs it (crop strategy, working size, quality), grow 0."""
     from photoai.core.image import ImageBuffer
     from photoai.plugin_api.execute import run_plugin
     from photoai.runtime import Runtime
@@ -102,7 +102,7 @@ def plugin_inpainter(models_dir: Path, working_size: int) -> Inpainter:
 
     def run(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
         buf = ImageBuffer(img.astype(np.float32) / 255.0)
-        out = run_plugin(plugin, buf, hole.astype(np.float32), {"grow": 0, "working_size": working_size},
+        out = run_plugin(plugin, buf, hole.astype(np.float32), {"grow": 0, "working_size": working_size, "passes": passes},
                          runtime=runtime)
         return np.clip(np.rint(out.rgb * 255.0), 0, 255).astype(np.uint8)
 
@@ -150,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
     p.add_argument("--no-model", action="store_true", help="only the OpenCV baselines")
     p.add_argument("--plugin-sizes", type=int, nargs="*", default=[],
                    help="also score the app's plugin (crop strategy) at these working sizes (onnx only)")
+    p.add_argument("--plugin-passes", type=int, nargs="*", default=[1], choices=(1, 2, 4),
+                   help="plugin quality settings to score (mirrored passes averaged)")
     p.add_argument("--radius", type=int, default=5, help="cv2.inpaint radius (5 scores ~0.15 dB above 3 for Telea)")
     p.add_argument("--seed", type=int, default=2018)
     p.add_argument("--limit", type=int, default=0, help="use only the first N images (quick checks)")
@@ -170,7 +172,9 @@ def main(argv: Sequence[str] | None = None) -> dict:
         methods[name] = fn
         if kind == "onnx":
             for size in args.plugin_sizes:
-                methods[f"plugin@{size}px"] = plugin_inpainter(Path(path).parent, size)
+                for passes in args.plugin_passes:
+                    suffix = f" x{passes}" if passes > 1 else ""
+                    methods[f"plugin@{size}px{suffix}"] = plugin_inpainter(Path(path).parent, size, passes)
     methods["telea"] = opencv_inpainter(cv2.INPAINT_TELEA, args.radius)
     methods["navier-stokes"] = opencv_inpainter(cv2.INPAINT_NS, args.radius)
     results = evaluate(images, methods, args.seed)

@@ -121,3 +121,21 @@ def test_shipped_model_fills_a_hole_from_its_surroundings(plugin):
     assert np.array_equal(out.rgb[~hole], img.rgb[~hole])
     err = np.abs(out.rgb[hole] - rgb[hole]).mean()
     assert err < 0.1, err  # the magenta is gone and the gradient continues
+
+
+def test_mirrored_passes_average_flipped_predictions(plugin):
+    from photoai_plugins.inpaint.plugin import mirrored_average
+
+    def biased(x, m, ctx=None):  # not mirror-equivariant: a ramp along x, a step along y
+        h, w = x.shape[2:]
+        return np.broadcast_to(np.arange(w, dtype=np.float32) + (np.arange(h)[:, None] < h // 2), x.shape).copy()
+
+    x, m = np.zeros((1, 3, 4, 6), np.float32), np.ones((1, 1, 4, 6), np.float32)
+    np.testing.assert_allclose(mirrored_average(biased, x, m, 1, RunContext()), biased(x, m))
+    np.testing.assert_allclose(mirrored_average(biased, x, m, 2, RunContext())[0, 0, 0], 2.5 + 1)
+    np.testing.assert_allclose(mirrored_average(biased, x, m, 4, RunContext()), 2.5 + 0.5)
+    runtime = MeanFillRuntime()
+    mask = np.zeros((96, 128), np.float32)
+    mask[30:50, 40:90] = 1.0
+    run_plugin(plugin, photo(96, 128), mask, {"grow": 0, "passes": 4}, RunContext(), runtime)
+    assert len(runtime.calls) == 4
