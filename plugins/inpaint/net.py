@@ -45,6 +45,27 @@ class PartialConv2d(nn.Conv2d):
         return out, new_valid
 
 
+class RefineHead(nn.Module):
+    """Full-resolution residual refinement of the completed image (coarse-to-fine, as DeepFill's
+    second stage, but tiny): ``[composite, hole] -> 3x3 convs with dilation 1, 2, 4 -> residual``.
+    Every pixel is known after compositing, so these are plain convolutions. The last conv starts at
+    zero: added to a trained net, the head changes nothing until training moves it."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(4, width, 3, padding=1), nn.LeakyReLU(0.2),
+            nn.Conv2d(width, width, 3, padding=2, dilation=2), nn.LeakyReLU(0.2),
+            nn.Conv2d(width, width, 3, padding=4, dilation=4), nn.LeakyReLU(0.2),
+            nn.Conv2d(width, 3, 3, padding=1),
+        )
+        nn.init.zeros_(self.body[-1].weight)
+        nn.init.zeros_(self.body[-1].bias)
+
+    def forward(self, completed: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
+        return self.body(torch.cat([completed, hole], dim=1))
+
+
 def _up2(t: torch.Tensor) -> torch.Tensor:
     return F.interpolate(t, scale_factor=2.0, mode="nearest")
 
@@ -96,12 +117,13 @@ class PConvUNet(nn.Module):
 
     Optional extras (both off = the paper's layout): ``res_blocks[i]`` residual PConv blocks after
     decoder level ``i`` (i >= 1, half resolution and coarser); ``prefill`` replaces the zeroed holes
-    of the full-resolution skip (what the last layer sees) by a push-pull fill marked valid.
+    of the full-resolution skip (what the last layer sees) by a push-pull fill marked valid;
+    ``refine`` > 0 adds a :class:`RefineHead` of that width on the completed image.
     """
 
     def __init__(self, widths: Sequence[int] = (32, 64, 128, 128, 128, 128),
                  kernels: Sequence[int] | None = None, res_blocks: Sequence[int] | None = None,
-                 prefill: bool = False) -> None:
+                 prefill: bool = False, refine: int = 0) -> None:
         super().__init__()
         widths = tuple(int(w) for w in widths)
         if kernels is None:
@@ -127,6 +149,7 @@ class PConvUNet(nn.Module):
             nn.ModuleList(PConvResBlock(chans[i]) for _ in range(n)) for i, n in enumerate(self.res_blocks)
         )
         self.prefill = bool(prefill)
+        self.refine = RefineHead(refine) if refine else None
 
     def forward(self, image: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
         """Raw RGB prediction in [0, 1] scale (not clamped) for ``image`` Bx3xHxW and ``hole`` Bx1xHxW."""
@@ -151,6 +174,8 @@ class PConvUNet(nn.Module):
                 h = F.leaky_relu(h, 0.2)
                 for block in self.res[i]:
                     h, m = block(h, m)
+        if self.refine is not None:
+            h = h + self.refine(h * hole + x, hole)  # x is the normalised input, 0 in the hole
         return h * _IN_STD + _IN_MEAN
 
     def config(self) -> dict[str, Any]:
@@ -160,6 +185,8 @@ class PConvUNet(nn.Module):
             cfg["res_blocks"] = list(self.res_blocks)
         if self.prefill:
             cfg["prefill"] = True
+        if self.refine is not None:
+            cfg["refine"] = self.refine.body[0].out_channels
         return cfg
 
 

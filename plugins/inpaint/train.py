@@ -10,7 +10,7 @@ checkpoint is written every ``--ckpt-minutes`` and at the end; ``<out>/train.log
 ``--log-every`` iterations and a validation line (held-out crops) every ``--val-every``.
 ``<out>/best.pt`` holds the weights with the best validation PSNR (model only).
 ``--init CKPT`` starts a new run (iteration 0, fresh optimiser) from the weights of an earlier one;
-layers the new config adds (``--res-blocks``) start as identity, so the warm start loses nothing.
+layers the new config adds (``--res-blocks``, ``--refine``) start as identity, so the warm start loses nothing.
 ``--tiny`` trains a tiny net on generated images (smoke tests; no data folders needed).
 """
 
@@ -45,6 +45,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--res-blocks", type=int, nargs="+", default=None,
                    help="residual PConv blocks after each decoder level (one count per level, first 0)")
     p.add_argument("--prefill", action="store_true", help="push-pull fill in the full-resolution skip")
+    p.add_argument("--refine", type=int, default=0, help="width of a full-resolution refinement head (0: none)")
     p.add_argument("--init", default=None,
                    help="warm start: weights from this checkpoint (new residual blocks start as identity)")
     p.add_argument("--lr", type=float, default=2e-4)
@@ -93,14 +94,14 @@ def save_checkpoint(path: Path, **state) -> None:
 
 
 def warm_start(net: PConvUNet, path: str) -> tuple[str, list[dict]]:
-    """Load matching weights from ``path``; only the residual blocks may be missing from it.
+    """Load matching weights from ``path``; only residual blocks and the refine head may be missing.
     Returns a log line and the commands that produced those weights (kept for the manifest)."""
     state = torch.load(path, map_location="cpu", weights_only=True)
     try:
         missing, unexpected = net.load_state_dict(state["model"], strict=False)
     except RuntimeError as exc:  # shape mismatch
         raise SystemExit(f"--init {path}: incompatible weights: {exc}") from None
-    if unexpected or any(not k.startswith("res.") for k in missing):
+    if unexpected or any(not k.startswith(("res.", "refine.")) for k in missing):
         raise SystemExit(f"--init {path}: incompatible weights (missing {missing}, unexpected {unexpected})")
     history = [dict(c, run=f"warm-start source {Path(path).name}, {state.get('iteration')} iterations")
                for c in state.get("commands", [])]
@@ -139,7 +140,8 @@ def main(argv: Sequence[str] | None = None) -> Path:
     sources, held = build_sources(args.data, args.weights, args.holdout_every)
     sampler = CropSampler(sources, args.size, args.seed, args.min_scale)
     val = validation_batch(held, args.size) if held else None
-    net = PConvUNet(args.widths, res_blocks=args.res_blocks, prefill=args.prefill)
+    net = PConvUNet(args.widths, res_blocks=args.res_blocks, prefill=args.prefill,
+                    refine=args.refine)
     loss_fn = InpaintLoss(LossWeights(perceptual=args.perceptual, style=args.style, tv=args.tv))
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     it, best, commands = 0, -1.0, []

@@ -121,9 +121,9 @@ def test_unet_extras_keep_hole_independence_and_warm_start_identity():
     what lies under the hole; the config round-trips through the constructor."""
     torch.manual_seed(0)
     base = PConvUNet((8, 12, 16, 16)).eval()
-    extra = PConvUNet((8, 12, 16, 16), res_blocks=(0, 1, 2, 1)).eval()
+    extra = PConvUNet((8, 12, 16, 16), res_blocks=(0, 1, 2, 1), refine=6).eval()
     missing, unexpected = extra.load_state_dict(base.state_dict(), strict=False)
-    assert not unexpected and missing and all(k.startswith("res.") for k in missing)
+    assert not unexpected and missing and all(k.startswith(("res.", "refine.")) for k in missing)
     img = torch.rand(1, 3, 32, 48)
     hole = torch.zeros(1, 1, 32, 48)
     hole[..., 4:22, 6:30] = 1

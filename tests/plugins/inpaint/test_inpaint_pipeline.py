@@ -11,13 +11,13 @@ from plugins.inpaint.data import write_synthetic_images
 from plugins.inpaint.net import PConvUNet
 
 
-@pytest.mark.parametrize("extras", [{}, {"res_blocks": (0, 1, 1), "prefill": True}])
+@pytest.mark.parametrize("extras", [{}, {"res_blocks": (0, 1, 1), "prefill": True, "refine": 4}])
 def test_onnx_export_matches_torch_and_merges_manifest(tmp_path, extras):
     torch.manual_seed(0)
     net = PConvUNet((8, 16, 16), **extras).eval()
-    for block in net.modules():  # identity blocks would hide an export mistake: give them weights
-        if hasattr(block, "conv2"):
-            torch.nn.init.normal_(block.conv2.weight, std=0.1)
+    for name, param in net.named_parameters():  # zero-init (identity) layers would hide an export mistake
+        if name.startswith(("res.", "refine.")):
+            torch.nn.init.normal_(param, std=0.1)
     path = export.export_onnx(net, tmp_path / export.ONNX_NAME)
     assert export.verify_onnx(net, path, sizes=[(8, 8), (40, 24), (64, 96)]) <= export.TOLERANCE
     (tmp_path / "manifest.json").write_text(json.dumps({"models": [{"id": "other", "file": "o.onnx", "sha256": "x"}]}))
