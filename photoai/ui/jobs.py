@@ -9,13 +9,15 @@ re-emit the public ``progress``, ``finished``, ``failed`` and ``cancelled`` sign
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from photoai.core.errors import Cancelled, PhotoAIError
 from photoai.core.image import ImageBuffer
@@ -26,6 +28,7 @@ from photoai.plugin_api.plugin import Plugin
 log = logging.getLogger(__name__)
 
 JobFn = Callable[[RunContext], Any]
+T = TypeVar("T")
 
 #: Minimum seconds between two progress signals of one job.
 PROGRESS_INTERVAL = 0.05
@@ -181,3 +184,38 @@ class JobRunner(QObject):
     def _on_cancelled(self, job_id: int) -> None:
         if self._end(job_id):
             self.cancelled.emit(job_id)
+
+
+def run_while_painting(parent: QWidget | None, label: str, fn: Callable[[], T], show_after_ms: int = 400) -> T:
+    """Run ``fn`` on a plain thread and wait for it with the event loop running: the window keeps
+    repainting, a modal busy dialog (shown only if it takes longer than ``show_after_ms``) blocks
+    input meanwhile. Returns ``fn``'s result or re-raises its exception, like a direct call."""
+    done = threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def body() -> None:
+        try:
+            outcome["value"] = fn()
+        except BaseException as e:  # noqa: BLE001 - handed back to the caller below
+            outcome["error"] = e
+        finally:
+            done.set()
+
+    threading.Thread(target=body, name="photoai-blocking", daemon=True).start()
+    if not done.wait(show_after_ms / 1000.0):
+        dialog = QProgressDialog(label, "", 0, 0, parent)
+        dialog.setCancelButton(None)  # an encoder cannot be stopped half-way
+        dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+        dialog.setMinimumDuration(0)
+        loop = QEventLoop()
+        timer = QTimer(interval=20)
+        timer.timeout.connect(lambda: done.is_set() and loop.quit())
+        timer.start()
+        dialog.show()
+        loop.exec()
+        timer.stop()
+        dialog.close()
+        dialog.deleteLater()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]

@@ -42,7 +42,7 @@ from photoai.ui import dialogs
 from photoai.ui.canvas.brush import BrushController
 from photoai.ui.canvas.view import CanvasView
 from photoai.ui.icons import icon
-from photoai.ui.jobs import JobRunner
+from photoai.ui.jobs import JobRunner, run_while_painting
 from photoai.ui.qsettings import Settings
 from photoai.ui.widgets import export_dialog
 from photoai.ui.widgets.brush_options import BrushOptions
@@ -678,9 +678,9 @@ class MainWindow(QMainWindow):
             from photoai.core import export as core_export
 
             def save(overwrite_source: bool) -> Path:
-                return core_export.save(doc.image, path, format=format, quality=quality, bit_depth=bit_depth,
-                                        source_path=doc.path, overwrite_source=overwrite_source,
-                                        lossless=lossless, keep_metadata=keep_metadata)
+                return run_while_painting(self, f"Exporting {path.name}…", lambda: core_export.save(
+                    doc.image, path, format=format, quality=quality, bit_depth=bit_depth, source_path=doc.path,
+                    overwrite_source=overwrite_source, lossless=lossless, keep_metadata=keep_metadata))
 
             try:
                 written = save(overwrite)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QTimer
 
 from photoai.core.document import Document
@@ -94,3 +95,29 @@ def test_shutdown_cancels_and_waits(qtbot, registry, small_image):
     t0 = time.monotonic()
     assert runner.shutdown(2000)
     assert time.monotonic() - t0 < 0.5
+
+
+def test_run_while_painting_keeps_the_event_loop_alive_and_returns_or_raises(qtbot):
+    import threading
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    from photoai.ui.jobs import run_while_painting
+
+    ticks = []
+    timer = QTimer(interval=10)
+    timer.timeout.connect(lambda: ticks.append(threading.current_thread().name))
+    timer.start()
+
+    def slow():
+        time.sleep(0.6)
+        return threading.current_thread().name
+
+    worker = run_while_painting(None, "Working…", slow, show_after_ms=50)
+    timer.stop()
+    assert worker == "photoai-blocking"
+    assert len(ticks) >= 10 and set(ticks) == {threading.main_thread().name}  # GUI thread kept running
+    assert run_while_painting(None, "quick", lambda: 7) == 7
+    with pytest.raises(OSError, match="disk full"):
+        run_while_painting(None, "failing", lambda: (_ for _ in ()).throw(OSError("disk full")), show_after_ms=0)
