@@ -1,4 +1,5 @@
-"""Inpainting loss of Liu et al. 2018: 6 L1_hole + 1 L1_valid + perceptual + style (Gram) + TV.
+"""Inpainting loss of Liu et al. 2018: 6 L1_hole + 1 L1_valid + perceptual + style (Gram) + TV
+(+ an optional squared hole error, ``hole_mse``, for fine-tuning towards PSNR).
 
 No pretrained VGG can be downloaded here, so perceptual/style use :class:`RandomFeatures`: a fixed,
 seeded, randomly initialised conv stack (random multi-scale filters give usable Gram texture
@@ -69,6 +70,7 @@ class LossWeights:
     perceptual: float = 0.05
     style: float = 120.0
     tv: float = 0.1
+    hole_mse: float = 0.0  # not in the paper: squared error in the hole optimises PSNR (the mean, not the median)
 
 
 class InpaintLoss(nn.Module):
@@ -87,6 +89,8 @@ class InpaintLoss(nn.Module):
             "valid": (valid * (out - gt)).abs().mean(),
             "tv": boundary_tv(comp, hole),
         }
+        if self.w.hole_mse:
+            terms["hole_mse"] = (hole * (out - gt)).square().mean()
         if self.features is not None:
             b = gt.shape[0]
             with torch.no_grad():

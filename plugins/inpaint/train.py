@@ -56,6 +56,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--perceptual", type=float, default=0.0, help=f"paper: {LossWeights.perceptual}")
     p.add_argument("--style", type=float, default=0.0, help=f"paper: {LossWeights.style}")
     p.add_argument("--tv", type=float, default=LossWeights.tv)
+    p.add_argument("--hole", type=float, default=LossWeights.hole, help="L1 weight in the hole (paper: 6)")
+    p.add_argument("--hole-mse", type=float, default=0.0, help="squared-error weight in the hole (PSNR fine-tune)")
     p.add_argument("--out", default="runs/inpaint")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
@@ -142,7 +144,8 @@ def main(argv: Sequence[str] | None = None) -> Path:
     val = validation_batch(held, args.size) if held else None
     net = PConvUNet(args.widths, res_blocks=args.res_blocks, prefill=args.prefill,
                     refine=args.refine)
-    loss_fn = InpaintLoss(LossWeights(perceptual=args.perceptual, style=args.style, tv=args.tv))
+    loss_fn = InpaintLoss(LossWeights(hole=args.hole, perceptual=args.perceptual, style=args.style, tv=args.tv,
+                                     hole_mse=args.hole_mse))
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     it, best, commands = 0, -1.0, []
     if args.resume and ckpt_path.exists():
