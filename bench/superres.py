@@ -13,28 +13,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import numpy as np
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def photo(megapixels: float) -> np.ndarray:
-    w = int((megapixels * 1e6 * 4 / 3) ** 0.5)
-    h = int(w * 3 / 4)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    base = 0.5 + 0.3 * np.sin(xx / 17.0) * np.cos(yy / 11.0)
-    rgb = np.stack([base, 0.8 * base + 0.1, 1.0 - base], axis=2)
-    return np.clip(rgb + np.random.default_rng(0).normal(0, 0.02, rgb.shape), 0, 1).astype(np.float32)
-
-
-def rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from common import in_child, photo, timed
 
 
 def run_one(method: str, megapixels: float, scale: int) -> dict:
@@ -90,12 +71,9 @@ def run_one(method: str, megapixels: float, scale: int) -> dict:
             return np.clip(ycbcr_to_rgb(np.concatenate([y[..., None], chroma], axis=2)), 0, 1)
     else:
         raise ValueError(method)
-    base = rss_mib()
-    t0 = time.perf_counter()
-    out = call()
-    wall = time.perf_counter() - t0
-    return {"wall": wall, "peak": rss_mib(), "base": base, "out_mp": out.shape[0] * out.shape[1] / 1e6,
-            "in_size": f"{img.shape[1]}x{img.shape[0]}"}
+    r = timed(call)
+    h, w = r.pop("out_shape")[:2]
+    return dict(r, out_mp=h * w / 1e6, in_size=f"{img.shape[1]}x{img.shape[0]}")
 
 
 def macs(scale: int) -> str:
@@ -125,12 +103,11 @@ def main() -> None:
         for scale in args.scales:
             rows = {}
             for method in args.methods:
-                res = subprocess.run([sys.executable, __file__, "--one", method, str(mp), str(scale)],
-                                     capture_output=True, text=True, cwd=ROOT)
-                if res.returncode != 0:
-                    print(f"| {mp} MP | x{scale} | {names[method]} | failed: {res.stderr.strip().splitlines()[-1]} |")
+                res = in_child(__file__, [method, str(mp), str(scale)])
+                if "error" in res:
+                    print(f"| {mp} MP | x{scale} | {names[method]} | failed: {res['error']} |")
                     continue
-                rows[method] = json.loads(res.stdout.strip().splitlines()[-1])
+                rows[method] = res
             ref = rows.get("ort", {}).get("wall")
             for method, r in rows.items():
                 ratio = f"{r['wall'] / ref:.2f}x" if ref else "-"

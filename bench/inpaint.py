@@ -1,0 +1,95 @@
+"""Inpainting speed and memory, side by side in one run: the plugin as the app runs it vs OpenCV.
+
+    python bench/inpaint.py [--cases small-strokes 12mp-strokes 24mp-blemish]
+
+Each case is one synthetic photo and one fixed hole mask; every method runs in a fresh subprocess:
+our network through the ``inpaint`` plugin (crop strategy, working size 1024) with 1 and 4 mirrored
+passes, and OpenCV Telea / Navier-Stokes (radius 5) on the whole photo. It prints wall time, peak
+RSS, the memory over the process baseline, and the time relative to Telea.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+from common import in_child, photo, timed
+
+CASES = {
+    # name: (megapixels, hole description)
+    "small-strokes": (1.0, "strokes 10-20 %"),
+    "12mp-strokes": (12.0, "strokes 10-20 %"),
+    "24mp-blemish": (24.0, "one 120x80 px blob"),
+}
+METHODS = {"ours": "ours (plugin, 1 pass)", "ours-x4": "ours (plugin, 4 passes)",
+           "telea": "OpenCV Telea", "ns": "OpenCV Navier-Stokes"}
+
+
+def hole_mask(case: str, h: int, w: int) -> np.ndarray:
+    from photoai_plugins.inpaint.masks import mask_for_ratio_bucket
+
+    if case.endswith("blemish"):
+        hole = np.zeros((h, w), np.uint8)
+        yy, xx = np.ogrid[:h, :w]
+        hole[((yy - h * 0.6) / 40) ** 2 + ((xx - w * 0.3) / 60) ** 2 <= 1] = 1
+        return hole
+    return mask_for_ratio_bucket(np.random.default_rng(7), h, w, 0.10, 0.20)
+
+
+def run_one(method: str, case: str) -> dict:
+    """In the child: build the photo and mask (not timed), then time one fill."""
+    img = photo(CASES[case][0])
+    hole = hole_mask(case, *img.shape[:2])
+    if method in ("telea", "ns"):
+        import cv2
+
+        img8 = np.clip(np.rint(img * 255), 0, 255).astype(np.uint8)
+        flag = cv2.INPAINT_TELEA if method == "telea" else cv2.INPAINT_NS
+
+        def call():
+            return cv2.inpaint(img8, hole, 5, flag)
+    else:
+        from photoai.core.image import ImageBuffer
+        from photoai.plugin_api.execute import run_plugin
+        from photoai.plugin_api.registry import discover_plugins
+        from photoai.runtime import Runtime
+
+        plugin = discover_plugins(entry_point_group=None, paths=[]).get("inpaint")
+        runtime = Runtime()
+        runtime.load("inpaint-pconv")  # not timed
+        buf, mask = ImageBuffer(img), hole.astype(np.float32)
+        values = {"grow": 0, "passes": 4 if method == "ours-x4" else 1}
+
+        def call():
+            return run_plugin(plugin, buf, mask, values, runtime=runtime).rgb
+    r = timed(call)
+    r.pop("out_shape")
+    return dict(r, size=f"{img.shape[1]}x{img.shape[0]}", hole_pct=100 * float(hole.mean()))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
+    ap.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
+    ap.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one:
+        print(json.dumps(run_one(*args.one)))
+        return
+    print("| photo | hole | method | wall s | peak RSS MiB | over baseline MiB | vs Telea |")
+    print("|---|---|---|---|---|---|---|")
+    for case in args.cases:
+        rows = {m: in_child(__file__, [m, case]) for m in args.methods}
+        ref = rows.get("telea", {}).get("wall")
+        for method, r in rows.items():
+            if "error" in r:
+                print(f"| {case} | | {METHODS[method]} | failed: {r['error']} | | | |")
+                continue
+            ratio = f"{r['wall'] / ref:.2f}x" if ref else "-"
+            print(f"| {r['size']} ({CASES[case][0]:g} MP) | {CASES[case][1]} ({r['hole_pct']:.1f} %) | "
+                  f"{METHODS[method]} | {r['wall']:.2f} | {r['peak']:.0f} | {r['peak'] - r['base']:.0f} | {ratio} |")
+
+
+if __name__ == "__main__":
+    main()
