@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -25,8 +25,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
-    QSizePolicy,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -38,14 +36,12 @@ from photoai.core.image import ImageBuffer
 from photoai.core.mask import BrushSettings
 from photoai.plugin_api.plugin import Plugin
 from photoai.plugin_api.registry import PluginRegistry
-from photoai.ui import dialogs
+from photoai.ui import dialogs, menus
 from photoai.ui.canvas.brush import BrushController
 from photoai.ui.canvas.view import CanvasView
-from photoai.ui.icons import icon
 from photoai.ui.jobs import JobRunner, run_while_painting
 from photoai.ui.qsettings import Settings
 from photoai.ui.widgets import export_dialog
-from photoai.ui.widgets.brush_options import BrushOptions
 from photoai.ui.widgets.compare_bar import CompareBar
 from photoai.ui.widgets.plugin_panel import PluginPanel
 from photoai.ui.widgets.progress_panel import ProgressPanel
@@ -121,9 +117,9 @@ class MainWindow(QMainWindow):
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks)
         self._build_central()
         self._build_dock()
-        self._build_actions()
-        self._build_menus()
-        self._build_toolbars()
+        menus.build_actions(self)
+        menus.build_menus(self)
+        menus.build_toolbar(self)
         self._build_status_bar()
         self._connect()
         self._restore()
@@ -162,132 +158,6 @@ class MainWindow(QMainWindow):
         self.dock.setWidget(holder)
         self.dock.setMinimumWidth(290)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
-
-    def _action(self, text: str, slot, shortcut=None, tip: str = "", icon_name: str | None = None,
-                checkable: bool = False) -> QAction:
-        a = QAction(text, self)
-        if shortcut is not None:
-            keys = shortcut if isinstance(shortcut, (list, tuple)) else [shortcut]
-            a.setShortcuts([QKeySequence(k) for k in keys])
-            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        if tip:
-            a.setStatusTip(tip)
-            a.setToolTip(f"{tip} ({a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})" if a.shortcut() else tip)
-        if icon_name:
-            a.setIcon(icon(icon_name))
-        a.setCheckable(checkable)
-        if slot is not None:
-            a.triggered.connect(slot)
-        self.addAction(a)  # shortcuts work even when the menu bar is hidden
-        return a
-
-    def _build_actions(self) -> None:
-        A = self._action
-        K = QKeySequence.StandardKey
-        self.act_open = A("&Open…", self.open_dialog, K.Open, "Open a photo", "open")
-        self.act_export = A("&Export…", self.export_image, "Ctrl+Shift+S", "Export the photo", "export")
-        self.act_quit = A("&Quit", self.close, K.Quit, "Quit PhotoAI")
-        self.act_undo = A("&Undo", self.undo, "Ctrl+Z", "Undo", "undo")
-        self.act_redo = A("&Redo", self.redo, ["Ctrl+Shift+Z", "Ctrl+Y"], "Redo", "redo")
-        self.act_run = A("&Run Plugin", self.run_selected, "Ctrl+R", "Run the selected plugin")
-        self.act_zoom_in = A("Zoom &In", self.canvas.zoom_in, ["Ctrl++", "Ctrl+="], "Zoom in")
-        self.act_zoom_out = A("Zoom &Out", self.canvas.zoom_out, "Ctrl+-", "Zoom out")
-        self.act_fit = A("&Fit in Window", self.canvas.fit, "Ctrl+0", "Fit the photo in the window", "fit")
-        self.act_actual = A("&Actual Pixels (100%)", self.canvas.actual_size, "Ctrl+1", "Zoom to 100 %", "actual")
-        self.act_compare_toggle = A("Toggle &Split / Result", self.toggle_compare, "\\",
-                                    "Switch between the split view and the result", "compare")
-        self.act_show_mask = A("Show &Mask Overlay", self._toggle_mask_visible, None, "Show the painted mask",
-                               checkable=True)
-        self.act_show_mask.setChecked(True)
-
-        self.act_brush = A("&Brush", self.brush.use_brush, "B", "Paint the mask", "brush", checkable=True)
-        self.act_eraser = A("&Eraser", self.brush.use_eraser, "E", "Erase the mask", "eraser", checkable=True)
-        tools = QActionGroup(self)
-        tools.addAction(self.act_brush)
-        tools.addAction(self.act_eraser)
-        self.act_bigger = A("Bigger Brush", self.brush.grow, "]", "Make the brush bigger")
-        self.act_smaller = A("Smaller Brush", self.brush.shrink, "[", "Make the brush smaller")
-        self.act_clear_mask = A("&Clear Mask", self.clear_mask, "Ctrl+Shift+A", "Clear the mask", "clear")
-        self.act_invert_mask = A("&Invert Mask", self.invert_mask, "Ctrl+Shift+I", "Invert the mask")
-        self.act_load_mask = A("&Load Mask…", self.load_mask_dialog, None, "Load a mask from a PNG file")
-        self.act_save_mask = A("&Save Mask…", self.save_mask_dialog, None, "Save the mask as a PNG file")
-
-        self.act_keep = A("&Keep Result", self.keep, ["Return", "Enter"], "Apply the result")
-        self.act_discard = A("&Discard Result", self.discard, "Esc", "Throw the result away")
-
-        self.act_device_auto = A("Use &GPU When Available", lambda: self.set_device_preference("auto"), None,
-                                 "Run models on the GPU when one is available", checkable=True)
-        self.act_device_cpu = A("Force &CPU", lambda: self.set_device_preference("cpu"), None,
-                                "Always run models on the CPU", checkable=True)
-        devices = QActionGroup(self)
-        devices.addAction(self.act_device_auto)
-        devices.addAction(self.act_device_cpu)
-        self.act_about = A("&About PhotoAI", self.about, None, "About PhotoAI")
-
-    def _build_menus(self) -> None:
-        mb = self.menuBar()
-        m = mb.addMenu("&File")
-        m.addAction(self.act_open)
-        self.recent_menu = m.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        m.addSeparator()
-        m.addAction(self.act_export)
-        m.addSeparator()
-        m.addAction(self.act_quit)
-        m = mb.addMenu("&Edit")
-        m.addAction(self.act_undo)
-        m.addAction(self.act_redo)
-        m.addSeparator()
-        m.addAction(self.act_run)
-        m.addAction(self.act_keep)
-        m.addAction(self.act_discard)
-        m = mb.addMenu("&View")
-        for a in (self.act_zoom_in, self.act_zoom_out, self.act_fit, self.act_actual):
-            m.addAction(a)
-        m.addSeparator()
-        m.addAction(self.act_compare_toggle)
-        m.addAction(self.act_show_mask)
-        m.addSeparator()
-        m.addAction(self.dock.toggleViewAction())
-        m = mb.addMenu("&Mask")
-        for a in (self.act_brush, self.act_eraser, self.act_bigger, self.act_smaller):
-            m.addAction(a)
-        m.addSeparator()
-        for a in (self.act_clear_mask, self.act_invert_mask):
-            m.addAction(a)
-        m.addSeparator()
-        m.addAction(self.act_load_mask)
-        m.addAction(self.act_save_mask)
-        m = mb.addMenu("&Settings")
-        m.addAction(self.act_device_auto)
-        m.addAction(self.act_device_cpu)
-        m = mb.addMenu("&Help")
-        m.addAction(self.act_about)
-
-    def _build_toolbars(self) -> None:
-        tb = QToolBar("Main")
-        tb.setObjectName("mainToolBar")
-        tb.setMovable(False)
-        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
-        tb.setIconSize(tb.iconSize().scaled(20, 20, Qt.AspectRatioMode.KeepAspectRatio))
-        for a in (self.act_open, self.act_export):
-            tb.addAction(a)
-        tb.addSeparator()
-        for a in (self.act_undo, self.act_redo):
-            tb.addAction(a)
-        tb.addSeparator()
-        for a in (self.act_brush, self.act_eraser):
-            tb.addAction(a)
-        self.brush_options = BrushOptions(self.brush)
-        tb.addWidget(self.brush_options)
-        tb.addAction(self.act_clear_mask)
-        spacer = QWidget()
-        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        tb.addWidget(spacer)
-        for a in (self.act_fit, self.act_actual):
-            tb.addAction(a)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
-        self.main_toolbar = tb
 
     def _build_status_bar(self) -> None:
         sb = self.statusBar()
