@@ -108,9 +108,10 @@ def manifest_entry(net: PConvUNet, onnx_path: Path, state: dict[str, Any],
 
     args = state.get("args") or {}
     commands = state.get("commands", [])
+    final = [c for c in commands if "run" not in c]  # this run; the others trained its warm-start weights
     return {
         "id": MODEL_ID, "file": onnx_path.name, "sha256": sha256_of(onnx_path),
-        "format": "onnx", "arch": "pconv-unet", "in_channels": 3, "out_channels": 3,
+        "format": "onnx", "arch": "pconv-unet", "config": net.config(), "in_channels": 3, "out_channels": 3,
         "size_multiple": net.size_multiple, "tiling": "internal", "fp16": False,
         "working_size": WORKING_SIZE,
         "input_range": [0, 1],
@@ -118,8 +119,9 @@ def manifest_entry(net: PConvUNet, onnx_path: Path, state: dict[str, Any],
         "output": "Nx3xHxW clamped composite (network output in the hole, input elsewhere)",
         "params": count_params(net),
         "training": {
-            "command": commands[0]["command"] if commands else "",
-            "resumed_with": [c["command"] for c in commands[1:]],
+            "command": final[0]["command"] if final else "",
+            "resumed_with": [c["command"] for c in final[1:]],
+            "warm_started_from": [c for c in commands if "run" in c],
             "data": data_entries(args.get("data", [])),
             "iterations": int(state.get("iteration", 0)),
             "script": "plugins/inpaint/train.py",

@@ -105,8 +105,8 @@ def warm_start(net: PConvUNet, path: str) -> tuple[str, list[dict]]:
         raise SystemExit(f"--init {path}: incompatible weights: {exc}") from None
     if unexpected or any(not k.startswith(("res.", "refine.")) for k in missing):
         raise SystemExit(f"--init {path}: incompatible weights (missing {missing}, unexpected {unexpected})")
-    history = [dict(c, run=f"warm-start source {Path(path).name}, {state.get('iteration')} iterations")
-               for c in state.get("commands", [])]
+    label = f"warm-start source {Path(path).name}, {state.get('iteration')} iterations"
+    history = [{"run": label, **c} for c in state.get("commands", [])]  # older sources keep their label
     return (f"warm start from {path} (iteration {state.get('iteration')}, config {state.get('config')}); "
             f"{len(missing)} new tensors start as identity blocks"), history
 

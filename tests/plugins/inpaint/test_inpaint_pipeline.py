@@ -49,6 +49,9 @@ def test_train_resume_export_evaluate(tmp_path):
     assert warm_state["config"]["res_blocks"] == [0, 1, 1] and warm_state["config"]["prefill"] is True
     assert [c["start_iteration"] for c in warm_state["commands"]] == [0, 3, 0]  # source run's history kept
     assert "warm-start source" in warm_state["commands"][0]["run"]
+    warm_entry = export.manifest_entry(export.load_net(warm)[0], ckpt, warm_state, None)["training"]
+    assert "--init" in warm_entry["command"] and warm_entry["resumed_with"] == []
+    assert [c["start_iteration"] for c in warm_entry["warm_started_from"]] == [0, 3]
     with pytest.raises(SystemExit):  # a different width cannot be warm-started
         train.main(["--tiny", "--out", str(tmp_path / "bad"), "--iterations", "1", "--init", str(ckpt),
                     "--widths", "8", "8", "8"])
