@@ -2,6 +2,9 @@
 
 * ``rgb_to_qimage``: float32 HxWx3 in [0, 1] -> 8-bit ``Format_RGB888`` QImage (a deep copy, so
   the numpy buffer can go away).
+* ``image_to_qimage``: what the canvas shows; a photo with an embedded ICC profile (Adobe RGB,
+  Display P3, ...) is converted to sRGB for the screen. Only the display copy: the pixels the
+  plugins see and the exported file keep the photo's own colour space and profile.
 * ``new_overlay`` / ``paint_overlay``: the mask as a translucent colour in an
   ``ARGB32_Premultiplied`` QImage, rewritten only inside a dirty rectangle.
 """
@@ -9,8 +12,8 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRect, QRectF
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtCore import QByteArray, QRect, QRectF
+from PySide6.QtGui import QColor, QColorSpace, QImage
 
 from photoai.core.geometry import Rect
 from photoai.core.image import ImageBuffer, to_uint
@@ -68,11 +71,36 @@ def composite_on_checker(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return out
 
 
+def source_color_space(icc: bytes | None) -> QColorSpace | None:
+    """The colour space of an embedded RGB ICC profile when it is not sRGB (None: show as is).
+    The display is taken to be sRGB, as browsers and most viewers do without a monitor profile."""
+    if not icc or icc[16:20] != b"RGB ":
+        return None
+    space = QColorSpace.fromIccProfile(QByteArray(icc))
+    if not space.isValid() or space == QColorSpace(QColorSpace.NamedColorSpace.SRgb):
+        return None
+    return space
+
+
+def to_display_space(img: QImage, icc: bytes | None) -> QImage:
+    """``img`` converted from the profile's colour space to sRGB (unchanged if none applies)."""
+    space = source_color_space(icc)
+    if space is None:
+        return img
+    img.setColorSpace(space)
+    converted = img.convertedToColorSpace(QColorSpace(QColorSpace.NamedColorSpace.SRgb))
+    if converted.isNull():  # a profile Qt parses but cannot apply: show the raw values
+        return img
+    return converted.convertToFormat(QImage.Format.Format_RGB888)
+
+
 def image_to_qimage(image: ImageBuffer) -> QImage:
-    """The displayed form of an image: transparent areas over a checkerboard."""
+    """The displayed form of an image: transparent areas over a checkerboard, colours in sRGB."""
     if image.alpha is None:
-        return rgb_to_qimage(image.rgb)
-    return array_to_qimage(composite_on_checker(image.rgb, image.alpha))
+        qimg = rgb_to_qimage(image.rgb)
+    else:
+        qimg = array_to_qimage(composite_on_checker(image.rgb, image.alpha))
+    return to_display_space(qimg, image.icc_profile)
 
 
 def qimage_to_array(img: QImage) -> np.ndarray:

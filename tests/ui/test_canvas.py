@@ -170,3 +170,29 @@ def test_transparent_pixels_show_a_checkerboard():
     assert (shown[:, :16] == 0).all()  # opaque black stays black
     light, dark = shown[0, 16, 0], shown[0, 16 + CHECKER, 0]
     assert light != dark and min(light, dark) > 120  # transparent: alternating light squares
+
+
+def test_embedded_profile_is_converted_to_srgb_for_display_only():
+    import numpy as np
+    from PySide6.QtGui import QColorSpace
+
+    from photoai.core.image import ImageBuffer
+    from photoai.ui.convert import image_to_qimage, qimage_to_array
+
+    rgb = np.zeros((4, 4, 3), np.float32)
+    rgb[...] = (77 / 255, 153 / 255, 77 / 255)
+    plain = qimage_to_array(image_to_qimage(ImageBuffer(rgb.copy())))
+    assert tuple(plain[0, 0]) == (77, 153, 77)
+
+    def shown(space):
+        icc = bytes(QColorSpace(space).iccProfile().data())
+        img = ImageBuffer(rgb.copy(), icc_profile=icc)
+        out = qimage_to_array(image_to_qimage(img))
+        assert np.array_equal(img.rgb, rgb)  # the photo's own pixels are untouched
+        return tuple(int(v) for v in out[0, 0])
+
+    assert shown(QColorSpace.NamedColorSpace.SRgb) == (77, 153, 77)
+    r, g, b = shown(QColorSpace.NamedColorSpace.AdobeRgb)  # a wider gamut: the same numbers look greener
+    assert r < 40 and abs(g - 153) <= 3 and b < 77
+    garbage = ImageBuffer(rgb.copy(), icc_profile=b"\0" * 16 + b"RGB " + b"\0" * 100)
+    assert tuple(qimage_to_array(image_to_qimage(garbage))[0, 0]) == (77, 153, 77)
