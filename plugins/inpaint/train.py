@@ -61,6 +61,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", default="runs/inpaint")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--device", default="cpu", help="cpu, cuda, or auto (cuda when available); "
+                   "crops and masks are always made on the CPU, in this process")
     p.add_argument("--resume", action="store_true")
     p.add_argument("--ckpt-minutes", type=float, default=5.0)
     p.add_argument("--log-every", type=int, default=50)
@@ -141,11 +143,14 @@ def main(argv: Sequence[str] | None = None) -> Path:
 
     sources, held = build_sources(args.data, args.weights, args.holdout_every)
     sampler = CropSampler(sources, args.size, args.seed, args.min_scale)
-    val = validation_batch(held, args.size) if held else None
+    device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available()
+                          else "cpu" if args.device == "auto" else args.device)
+    val = tuple(t.to(device) for t in validation_batch(held, args.size)) if held else None
     net = PConvUNet(args.widths, res_blocks=args.res_blocks, prefill=args.prefill,
                     refine=args.refine)
+    net.to(device)
     loss_fn = InpaintLoss(LossWeights(hole=args.hole, perceptual=args.perceptual, style=args.style, tv=args.tv,
-                                     hole_mse=args.hole_mse))
+                                     hole_mse=args.hole_mse)).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     it, best, commands = 0, -1.0, []
     if args.resume and ckpt_path.exists():
@@ -165,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
                                                 *(sys.argv[1:] if argv is None else argv)])
     commands = commands + [{"command": command, "start_iteration": it}]
     say(f"start: {command}")
-    say(f"params={count_params(net)} config={json.dumps(net.config())} sources="
+    say(f"device={device} params={count_params(net)} config={json.dumps(net.config())} sources="
         + ", ".join(f"{s.folder.name}:{len(s.files)}x{s.weight:g}" for s in sources)
         + f" held_out={len(held)} loss={json.dumps(loss_fn.weights_dict())}")
 
@@ -179,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
     while it < args.iterations:
         for g in opt.param_groups:
             g["lr"] = lr_at(it, args)
-        img, hole = sampler.batch(args.batch)
+        img, hole = (t.to(device, non_blocking=True) for t in sampler.batch(args.batch))
         out = net(img * (1 - hole), hole)
         loss, terms = loss_fn(out, img, hole)
         if not torch.isfinite(loss):
