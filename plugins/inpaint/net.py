@@ -86,7 +86,7 @@ def push_pull_fill(x: torch.Tensor, valid: torch.Tensor, levels: int) -> torch.T
     fill = (x + 1e-3 * mean) / (valid + 1e-3)
     for x, valid in reversed(pyramid):
         coarse = F.interpolate(fill, scale_factor=2.0, mode="bilinear", align_corners=False)
-        fill = x / valid.clamp_min(1e-6) * valid + coarse * (1.0 - valid)
+        fill = x + coarse * (1.0 - valid)  # = valid * (x / valid) + (1 - valid) * coarse
     return fill
 
 

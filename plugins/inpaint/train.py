@@ -28,6 +28,8 @@ from pathlib import Path
 
 import torch
 
+from photoai.runtime.devices import pick_torch_device
+
 from .data import CropSampler, build_sources, validation_batch, write_synthetic_images
 from .losses import InpaintLoss, LossWeights
 from .net import PConvUNet, composite, count_params
@@ -61,7 +63,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", default="runs/inpaint")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--device", default="cpu", help="cpu, cuda, or auto (cuda when available); "
+    p.add_argument("--device", default="cpu", help="cpu, cuda, or auto (the runtime's pick: cuda, mps, cpu); "
                    "crops and masks are always made on the CPU, in this process")
     p.add_argument("--resume", action="store_true")
     p.add_argument("--ckpt-minutes", type=float, default=5.0)
@@ -143,8 +145,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
 
     sources, held = build_sources(args.data, args.weights, args.holdout_every)
     sampler = CropSampler(sources, args.size, args.seed, args.min_scale)
-    device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available()
-                          else "cpu" if args.device == "auto" else args.device)
+    device = torch.device(pick_torch_device().torch_name if args.device == "auto" else args.device)
     val = tuple(t.to(device) for t in validation_batch(held, args.size)) if held else None
     net = PConvUNet(args.widths, res_blocks=args.res_blocks, prefill=args.prefill,
                     refine=args.refine)
