@@ -44,7 +44,7 @@ def test_train_resume_export_evaluate(tmp_path):
     assert "resumed" in log and "val_psnr" in log and "nan" not in log.lower()
 
     warm = train.main(["--tiny", "--out", str(tmp_path / "warm"), "--batch", "2", "--iterations", "2",
-                       "--init", str(ckpt), "--res-blocks", "0", "1", "1", "--prefill"])
+                       "--init", str(ckpt), "--res-blocks", "0", "1", "1", "--prefill", "--bf16"])
     warm_state = torch.load(warm, weights_only=True)
     assert warm_state["config"]["res_blocks"] == [0, 1, 1] and warm_state["config"]["prefill"] is True
     assert [c["start_iteration"] for c in warm_state["commands"]] == [0, 3, 0]  # source run's history kept
