@@ -33,6 +33,10 @@ T = TypeVar("T")
 #: Minimum seconds between two progress signals of one job.
 PROGRESS_INTERVAL = 0.05
 
+#: Seconds a cancelled job may take to stop before the runner lets go of it. A plugin that never
+#: checks its cancel token then finishes in the background, its result dropped; the UI is free again.
+ABANDON_AFTER = 2.0
+
 
 class _Task(QRunnable):
     def __init__(self, body: Callable[[], None]) -> None:
@@ -64,9 +68,11 @@ class JobRunner(QObject):
     _w_failed = Signal(int, str, str)
     _w_cancelled = Signal(int)
 
-    def __init__(self, runtime: Any = None, parent: QObject | None = None, max_threads: int = 2) -> None:
+    def __init__(self, runtime: Any = None, parent: QObject | None = None, max_threads: int = 2,
+                 abandon_after: float = ABANDON_AFTER) -> None:
         super().__init__(parent)
         self.runtime = runtime
+        self.abandon_after = abandon_after
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
         self._next_id = 0
@@ -147,9 +153,12 @@ class JobRunner(QObject):
         return job_id
 
     def cancel(self) -> None:
-        """Ask the current job to stop (it reports ``cancelled`` once it has)."""
+        """Ask the current job to stop. It reports ``cancelled`` once it has, or after
+        ``abandon_after`` seconds if it ignores the request (it then runs on unobserved)."""
         if self._token is not None:
             self._token.cancel()
+            job_id = self._current
+            QTimer.singleShot(round(self.abandon_after * 1000), self, lambda: self._abandon(job_id))
 
     def shutdown(self, timeout_ms: int = 3000) -> bool:
         """Cancel everything and wait for the workers; True when they all stopped."""
@@ -163,6 +172,12 @@ class JobRunner(QObject):
             return False  # stale: a newer job replaced it, or the runner shut down
         self._current, self._token = None, None
         return True
+
+    def _abandon(self, job_id: int | None) -> None:
+        if job_id is not None and job_id == self._current:  # still running after the grace period
+            log.warning("job %d ignores cancellation; it finishes in the background and its result is dropped",
+                        job_id)
+            self._on_cancelled(job_id)
 
     @Slot(int, float, str)
     def _on_progress(self, job_id: int, fraction: float, stage: str) -> None:

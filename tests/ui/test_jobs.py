@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -39,6 +40,27 @@ def test_cancel_stops_within_half_a_second(qtbot, registry, small_image):
     assert time.monotonic() - t0 < 0.5
     assert blocker.args == [job_id]
     assert not runner.busy
+
+
+def test_a_job_that_ignores_cancel_is_abandoned_and_its_result_dropped(qtbot):
+    runner = JobRunner(abandon_after=0.2)
+    release = threading.Event()
+    seen = []
+    runner.finished.connect(lambda i, _r: seen.append(("finished", i)))
+    job_id = runner.submit(lambda ctx: release.wait(5) and "late result")  # never looks at its token
+    qtbot.wait(50)
+    t0 = time.monotonic()
+    with qtbot.waitSignal(runner.cancelled, timeout=1000) as blocker:
+        runner.cancel()
+    assert 0.15 < time.monotonic() - t0 < 0.9 and blocker.args == [job_id]
+    assert not runner.busy  # the UI may start another job while the old one runs on
+    with qtbot.waitSignal(runner.finished, timeout=3000) as done:
+        second = runner.submit(lambda ctx: "second")
+    assert done.args == [second, "second"]
+    release.set()
+    assert runner.pool.waitForDone(2000)
+    qtbot.wait(50)
+    assert seen == [("finished", second)]  # the abandoned job's late result is dropped
 
 
 def test_gui_keeps_repainting_while_a_job_runs(qtbot, registry, small_image):
