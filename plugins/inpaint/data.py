@@ -7,7 +7,7 @@ a controllable share. Every ``holdout_every``-th file (sorted order) is held out
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,7 +78,8 @@ def build_sources(folders: Sequence[str | Path], weights: Sequence[float] | None
 class CropSampler:
     """Endless batches ``(image Bx3xSxS in [0,1], hole Bx1xSxS)`` with a resumable RNG."""
 
-    def __init__(self, sources: list[Source], size: int, seed: int, min_scale: float = 0.5) -> None:
+    def __init__(self, sources: list[Source], size: int, seed: int | Sequence[int],
+                 min_scale: float = 0.5) -> None:
         self.sources = sources
         self.size = size
         self.min_scale = min_scale
@@ -101,6 +102,31 @@ class CropSampler:
 
     def load_state_dict(self, state: dict) -> None:
         self.rng.bit_generator.state = state["rng"]
+
+
+class _BatchStream(torch.utils.data.IterableDataset):
+    """Endless batches from one ``CropSampler`` per loader worker, seeded ``(*seed, worker id)``."""
+
+    def __init__(self, sources: list[Source], size: int, min_scale: float, batch: int, seed: Sequence[int]) -> None:
+        super().__init__()
+        self.sources, self.size, self.min_scale, self.batch, self.seed = sources, size, min_scale, batch, seed
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        info = torch.utils.data.get_worker_info()
+        sampler = CropSampler(self.sources, self.size, [*self.seed, info.id if info else 0], self.min_scale)
+        while True:
+            yield sampler.batch(self.batch)
+
+
+def worker_batches(sources: list[Source], size: int, min_scale: float, batch: int, seed: Sequence[int],
+                   workers: int, pin_memory: bool = False) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Batches decoded in ``workers`` background processes (for a GPU, where a single-process
+    sampler would starve it). Not bit-exactly resumable: pass e.g. ``(seed, start iteration)``
+    as ``seed`` so a resumed run draws fresh crops."""
+    loader = torch.utils.data.DataLoader(
+        _BatchStream(sources, size, min_scale, batch, seed), batch_size=None, num_workers=workers,
+        pin_memory=pin_memory, prefetch_factor=4, persistent_workers=True)
+    return iter(loader)
 
 
 def to_tensors(imgs: np.ndarray, holes: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:

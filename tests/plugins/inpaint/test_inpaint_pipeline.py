@@ -52,6 +52,9 @@ def test_train_resume_export_evaluate(tmp_path):
     warm_entry = export.manifest_entry(export.load_net(warm)[0], ckpt, warm_state, None)["training"]
     assert "--init" in warm_entry["command"] and warm_entry["resumed_with"] == []
     assert [c["start_iteration"] for c in warm_entry["warm_started_from"]] == [0, 3]
+    loaded = train.main(["--tiny", "--out", str(tmp_path / "workers"), "--batch", "2", "--iterations", "3",
+                         "--workers", "1", "--log-every", "1"])  # crops from a loader process
+    assert torch.load(loaded, weights_only=True)["iteration"] == 3
     with pytest.raises(SystemExit):  # a different width cannot be warm-started
         train.main(["--tiny", "--out", str(tmp_path / "bad"), "--iterations", "1", "--init", str(ckpt),
                     "--widths", "8", "8", "8"])
