@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
@@ -33,6 +34,7 @@ from photoai import __version__
 from photoai.core.document import Document
 from photoai.core.errors import PhotoAIError
 from photoai.core.image import ImageBuffer
+from photoai.core import mask_ops
 from photoai.core.mask import BrushSettings
 from photoai.plugin_api.plugin import Plugin
 from photoai.plugin_api.registry import PluginRegistry
@@ -47,6 +49,13 @@ from photoai.ui.widgets.plugin_panel import PluginPanel
 from photoai.ui.widgets.progress_panel import ProgressPanel
 
 log = logging.getLogger(__name__)
+
+#: Mask > Grow / Shrink / Feather: menu title and the radius prompt.
+MASK_EDITS = {
+    "grow": ("Grow Mask", "Grow the mask by (px):"),
+    "shrink": ("Shrink Mask", "Shrink the mask by (px):"),
+    "feather": ("Feather Mask", "Soften the mask edge over (px):"),
+}
 
 #: Files larger than this are decoded on a worker thread (the window stays responsive).
 BACKGROUND_LOAD_BYTES = 8 << 20
@@ -394,6 +403,27 @@ class MainWindow(QMainWindow):
         if doc is not None and doc.proposal is None:
             doc.set_mask(1.0 - doc.mask, "Invert mask")
 
+    def edit_mask_dialog(self, kind: str) -> None:
+        """Mask > Grow / Shrink / Feather: ask for a radius in pixels, apply as one undo step."""
+        doc = self.document
+        if doc is None or doc.proposal is not None or not doc.has_mask:
+            return
+        title, prompt = MASK_EDITS[kind]
+        radius, ok = QInputDialog.getInt(self, title, prompt, self.settings.mask_edit_radius(kind), 1, 500)
+        if ok:
+            self.settings.set_mask_edit_radius(kind, radius)
+            self.edit_mask(kind, radius)
+
+    def edit_mask(self, kind: str, radius: int) -> None:
+        doc = self.document
+        if doc is None or doc.proposal is not None:
+            return
+        mask = doc.mask
+        fn = {"grow": lambda: mask_ops.grow_mask(mask, radius), "shrink": lambda: mask_ops.grow_mask(mask, -radius),
+              "feather": lambda: mask_ops.feather_mask(mask, float(radius))}[kind]
+        new = run_while_painting(self, f"{MASK_EDITS[kind][0]}…", fn)
+        doc.set_mask(new, f"{MASK_EDITS[kind][0]} {radius} px")
+
     def load_mask_dialog(self) -> None:
         doc = self.document
         if doc is None or doc.proposal is not None:
@@ -626,7 +656,8 @@ class MainWindow(QMainWindow):
         self.act_discard.setEnabled(pending)
         self.act_compare_toggle.setEnabled(pending)
         has_mask = has_doc and doc.has_mask
-        self.act_clear_mask.setEnabled(has_mask and not pending)
+        for a in (self.act_clear_mask, self.act_grow_mask, self.act_shrink_mask, self.act_feather_mask):
+            a.setEnabled(has_mask and not pending)
         for a in (self.act_invert_mask, self.act_load_mask):
             a.setEnabled(has_doc and not pending)
         self.act_save_mask.setEnabled(has_doc)

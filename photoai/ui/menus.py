@@ -66,6 +66,12 @@ def build_actions(w: QMainWindow) -> None:
     w.act_smaller = A("Smaller Brush", w.brush.shrink, "[", "Make the brush smaller")
     w.act_clear_mask = A("&Clear Mask", w.clear_mask, "Ctrl+Shift+A", "Clear the mask", "clear")
     w.act_invert_mask = A("&Invert Mask", w.invert_mask, "Ctrl+Shift+I", "Invert the mask")
+    w.act_grow_mask = A("&Grow…", lambda: w.edit_mask_dialog("grow"), "Ctrl+Shift+G",
+                        "Grow the mask by a number of pixels")
+    w.act_shrink_mask = A("S&hrink…", lambda: w.edit_mask_dialog("shrink"), None,
+                          "Shrink the mask by a number of pixels (not from the photo's border)")
+    w.act_feather_mask = A("&Feather…", lambda: w.edit_mask_dialog("feather"), None,
+                           "Soften the mask edge")
     w.act_load_mask = A("&Load Mask…", w.load_mask_dialog, None, "Load a mask from a PNG file")
     w.act_save_mask = A("&Save Mask…", w.save_mask_dialog, None, "Save the mask as a PNG file")
 
@@ -112,7 +118,7 @@ def build_menus(w: QMainWindow) -> None:
     for a in (w.act_brush, w.act_eraser, w.act_bigger, w.act_smaller):
         m.addAction(a)
     m.addSeparator()
-    for a in (w.act_clear_mask, w.act_invert_mask):
+    for a in (w.act_clear_mask, w.act_invert_mask, w.act_grow_mask, w.act_shrink_mask, w.act_feather_mask):
         m.addAction(a)
     m.addSeparator()
     m.addAction(w.act_load_mask)

@@ -126,6 +126,16 @@ class Settings:
     def set_export_quality(self, quality: int) -> None:
         self.store.setValue("export/quality", int(quality))
 
+    def mask_edit_radius(self, kind: str) -> int:
+        """Last radius (px) used for Mask > Grow / Shrink / Feather."""
+        try:
+            return min(max(int(self.store.value(f"mask/{kind}Radius", 8)), 1), 500)
+        except (TypeError, ValueError):
+            return 8
+
+    def set_mask_edit_radius(self, kind: str, radius: int) -> None:
+        self.store.setValue(f"mask/{kind}Radius", int(radius))
+
     # -- plugins --------------------------------------------------------------------
     def plugin_values(self, plugin_id: str, params: Iterable[Param]) -> dict[str, Any]:
         """The values last used with ``plugin_id``, validated against its current params."""

@@ -208,6 +208,30 @@ def test_mask_menu_invert_save_load(window, qtbot, photo, tmp_path):
     assert doc.mask.min() == 1.0
 
 
+def test_mask_menu_grow_shrink_feather_are_undoable_steps(window, qtbot, photo, monkeypatch, settings):
+    from PySide6.QtWidgets import QInputDialog
+
+    _open(window, qtbot, photo)
+    doc = window.document
+    assert not window.act_grow_mask.isEnabled()  # nothing painted yet
+    painted = np.zeros_like(doc.mask)
+    painted[20:30, 20:30] = 1.0
+    doc.set_mask(painted, "Paint")
+    assert window.act_grow_mask.isEnabled() and window.act_feather_mask.isEnabled()
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a: (asked.append(a[3]) or (3, True)))
+    window.act_grow_mask.trigger()
+    assert doc.mask.sum() > painted.sum() and doc.mask[17, 25] == 1.0 and window.act_undo.text() == "&Undo Grow Mask 3 px"
+    window.act_undo.trigger()
+    np.testing.assert_array_equal(doc.mask, painted)
+    window.act_shrink_mask.trigger()
+    assert doc.mask.sum() == 4 * 4  # 10x10 square shrunk by 3 px on each side
+    window.act_undo.trigger()
+    window.act_feather_mask.trigger()
+    assert 0.0 < doc.mask[25, 19] < 1.0 and doc.mask.max() <= 1.0
+    assert asked == [8, 8, 8] and settings.mask_edit_radius("grow") == 3  # default, then remembered
+
+
 def test_brush_shortcuts(window, qtbot, photo):
     _open(window, qtbot, photo)
     window.canvas.setFocus()
