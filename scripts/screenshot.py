@@ -140,6 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--plugin", help="plugin id from the registry (default: the inline demo plugin)")
     ap.add_argument("--size", default="1400x900", help="window size, WxH")
     ap.add_argument("--divider", type=float, default=0.5, help="split position, 0..1")
+    ap.add_argument("--mask-edit", action="append", default=[], metavar="KIND:PX",
+                    help="after the stroke, Mask > Grow/Shrink/Feather, e.g. grow:12 (repeatable)")
+    ap.add_argument("--no-run", action="store_true", help="show the painted mask; run no plugin")
+    ap.add_argument("--menu", help="also grab the screen with this menu bar menu open (e.g. Mask) to OUT-menu.png")
     args = ap.parse_args(argv)
 
     from PySide6.QtCore import QPointF, QSettings, Qt
@@ -193,15 +197,20 @@ def main(argv: list[str] | None = None) -> int:
         print("the brush stroke did not reach the mask", file=sys.stderr)
         return 1
 
+    for edit in args.mask_edit:
+        kind, px = edit.split(":")
+        window.edit_mask(kind, int(px))
+
     # run the plugin through the panel, as the Run button does
     window.plugin_panel.select(plugin_id)
-    outcome: list[str] = []
-    window.job_ended.connect(outcome.append)
-    window.run_plugin(plugin_id, window.plugin_panel.values())
-    if not wait_until(app, lambda: bool(outcome), 300) or outcome[0] != "proposed":
-        print(f"the plugin did not produce a result: {outcome}", file=sys.stderr)
-        return 1
-    window.canvas.compare_item.set_fraction(args.divider)
+    if not args.no_run:
+        outcome: list[str] = []
+        window.job_ended.connect(outcome.append)
+        window.run_plugin(plugin_id, window.plugin_panel.values())
+        if not wait_until(app, lambda: bool(outcome), 300) or outcome[0] != "proposed":
+            print(f"the plugin did not produce a result: {outcome}", file=sys.stderr)
+            return 1
+        window.canvas.compare_item.set_fraction(args.divider)
     # park the pointer over the photo so the status bar shows a position, like a live session
     centre = view.mapFromScene(QPointF(iw * 0.3, ih * 0.4))
     QTest.mouseMove(vp, centre)
@@ -214,6 +223,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"could not write {args.out}", file=sys.stderr)
         return 1
     print(f"wrote {args.out} ({window.width()}x{window.height()})")
+    if args.menu:
+        menu = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == args.menu)
+        menu.popup(window.mapToGlobal(window.menuBar().actionGeometry(menu.menuAction()).bottomLeft()))
+        for _ in range(20):
+            app.processEvents()
+            time.sleep(0.01)
+        menu_out = args.out.with_name(args.out.stem + "-menu.png")
+        app.primaryScreen().grabWindow(0).save(str(menu_out))
+        menu.close()
+        print(f"wrote {menu_out}")
     window.document.history.mark_clean()  # no "unsaved changes" prompt on close
     window.close()
     shutil.rmtree(tmp, ignore_errors=True)

@@ -118,7 +118,10 @@ def build_menus(w: QMainWindow) -> None:
     for a in (w.act_brush, w.act_eraser, w.act_bigger, w.act_smaller):
         m.addAction(a)
     m.addSeparator()
-    for a in (w.act_clear_mask, w.act_invert_mask, w.act_grow_mask, w.act_shrink_mask, w.act_feather_mask):
+    for a in (w.act_clear_mask, w.act_invert_mask):
+        m.addAction(a)
+    m.addSeparator()
+    for a in (w.act_grow_mask, w.act_shrink_mask, w.act_feather_mask):
         m.addAction(a)
     m.addSeparator()
     m.addAction(w.act_load_mask)
