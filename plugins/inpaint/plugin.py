@@ -16,33 +16,11 @@ from PIL import Image
 from photoai.core.channels import resize_float
 from photoai.core.geometry import Rect, Size
 from photoai.core.mask import mask_regions
+from photoai.core.mask_ops import grow_mask
 from photoai.plugin_api import (BasePlugin, ChoiceParam, FloatParam, IntParam, PluginError, PluginInfo, Request,
                                 RunContext)
 
 MODEL_ID = "inpaint-pconv"
-
-
-def _grow(hole: np.ndarray, radius: int) -> np.ndarray:
-    """Binary dilation by a square of side 2*radius+1 (separable max filter)."""
-    if radius <= 0:
-        return hole
-    out = hole.copy()
-    for axis in (0, 1):
-        shifted = out.copy()
-        for d in range(1, radius + 1):
-            shifted |= np.roll(out, d, axis) & _valid_shift(out.shape, d, axis)
-            shifted |= np.roll(out, -d, axis) & _valid_shift(out.shape, -d, axis)
-        out = shifted
-    return out
-
-
-def _valid_shift(shape: tuple[int, ...], d: int, axis: int) -> np.ndarray:
-    """Mask that removes the wrapped-around rows/cols of ``np.roll`` by ``d``."""
-    valid = np.ones(shape, bool)
-    index = [slice(None)] * len(shape)
-    index[axis] = slice(0, d) if d > 0 else slice(d, None)
-    valid[tuple(index)] = False
-    return valid
 
 
 def mirrored_average(model, x: np.ndarray, hole: np.ndarray, passes: int, ctx: RunContext) -> np.ndarray:
@@ -121,7 +99,7 @@ class InpaintPlugin(BasePlugin):
             ctx.raise_if_cancelled()
             ctx.progress(i, len(crops), f"Filling region {i + 1} of {len(crops)}")
             soft = mask[crop.slices()]
-            hole = _grow(soft > 0.0, grow)
+            hole = grow_mask((soft > 0.0).astype(np.float32), grow) > 0.0  # a disc of `grow` px
             filled = self._fill_crop(model, image[crop.slices()], hole, values["working_size"], multiple,
                                      values["passes"], ctx)
             # Blend by the soft brush mask; the grown rim is filled fully.

@@ -75,6 +75,16 @@ def test_outside_mask_is_bit_exact_after_8bit_round_trip(plugin, tmp_path):
     assert not np.array_equal(a[30:50, 40:90], b[30:50, 40:90])
 
 
+def test_grow_fills_a_disc_around_the_painted_pixel_and_nothing_beyond(plugin):
+    img = photo(64, 64)
+    mask = np.zeros((64, 64), np.float32)
+    mask[32, 32] = 1.0
+    out = run_plugin(plugin, img, mask, {"grow": 3}, RunContext(), MeanFillRuntime())
+    changed = np.any(out.rgb != img.rgb, axis=2)
+    yy, xx = np.mgrid[:64, :64]
+    np.testing.assert_array_equal(changed, (yy - 32) ** 2 + (xx - 32) ** 2 <= 9)
+
+
 def test_large_photo_small_hole_runs_one_small_crop(plugin):
     img = ImageBuffer(np.full((3000, 4000, 3), 0.25, np.float32))
     img.rgb[2000:2020, 3000:3030] = 1.0  # the "object"
