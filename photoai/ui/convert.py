@@ -3,7 +3,7 @@
 * ``rgb_to_qimage``: float32 HxWx3 in [0, 1] -> 8-bit ``Format_RGB888`` QImage (a deep copy, so
   the numpy buffer can go away).
 * ``image_to_qimage``: what the canvas shows; a photo with an embedded ICC profile (Adobe RGB,
-  Display P3, ...) is converted to sRGB for the screen. Only the display copy: the pixels the
+  Display P3, a gray profile, ...) is converted to sRGB for the screen. Only the display copy: the pixels the
   plugins see and the exported file keep the photo's own colour space and profile.
 * ``new_overlay`` / ``paint_overlay``: the mask as a translucent colour in an
   ``ARGB32_Premultiplied`` QImage, rewritten only inside a dirty rectangle.
@@ -71,35 +71,48 @@ def composite_on_checker(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return out
 
 
-def source_color_space(icc: bytes | None) -> QColorSpace | None:
-    """The colour space of an embedded RGB ICC profile when it is not sRGB (None: show as is).
-    The display is taken to be sRGB, as browsers and most viewers do without a monitor profile."""
-    if not icc or icc[16:20] != b"RGB ":
+def source_color_space(icc: bytes | None, model: bytes = b"RGB ") -> QColorSpace | None:
+    """The colour space of an embedded ICC profile of colour ``model`` (``b"RGB "`` or ``b"GRAY"``)
+    when it is not plain sRGB (None: show as is). The display is taken to be sRGB, as browsers and
+    most viewers do without a monitor profile."""
+    if not icc or icc[16:20] != model:
         return None
     space = QColorSpace.fromIccProfile(QByteArray(icc))
-    if not space.isValid() or space == QColorSpace(QColorSpace.NamedColorSpace.SRgb):
+    if not space.isValid() or space == SRGB:
         return None
     return space
 
 
+SRGB = QColorSpace(QColorSpace.NamedColorSpace.SRgb)
+
+
 def to_display_space(img: QImage, icc: bytes | None) -> QImage:
-    """``img`` converted from the profile's colour space to sRGB (unchanged if none applies)."""
-    space = source_color_space(icc)
+    """``img`` (RGB888, or Grayscale8 for a gray profile) converted from the profile's colour space
+    to sRGB as ``Format_RGB888``; unchanged if no profile applies or Qt cannot apply it."""
+    gray = img.format() == QImage.Format.Format_Grayscale8
+    space = source_color_space(icc, b"GRAY" if gray else b"RGB ")
     if space is None:
         return img
     img.setColorSpace(space)
-    converted = img.convertedToColorSpace(QColorSpace(QColorSpace.NamedColorSpace.SRgb))
+    try:
+        converted = img.convertedToColorSpace(SRGB, QImage.Format.Format_RGB888)
+    except TypeError:  # Qt < 6.8: no format argument, no gray -> RGB conversion
+        converted = QImage() if gray else img.convertedToColorSpace(SRGB)
     if converted.isNull():  # a profile Qt parses but cannot apply: show the raw values
         return img
     return converted.convertToFormat(QImage.Format.Format_RGB888)
 
 
 def image_to_qimage(image: ImageBuffer) -> QImage:
-    """The displayed form of an image: transparent areas over a checkerboard, colours in sRGB."""
-    if image.alpha is None:
-        qimg = rgb_to_qimage(image.rgb)
-    else:
+    """The displayed form of an image: transparent areas over a checkerboard, colours in sRGB.
+    A gray photo with a gray profile (Gray Gamma 2.2, Dot Gain 20 %, ...) is converted through it
+    (not when it has alpha: that one is shown as is)."""
+    if image.alpha is not None:
         qimg = array_to_qimage(composite_on_checker(image.rgb, image.alpha))
+    elif image.gray and source_color_space(image.icc_profile, b"GRAY") is not None:
+        qimg = array_to_qimage(to_display_uint8(image.rgb[:, :, 0]))
+    else:
+        qimg = rgb_to_qimage(image.rgb)
     return to_display_space(qimg, image.icc_profile)
 
 

@@ -196,3 +196,22 @@ def test_embedded_profile_is_converted_to_srgb_for_display_only():
     assert r < 40 and abs(g - 153) <= 3 and b < 77
     garbage = ImageBuffer(rgb.copy(), icc_profile=b"\0" * 16 + b"RGB " + b"\0" * 100)
     assert tuple(qimage_to_array(image_to_qimage(garbage))[0, 0]) == (77, 153, 77)
+
+
+def test_gray_photo_with_a_gray_profile_is_shown_through_it(qapp):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QColorSpace
+
+    from photoai.core.image import ImageBuffer
+    from photoai.ui.convert import image_to_qimage, qimage_to_array
+
+    linear = QColorSpace(QPointF(0.3127, 0.3290), QColorSpace.TransferFunction.Linear)  # a linear gray profile
+    if not linear.isValid():
+        pytest.skip("this Qt has no gray colour spaces")
+    icc = bytes(linear.iccProfile().data())
+    assert icc[16:20] == b"GRAY"
+    gray = np.full((4, 4, 3), 128 / 255, np.float32)
+    shown = qimage_to_array(image_to_qimage(ImageBuffer(gray.copy(), gray=True, icc_profile=icc)))
+    assert 185 <= shown[0, 0, 0] <= 190 and shown[0, 0, 0] == shown[0, 0, 2]  # linear 0.5 is sRGB ~188
+    as_is = qimage_to_array(image_to_qimage(ImageBuffer(gray.copy(), icc_profile=icc)))  # no longer gray
+    assert as_is[0, 0, 0] == 128
