@@ -64,7 +64,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--device", default="cpu", help="cpu, cuda, or auto (the runtime's pick: cuda, mps, cpu); "
-                   "crops and masks are always made on the CPU, in this process")
+                   "crops and masks are made on the CPU (see --workers)")
     p.add_argument("--bf16", action="store_true",
                    help="bfloat16 autocast for the forward pass (weights and loss stay float32); "
                         "~1.4x faster on CPUs with AVX512-BF16/AMX and on GPUs")
