@@ -15,6 +15,7 @@ from typing import TextIO
 
 from photoai import __version__
 from photoai.core.errors import Cancelled, PhotoAIError
+from photoai.core.export import EXPORT_FORMATS
 from photoai.core.jobs import RunContext
 from photoai.core.params import parse_assignments
 from photoai.plugin_api.registry import PluginRegistry, discover_plugins
@@ -67,9 +68,13 @@ def _build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="run a plugin on a photo, headless")
     r.add_argument("plugin", help="plugin id (see 'photoai plugins')")
-    r.add_argument("input", help="input photo")
-    r.add_argument("-o", "--output", required=True, help="output file (format from its extension)")
-    r.add_argument("--mask", help="grayscale mask of the input's size, white = selected")
+    r.add_argument("input", nargs="+", help="input photo; several photos or folders run as a batch")
+    r.add_argument("-o", "--output", required=True,
+                   help="output file (format from its extension); for a batch, a folder")
+    r.add_argument("--mask", help="grayscale mask of the input's size, white = selected; for a batch, a mask "
+                                  "for all or a folder of masks named like the photos (NAME.png or NAME_mask.png)")
+    r.add_argument("--format", choices=sorted(f.lower() for f in EXPORT_FORMATS),
+                   help="batch output format (default: the input's own where it can be written, else png)")
     r.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE", help="plugin parameter")
     r.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
     r.add_argument("--device", choices=("auto", "cpu"), default="auto", help="'cpu' disables GPU providers")
@@ -93,21 +98,97 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 def cmd_run(args: argparse.Namespace, registry: PluginRegistry) -> int:
-    from photoai.core import export, io
-    from photoai.plugin_api.execute import run_plugin
     from photoai.runtime import Runtime
 
     plugin = registry.get(args.plugin)
     values = parse_assignments(args.sets)
-    src = Path(args.input)
-    out = Path(args.output)
-    if out.exists() and src.exists() and out.resolve() == src.resolve() and not args.overwrite_source:
-        return _fail(f"refusing to overwrite the input {src}; pass --overwrite-source to allow it")
+    runtime = Runtime(device=args.device)
+    batch = batch_inputs(args.input)
+    if batch is None:
+        src, out = Path(args.input[0]), Path(args.output)
+        if out.exists() and src.exists() and out.resolve() == src.resolve() and not args.overwrite_source:
+            return _fail(f"refusing to overwrite the input {src}; pass --overwrite-source to allow it")
+        _run_one(plugin, src, out, Path(args.mask) if args.mask else None, values, runtime, args)
+        return 0
+    return _run_batch(plugin, batch, values, runtime, args)
+
+
+def batch_inputs(inputs: list[str]) -> list[Path] | None:
+    """The photos of a batch (folders read non-recursively, sorted), or None for one photo."""
+    from photoai.core.io import SUPPORTED_READ_EXTENSIONS
+
+    paths = [Path(p) for p in inputs]
+    if len(paths) == 1 and not paths[0].is_dir():
+        return None
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files += sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in SUPPORTED_READ_EXTENSIONS)
+        else:
+            files.append(p)
+    return files
+
+
+def _batch_output(src: Path, out_dir: Path, fmt: str | None) -> Path:
+    from photoai.core.export import format_for_path
+
+    if fmt:
+        return out_dir / (src.stem + EXPORT_FORMATS[fmt.upper()].extensions[0])
+    try:
+        format_for_path(src)
+        return out_dir / src.name
+    except PhotoAIError:  # camera raw, GIF, ...: not a format we write
+        return out_dir / (src.stem + ".png")
+
+
+def _batch_mask(mask_arg: str | None, src: Path) -> Path | None:
+    if not mask_arg:
+        return None
+    folder = Path(mask_arg)
+    if not folder.is_dir():
+        return folder
+    for name in (f"{src.stem}.png", f"{src.stem}_mask.png"):
+        if (folder / name).is_file():
+            return folder / name
+    raise PhotoAIError(f"no mask for {src.name} in {folder} (looked for {src.stem}.png, {src.stem}_mask.png)")
+
+
+def _run_batch(plugin, files: list[Path], values: dict, runtime, args: argparse.Namespace) -> int:
+    """Each photo in turn (the model stays loaded); a failure is reported and the batch goes on."""
+    out_dir = Path(args.output)
+    if out_dir.exists() and not out_dir.is_dir():
+        return _fail(f"with several inputs or a folder, -o must be a folder: {out_dir} is a file")
+    if not files:
+        return _fail(f"no photos in {', '.join(args.input)}")
+    outputs = [_batch_output(src, out_dir, args.format) for src in files]
+    clash = next((o for i, o in enumerate(outputs) if o in outputs[:i]), None)
+    if clash is not None:
+        return _fail(f"two inputs would both be written to {clash}; pass --format or rename one")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    failed = 0
+    for i, (src, out) in enumerate(zip(files, outputs), 1):
+        print(f"[{i}/{len(files)}] {src}", file=sys.stderr)
+        try:
+            _run_one(plugin, src, out, _batch_mask(args.mask, src), values, runtime, args)
+        except Cancelled:
+            raise
+        except (PhotoAIError, OSError) as e:
+            failed += 1
+            print(f"{PROG}: error: {src}: {_describe(e)}", file=sys.stderr)
+    print(f"batch: {len(files) - failed} written to {out_dir}, {failed} failed", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _run_one(plugin, src: Path, out: Path, mask_path: Path | None, values: dict, runtime,
+             args: argparse.Namespace) -> None:
+    """Load, run, export one photo (the input is never overwritten unless allowed)."""
+    from photoai.core import export, io
+    from photoai.plugin_api.execute import run_plugin
+
     image = io.load(src)
-    mask = export.load_mask(Path(args.mask), image.size) if args.mask else None
+    mask = export.load_mask(mask_path, image.size) if mask_path else None
     progress = ConsoleProgress()
     ctx = RunContext(on_progress=progress)
-    runtime = Runtime(device=args.device)
     try:
         result = run_plugin(plugin, image, mask, values, ctx, runtime)
     except KeyboardInterrupt:
@@ -118,7 +199,12 @@ def cmd_run(args: argparse.Namespace, registry: PluginRegistry) -> int:
     if runtime.last_device_label:
         print(f"ran on {runtime.last_device_label}", file=sys.stderr)
     print(f"wrote {path} ({result.size.width}x{result.size.height})", file=sys.stderr)
-    return 0
+
+
+def _describe(e: Exception) -> str:
+    if isinstance(e, OSError):
+        return f"{e.strerror or e}: {e.filename}" if e.filename else str(e)
+    return str(e)
 
 
 def cmd_plugins(args: argparse.Namespace, registry: PluginRegistry) -> int:
@@ -193,10 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return _fail("interrupted", 130)
-    except PhotoAIError as e:
-        return _fail(str(e))
-    except OSError as e:
-        return _fail(f"{e.strerror or e}: {e.filename}" if e.filename else str(e))
+    except (PhotoAIError, OSError) as e:
+        return _fail(_describe(e))
 
 
 if __name__ == "__main__":

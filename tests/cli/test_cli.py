@@ -116,3 +116,44 @@ def test_info_names_devices():
     info = json.loads(r.stdout)
     assert "CPUExecutionProvider" in info["ort_providers"]
     assert info["photoai"]
+
+
+def test_batch_over_a_folder_with_per_photo_masks_goes_on_after_a_failure(tmp_path):
+    src, masks, out = tmp_path / "in", tmp_path / "masks", tmp_path / "out"
+    src.mkdir()
+    masks.mkdir()
+    rng = np.random.default_rng(0)
+    for name in ("a.png", "b.jpg", "c.tif"):
+        Image.fromarray((rng.random((30, 40, 3)) * 255).astype(np.uint8)).save(src / name)
+    (src / "d.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    (src / "notes.txt").write_text("not a photo")
+    mask = np.zeros((30, 40), np.uint8)
+    mask[:, :10] = 255
+    Image.fromarray(mask).save(masks / "a.png")
+    Image.fromarray(mask).save(masks / "b_mask.png")
+    Image.fromarray(mask).save(masks / "c.png")
+    Image.fromarray(mask).save(masks / "d.png")
+    r = photoai("run", "sharpen", src, "-o", out, "--mask", masks, "--set", "amount=2")
+    assert r.returncode == 1  # d.png is corrupt
+    assert sorted(p.name for p in out.iterdir()) == ["a.png", "b.jpg", "c.tif"]
+    assert "[4/4]" in r.stderr and "d.png" in r.stderr and "3 written" in r.stderr and "1 failed" in r.stderr
+    a, b = np.asarray(Image.open(src / "a.png")), np.asarray(Image.open(out / "a.png"))
+    assert np.array_equal(a[:, 20:], b[:, 20:]) and not np.array_equal(a[:, :8], b[:, :8])  # its own mask
+
+
+def test_batch_of_files_with_a_format_and_refusals(photo, tmp_path):
+    other = tmp_path / "other.png"
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(other)
+    r = photoai("run", "sharpen", photo, other, "-o", tmp_path / "out", "--format", "jpeg")
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["in.jpg", "other.jpg"]
+    r = photoai("run", "sharpen", photo, other, "-o", photo)  # -o must be a folder
+    assert r.returncode != 0 and "must be a folder" in r.stderr
+    twin = tmp_path / "sub"
+    twin.mkdir()
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(twin / "in.png")
+    r = photoai("run", "sharpen", photo, twin / "in.png", "-o", tmp_path / "o2")
+    assert r.returncode != 0 and "both be written" in r.stderr and not (tmp_path / "o2").exists()
+    (tmp_path / "nomasks").mkdir()
+    r = photoai("run", "sharpen", photo, other, "-o", tmp_path / "o3", "--mask", tmp_path / "nomasks")
+    assert r.returncode == 1 and r.stderr.count("no mask for") == 2 and not any((tmp_path / "o3").iterdir())
