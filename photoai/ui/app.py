@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -63,7 +64,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         path = Path(args.file)
         QTimer.singleShot(0, lambda: window.open_path(path))
-    return int(app.exec())
+    return leave(window, int(app.exec()))
+
+
+def leave(window, code: int) -> int:
+    """The exit status, or exit now if a job that ignored Cancel is still running: Qt would
+    otherwise wait for it when the thread pool is destroyed (settings are saved by then)."""
+    if window.runner.pool.waitForDone(0):
+        return code
+    logging.getLogger(__name__).warning("a plugin that ignores Cancel is still running; quitting without it")
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

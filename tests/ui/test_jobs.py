@@ -143,3 +143,24 @@ def test_run_while_painting_keeps_the_event_loop_alive_and_returns_or_raises(qtb
     assert run_while_painting(None, "quick", lambda: 7) == 7
     with pytest.raises(OSError, match="disk full"):
         run_while_painting(None, "failing", lambda: (_ for _ in ()).throw(OSError("disk full")), show_after_ms=0)
+
+
+def test_leaving_does_not_wait_for_an_abandoned_job(qtbot, monkeypatch):
+    from types import SimpleNamespace
+
+    from photoai.ui import app
+
+    runner = JobRunner(abandon_after=0.05)
+    window = SimpleNamespace(runner=runner)
+    assert app.leave(window, 0) == 0  # nothing running: a normal return
+    release = threading.Event()
+    runner.submit(lambda ctx: release.wait(5))
+    with qtbot.waitSignal(runner.cancelled, timeout=1000):
+        runner.cancel()
+    exits = []
+    monkeypatch.setattr(app.os, "_exit", exits.append)
+    monkeypatch.setattr(app.logging, "shutdown", lambda: None)  # keep pytest's log capture open
+    app.leave(window, 3)
+    assert exits == [3]  # quits at once instead of blocking on the pool
+    release.set()
+    assert runner.pool.waitForDone(2000)
