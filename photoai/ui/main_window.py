@@ -50,11 +50,11 @@ from photoai.ui.widgets.progress_panel import ProgressPanel
 
 log = logging.getLogger(__name__)
 
-#: Mask > Grow / Shrink / Feather: menu title and the radius prompt.
+#: Mask > Grow / Shrink / Feather: title, radius prompt, and the core operation (mask, radius) -> mask.
 MASK_EDITS = {
-    "grow": ("Grow Mask", "Grow the mask by (px):"),
-    "shrink": ("Shrink Mask", "Shrink the mask by (px):"),
-    "feather": ("Feather Mask", "Soften the mask edge over (px):"),
+    "grow": ("Grow Mask", "Grow the mask by (px):", mask_ops.grow_mask),
+    "shrink": ("Shrink Mask", "Shrink the mask by (px):", lambda m, r: mask_ops.grow_mask(m, -r)),
+    "feather": ("Feather Mask", "Soften the mask edge over (px):", mask_ops.feather_mask),
 }
 
 #: Files larger than this are decoded on a worker thread (the window stays responsive).
@@ -408,7 +408,7 @@ class MainWindow(QMainWindow):
         doc = self.document
         if doc is None or doc.proposal is not None or not doc.has_mask:
             return
-        title, prompt = MASK_EDITS[kind]
+        title, prompt, _ = MASK_EDITS[kind]
         radius, ok = QInputDialog.getInt(self, title, prompt, self.settings.mask_edit_radius(kind), 1, 500)
         if ok:
             self.settings.set_mask_edit_radius(kind, radius)
@@ -418,11 +418,10 @@ class MainWindow(QMainWindow):
         doc = self.document
         if doc is None or doc.proposal is not None:
             return
+        title, _, operation = MASK_EDITS[kind]
         mask = doc.mask
-        fn = {"grow": lambda: mask_ops.grow_mask(mask, radius), "shrink": lambda: mask_ops.grow_mask(mask, -radius),
-              "feather": lambda: mask_ops.feather_mask(mask, float(radius))}[kind]
-        new = run_while_painting(self, f"{MASK_EDITS[kind][0]}…", fn)
-        doc.set_mask(new, f"{MASK_EDITS[kind][0]} {radius} px")
+        new = run_while_painting(self, f"{title}…", lambda: operation(mask, radius))
+        doc.set_mask(new, f"{title} {radius} px")
 
     def load_mask_dialog(self) -> None:
         doc = self.document
