@@ -132,13 +132,11 @@ def batch_inputs(inputs: list[str]) -> list[Path] | None:
 def _batch_output(src: Path, out_dir: Path, fmt: str | None) -> Path:
     from photoai.core.export import format_for_path
 
-    if fmt:
-        return out_dir / (src.stem + EXPORT_FORMATS[fmt.upper()].extensions[0])
     try:
-        format_for_path(src)
-        return out_dir / src.name
+        chosen = format_for_path(src, fmt)
     except PhotoAIError:  # camera raw, GIF, ...: not a format we write
         return out_dir / (src.stem + ".png")
+    return out_dir / (src.name if fmt is None else src.stem + chosen.extensions[0])
 
 
 def _batch_mask(mask_arg: str | None, src: Path) -> Path | None:

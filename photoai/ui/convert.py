@@ -71,6 +71,9 @@ def composite_on_checker(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return out
 
 
+SRGB = QColorSpace(QColorSpace.NamedColorSpace.SRgb)
+
+
 def source_color_space(icc: bytes | None, model: bytes = b"RGB ") -> QColorSpace | None:
     """The colour space of an embedded ICC profile of colour ``model`` (``b"RGB "`` or ``b"GRAY"``)
     when it is not plain sRGB (None: show as is). The display is taken to be sRGB, as browsers and
@@ -82,8 +85,6 @@ def source_color_space(icc: bytes | None, model: bytes = b"RGB ") -> QColorSpace
         return None
     return space
 
-
-SRGB = QColorSpace(QColorSpace.NamedColorSpace.SRgb)
 
 
 def to_display_space(img: QImage, icc: bytes | None) -> QImage:
