@@ -59,15 +59,17 @@ CHECKER = 8
 
 
 def composite_on_checker(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """uint8 HxWx3: ``rgb`` over a light checkerboard by ``alpha`` (banded, no full-size floats)."""
+    """uint8 HxWx3: ``rgb`` (float32 in [0, 1], or uint8) over a light checkerboard by ``alpha``
+    (banded, no full-size floats)."""
     h, w = alpha.shape
     out = np.empty((h, w, 3), np.uint8)
     cols = (np.arange(w) // CHECKER) % 2
+    scale = np.float32(1.0 / 255.0) if rgb.dtype == np.uint8 else np.float32(1.0)
     for y in range(0, h, BAND_ROWS):
         rows = (np.arange(y, min(h, y + BAND_ROWS)) // CHECKER) % 2
         checker = (0.62 + 0.18 * (rows[:, None] ^ cols[None, :]))[..., None].astype(np.float32)
         a = alpha[y : y + BAND_ROWS, :, None]
-        out[y : y + BAND_ROWS] = to_uint(rgb[y : y + BAND_ROWS] * a + checker * (1.0 - a), 8)
+        out[y : y + BAND_ROWS] = to_uint(rgb[y : y + BAND_ROWS] * scale * a + checker * (1.0 - a), 8)
     return out
 
 
@@ -84,7 +86,6 @@ def source_color_space(icc: bytes | None, model: bytes = b"RGB ") -> QColorSpace
     if not space.isValid() or space == SRGB:
         return None
     return space
-
 
 
 def to_display_space(img: QImage, icc: bytes | None) -> QImage:
@@ -105,16 +106,20 @@ def to_display_space(img: QImage, icc: bytes | None) -> QImage:
 
 
 def image_to_qimage(image: ImageBuffer) -> QImage:
-    """The displayed form of an image: transparent areas over a checkerboard, colours in sRGB.
-    A gray photo with a gray profile (Gray Gamma 2.2, Dot Gain 20 %, ...) is converted through it
-    (not when it has alpha: that one is shown as is)."""
-    if image.alpha is not None:
-        qimg = array_to_qimage(composite_on_checker(image.rgb, image.alpha))
-    elif image.gray and source_color_space(image.icc_profile, b"GRAY") is not None:
+    """The displayed form of an image: colours in sRGB (a gray photo with a gray profile, Gray
+    Gamma 2.2, Dot Gain 20 %, ..., is converted through it), then transparent areas over a
+    checkerboard (the checkerboard itself is never colour-converted)."""
+    profiled = source_color_space(image.icc_profile, b"GRAY" if image.gray else b"RGB ") is not None
+    if image.alpha is not None and not profiled:  # the common case: one pass, no 8-bit round trip
+        return array_to_qimage(composite_on_checker(image.rgb, image.alpha))
+    if image.gray and profiled:
         qimg = array_to_qimage(to_display_uint8(image.rgb[:, :, 0]))
     else:
         qimg = rgb_to_qimage(image.rgb)
-    return to_display_space(qimg, image.icc_profile)
+    qimg = to_display_space(qimg, image.icc_profile)
+    if image.alpha is not None:
+        qimg = array_to_qimage(composite_on_checker(qimage_to_array(qimg), image.alpha))
+    return qimg
 
 
 def qimage_to_array(img: QImage) -> np.ndarray:

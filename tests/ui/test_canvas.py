@@ -215,3 +215,33 @@ def test_gray_photo_with_a_gray_profile_is_shown_through_it(qapp):
     assert 185 <= shown[0, 0, 0] <= 190 and shown[0, 0, 0] == shown[0, 0, 2]  # linear 0.5 is sRGB ~188
     as_is = qimage_to_array(image_to_qimage(ImageBuffer(gray.copy(), icc_profile=icc)))  # no longer gray
     assert as_is[0, 0, 0] == 128
+
+
+def test_profile_converts_the_photo_not_the_checkerboard_behind_transparency(qapp):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QColorSpace
+
+    from photoai.core.image import ImageBuffer
+    from photoai.ui.convert import CHECKER, image_to_qimage, qimage_to_array
+
+    alpha = np.ones((16, 16), np.float32)
+    alpha[:, CHECKER:] = 0.0
+    rgb = np.zeros((16, 16, 3), np.float32)
+    rgb[...] = (77 / 255, 153 / 255, 77 / 255)
+    no_profile = qimage_to_array(image_to_qimage(ImageBuffer(rgb.copy(), alpha=alpha)))
+    adobe = bytes(QColorSpace(QColorSpace.NamedColorSpace.AdobeRgb).iccProfile().data())
+    shown = qimage_to_array(image_to_qimage(ImageBuffer(rgb.copy(), alpha=alpha, icc_profile=adobe)))
+    r, g, b = (int(v) for v in shown[0, 0])
+    assert r < 40 and abs(g - 153) <= 3 and b < 77  # the opaque part went through the profile
+    assert np.array_equal(shown[:, CHECKER:], no_profile[:, CHECKER:])  # the checkerboard did not
+
+    linear = QColorSpace(QPointF(0.3127, 0.3290), QColorSpace.TransferFunction.Linear)
+    if not linear.isValid():
+        pytest.skip("this Qt has no gray colour spaces")
+    gray_icc = bytes(linear.iccProfile().data())
+    gray = np.full((16, 16, 3), 128 / 255, np.float32)
+    shown = qimage_to_array(image_to_qimage(ImageBuffer(gray, alpha=alpha, gray=True, icc_profile=gray_icc)))
+    if shown[0, 0, 0] == 128:
+        pytest.skip("this Qt cannot convert gray to RGB (Qt < 6.8)")
+    assert 185 <= shown[0, 0, 0] <= 190 and shown[0, 0, 0] == shown[0, 0, 2]  # gray + alpha: converted too
+    assert np.array_equal(shown[:, CHECKER:], no_profile[:, CHECKER:])
