@@ -87,11 +87,18 @@ def feather_mask(mask: np.ndarray, radius: float) -> np.ndarray:
 
 
 def _box_blur(a: np.ndarray, half: int, axis: int) -> np.ndarray:
-    """Mean over a window of ``2 * half + 1`` along ``axis``, edges replicated (cumulative sums)."""
+    """Mean over a window of ``2 * half + 1`` along ``axis``, edges replicated (cumulative sums;
+    the two shifted sums are slices, i.e. views, not copies)."""
     pad = [(0, 0), (0, 0)]
     pad[axis] = (half + 1, half)
     c = np.cumsum(np.pad(a, pad, mode="edge"), axis=axis)
-    n = a.shape[axis]
-    hi = np.take(c, np.arange(2 * half + 1, 2 * half + 1 + n), axis=axis)
-    lo = np.take(c, np.arange(0, n), axis=axis)
-    return (hi - lo) / (2 * half + 1)
+    n, width = a.shape[axis], 2 * half + 1
+
+    def along(start: int) -> tuple[slice, ...]:
+        index = [slice(None), slice(None)]
+        index[axis] = slice(start, start + n)
+        return tuple(index)
+
+    out = c[along(width)] - c[along(0)]
+    out *= 1.0 / width
+    return out
