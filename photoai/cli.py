@@ -15,7 +15,7 @@ from typing import TextIO
 
 from photoai import __version__
 from photoai.core.errors import Cancelled, PhotoAIError
-from photoai.core.export import EXPORT_FORMATS
+from photoai.core.export import EXPORT_FORMATS, format_for_path, same_file
 from photoai.core.jobs import RunContext
 from photoai.core.params import parse_assignments
 from photoai.plugin_api.registry import PluginRegistry, discover_plugins
@@ -106,7 +106,7 @@ def cmd_run(args: argparse.Namespace, registry: PluginRegistry) -> int:
     batch = batch_inputs(args.input)
     if batch is None:
         src, out = Path(args.input[0]), Path(args.output)
-        if out.exists() and src.exists() and out.resolve() == src.resolve() and not args.overwrite_source:
+        if not args.overwrite_source and same_file(out, src):  # fail before the (slow) run, not at export
             return _fail(f"refusing to overwrite the input {src}; pass --overwrite-source to allow it")
         _run_one(plugin, src, out, Path(args.mask) if args.mask else None, values, runtime, args)
         return 0
@@ -130,8 +130,6 @@ def batch_inputs(inputs: list[str]) -> list[Path] | None:
 
 
 def _batch_output(src: Path, out_dir: Path, fmt: str | None) -> Path:
-    from photoai.core.export import format_for_path
-
     try:
         chosen = format_for_path(src, fmt)
     except PhotoAIError:  # camera raw, GIF, ...: not a format we write

@@ -111,7 +111,7 @@ def save(image: ImageBuffer, path: str | Path, *, format: str | None = None, qua
     """
     path = Path(path)
     fmt = format_for_path(path, format)
-    if source_path is not None and not overwrite_source and _same_file(path, Path(source_path)):
+    if source_path is not None and not overwrite_source and same_file(path, Path(source_path)):
         raise OverwriteSourceError(f"Not exporting to '{path.name}': it is the original photo. "
                                    "Choose another name or allow overwriting the original.")
     if not 1 <= int(quality) <= 100:
@@ -151,7 +151,9 @@ def load_mask(path: str | Path, size: Size | tuple[int, int]) -> np.ndarray:
 # --------------------------------------------------------------------------- preparing pixels
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def same_file(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` name the same file (also through links; by resolved path when one
+    does not exist yet)."""
     try:
         return os.path.samefile(a, b)
     except OSError:  # one of them doesn't exist (yet)

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from photoai import __version__
 from photoai.core.document import Document
 from photoai.core.errors import PhotoAIError
+from photoai.core.export import same_file
 from photoai.core.image import ImageBuffer
 from photoai.core import mask_ops
 from photoai.core.mask import BrushSettings
@@ -566,7 +567,7 @@ class MainWindow(QMainWindow):
             return False
         path = Path(path)
         overwrite = False
-        if doc.path is not None and _same_file(path, doc.path):
+        if doc.path is not None and same_file(path, doc.path):
             if not dialogs.confirm(
                 self, "Overwrite the original?", f"“{path.name}” is the photo you opened.",
                 "Exporting over it replaces the original file for good.", "Overwrite Original",
@@ -701,15 +702,6 @@ def _load(path: Path) -> ImageBuffer:
     from photoai.core import io as core_io
 
     return core_io.load(path)
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        if a.exists() and b.exists():
-            return a.samefile(b)
-        return a.resolve() == b.resolve()
-    except OSError:
-        return False
 
 
 def _message(e: BaseException) -> str:
