@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import shlex
 import sys
 import time
@@ -30,6 +29,7 @@ import torch
 
 from photoai.runtime.devices import pick_torch_device
 
+from .._training import TrainLog, save_checkpoint
 from .data import CropSampler, build_sources, validation_batch, worker_batches, write_synthetic_images
 from .losses import InpaintLoss, LossWeights
 from .net import PConvUNet, composite, count_params
@@ -99,12 +99,6 @@ def lr_at(it: int, args: argparse.Namespace) -> float:
     return args.lr * (0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * min(t, 1.0))))
 
 
-def save_checkpoint(path: Path, **state) -> None:
-    tmp = path.with_suffix(".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
-
-
 def warm_start(net: PConvUNet, path: str) -> tuple[str, list[dict]]:
     """Load matching weights from ``path``; only residual blocks and the refine head may be missing.
     Returns a log line and the commands that produced those weights (kept for the manifest)."""
@@ -142,12 +136,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     ckpt_path = out_dir / "last.pt"
-    log = open(out_dir / "train.log", "a", buffering=1)
-
-    def say(msg: str) -> None:
-        line = f"{time.strftime('%Y-%m-%d %H:%M:%S')} {msg}"
-        print(line, flush=True)
-        log.write(line + "\n")
+    say = TrainLog(out_dir / "train.log")
 
     sources, held = build_sources(args.data, args.weights, args.holdout_every)
     sampler = CropSampler(sources, args.size, args.seed, args.min_scale)
@@ -182,9 +171,9 @@ def main(argv: Sequence[str] | None = None) -> Path:
         + f" held_out={len(held)} loss={json.dumps(loss_fn.weights_dict())}")
 
     def checkpoint() -> None:
-        save_checkpoint(ckpt_path, model=net.state_dict(), optim=opt.state_dict(), sampler=sampler.state_dict(),
-                        torch_rng=torch.get_rng_state(), iteration=it, config=net.config(),
-                        args=vars(args), commands=commands, best_val_psnr=best)
+        save_checkpoint(ckpt_path, dict(model=net.state_dict(), optim=opt.state_dict(), sampler=sampler.state_dict(),
+                                        torch_rng=torch.get_rng_state(), iteration=it, config=net.config(),
+                                        args=vars(args), commands=commands, best_val_psnr=best))
 
     if args.workers > 0:
         batches = worker_batches(sources, args.size, args.min_scale, args.batch, (args.seed, it), args.workers,
@@ -221,14 +210,14 @@ def main(argv: Sequence[str] | None = None) -> Path:
             say(f"it={it} " + " ".join(f"{k}={v:.4f}" for k, v in metrics.items()))
             if metrics["val_psnr"] > best:
                 best = metrics["val_psnr"]
-                save_checkpoint(out_dir / "best.pt", model=net.state_dict(), iteration=it, config=net.config(),
-                                args=vars(args), commands=commands, val=metrics)
+                save_checkpoint(out_dir / "best.pt", dict(model=net.state_dict(), iteration=it, config=net.config(),
+                                                          args=vars(args), commands=commands, val=metrics))
         if time.time() - t_ckpt > args.ckpt_minutes * 60:
             checkpoint()
             t_ckpt = time.time()
     checkpoint()
     say(f"done at iteration {it}; checkpoint {ckpt_path}")
-    log.close()
+    say.close()
     return ckpt_path
 
 

@@ -20,6 +20,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from .._training import TrainLog, save_checkpoint
 from .data import DEFAULT_SOURCES, ImageBank, bank_cache_path, build_bank, list_images, sample_batch
 from .evaluate import evaluate, load_pairs, mean_metrics, torch_predictor
 from .net import SRNet, macs_per_output_pixel, param_count, receptive_field
@@ -100,7 +101,7 @@ def load_model(path: Path) -> SRNet:
     return model.eval()
 
 
-def save_checkpoint(path: Path, model: SRNet, opt: torch.optim.Optimizer, it: int,
+def save_state(path: Path, model: SRNet, opt: torch.optim.Optimizer, it: int,
                     rng: np.random.Generator, args: argparse.Namespace, history: list) -> None:
     """Atomic checkpoint with everything needed to resume and to export."""
     state = {"model": model.state_dict(), "config": model.config(), "opt": opt.state_dict(), "iter": it,
@@ -108,9 +109,7 @@ def save_checkpoint(path: Path, model: SRNet, opt: torch.optim.Optimizer, it: in
              "resumed_with": args.resumed_with,
              "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
              "history": history}
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(state, tmp)
-    tmp.replace(path)
+    save_checkpoint(path, state)
 
 
 def eval_set(model: SRNet, pairs_by_scale: dict, scales: Sequence[int]) -> dict[int, tuple[float, float]]:
@@ -125,13 +124,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
     """Train; returns the path of the final checkpoint."""
     args = parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    log_file = open(args.out / "train.log", "a", buffering=1)
-
-    def log(msg: str) -> None:
-        line = f"{time.strftime('%Y-%m-%d %H:%M:%S')} {msg}"
-        print(line, flush=True)
-        log_file.write(line + "\n")
-
+    log = TrainLog(args.out / "train.log")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
@@ -188,13 +181,13 @@ def main(argv: Sequence[str] | None = None) -> Path:
         if done % args.eval_every == 0 and done < args.iters:
             do_eval(done)
         if time.time() - last_save > args.ckpt_minutes * 60:
-            save_checkpoint(ckpt_path, model, opt, done, rng, args, history)
+            save_state(ckpt_path, model, opt, done, rng, args, history)
             last_save = time.time()
     if not history or history[-1]["iter"] != args.iters:
         do_eval(args.iters)
-    save_checkpoint(ckpt_path, model, opt, max(args.iters, start), rng, args, history)
+    save_state(ckpt_path, model, opt, max(args.iters, start), rng, args, history)
     log(f"done: {ckpt_path}")
-    log_file.close()
+    log.close()
     return ckpt_path
 
 
