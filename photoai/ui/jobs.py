@@ -79,6 +79,7 @@ class JobRunner(QObject):
         self._current: int | None = None
         self._token: CancelToken | None = None
         self._details: dict[int, str] = {}
+        self._abandoned: set[int] = set()  # jobs let go after Cancel, still running in the pool
         self._w_progress.connect(self._on_progress)
         self._w_finished.connect(self._on_finished)
         self._w_failed.connect(self._on_failed)
@@ -168,6 +169,9 @@ class JobRunner(QObject):
 
     # -- GUI thread slots -------------------------------------------------------------
     def _end(self, job_id: int) -> bool:
+        if job_id in self._abandoned:  # it finally returned: give its extra pool slot back
+            self._abandoned.discard(job_id)
+            self.pool.setMaxThreadCount(self.pool.maxThreadCount() - 1)
         if job_id != self._current:
             return False  # stale: a newer job replaced it, or the runner shut down
         self._current, self._token = None, None
@@ -178,6 +182,9 @@ class JobRunner(QObject):
             log.warning("job %d ignores cancellation; it finishes in the background and its result is dropped",
                         job_id)
             self._on_cancelled(job_id)
+            # it keeps its worker thread: one more slot, so abandoned jobs never queue the next ones
+            self._abandoned.add(job_id)
+            self.pool.setMaxThreadCount(self.pool.maxThreadCount() + 1)
 
     @Slot(int, float, str)
     def _on_progress(self, job_id: int, fraction: float, stage: str) -> None:

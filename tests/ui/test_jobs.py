@@ -63,6 +63,22 @@ def test_a_job_that_ignores_cancel_is_abandoned_and_its_result_dropped(qtbot):
     assert seen == [("finished", second)]  # the abandoned job's late result is dropped
 
 
+def test_abandoned_jobs_do_not_take_the_pool_from_the_next_job(qtbot):
+    runner = JobRunner(max_threads=2, abandon_after=0.05)
+    release = threading.Event()
+    for _ in range(2):  # both worker threads end up held by jobs that ignore Cancel
+        runner.submit(lambda ctx: release.wait(10))
+        qtbot.wait(30)
+        with qtbot.waitSignal(runner.cancelled, timeout=1000):
+            runner.cancel()
+    with qtbot.waitSignal(runner.finished, timeout=1000) as done:  # not queued behind them
+        third = runner.submit(lambda ctx: "third")
+    assert done.args == [third, "third"]
+    release.set()
+    assert runner.pool.waitForDone(2000)
+    qtbot.waitUntil(lambda: runner.pool.maxThreadCount() == 2, timeout=1000)  # extra slots given back
+
+
 def test_gui_keeps_repainting_while_a_job_runs(qtbot, registry, small_image):
     runner = JobRunner()
     ticks = []
