@@ -143,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mask-edit", action="append", default=[], metavar="KIND:PX",
                     help="after the stroke, Mask > Grow/Shrink/Feather, e.g. grow:12 (repeatable)")
     ap.add_argument("--no-run", action="store_true", help="show the painted mask; run no plugin")
+    ap.add_argument("--keep", action="store_true", help="press Keep on the result (the view after Keep)")
     ap.add_argument("--menu", help="also grab the screen with this menu bar menu open (e.g. Mask) to OUT-menu.png")
     args = ap.parse_args(argv)
 
@@ -211,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"the plugin did not produce a result: {outcome}", file=sys.stderr)
             return 1
         window.canvas.compare_item.set_fraction(args.divider)
+        if args.keep:
+            window.keep()
     # park the pointer over the photo so the status bar shows a position, like a live session
     centre = view.mapFromScene(QPointF(iw * 0.3, ih * 0.4))
     QTest.mouseMove(vp, centre)

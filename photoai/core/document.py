@@ -17,13 +17,15 @@ from photoai.core.mask import BrushSettings, BrushStroke, new_mask
 
 @dataclass
 class Proposal:
-    """A finished plugin result waiting for Keep or Discard."""
+    """A finished plugin result waiting for Keep or Discard. ``clear_mask``: the mask was what
+    the plugin filled (inpainting), so Keep clears it in the same undo step."""
 
     before: ImageBuffer
     after: ImageBuffer
     plugin_id: str
     title: str
     values: dict[str, Any] = field(default_factory=dict)
+    clear_mask: bool = False
 
 
 @dataclass
@@ -140,16 +142,18 @@ class Document:
             self.set_mask(np.zeros_like(self.mask), "Clear mask")
 
     # -- plugin results --------------------------------------------------------------------
-    def propose(self, after: ImageBuffer, plugin_id: str, title: str, values: dict[str, Any]) -> None:
-        self.proposal = Proposal(self.image, after, plugin_id, title, dict(values))
+    def propose(self, after: ImageBuffer, plugin_id: str, title: str, values: dict[str, Any],
+                clear_mask: bool = False) -> None:
+        self.proposal = Proposal(self.image, after, plugin_id, title, dict(values), clear_mask)
         self.proposal_changed.emit()
 
     def keep(self) -> None:
-        """Apply the proposal as one undoable step."""
+        """Apply the proposal as one undoable step (undo also brings back the mask as it was)."""
         p, self.proposal = self.proposal, None
         if p is None:
             return
-        mask_after = self.mask.copy() if p.after.size == p.before.size else new_mask(p.after.size)
+        keep_mask = p.after.size == p.before.size and not p.clear_mask
+        mask_after = self.mask.copy() if keep_mask else new_mask(p.after.size)
         self.history.push(ReplaceImage(p.before, p.after, self.mask.copy(), mask_after, p.title), self)
         self.proposal_changed.emit()
 

@@ -523,7 +523,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("The result was dropped: the photo changed while the plugin ran", 5000)
             self.job_ended.emit("dropped")
             return
-        doc.propose(result, job.plugin.info.id, job.plugin.info.title, job.values)
+        doc.propose(result, job.plugin.info.id, job.plugin.info.title, job.values,
+                        clear_mask=job.plugin.info.needs_mask)  # the filled holes are done with
         self.job_ended.emit("proposed")
 
     def _on_job_failed(self, job_id: int, message: str) -> None:

@@ -68,6 +68,19 @@ def test_keep_is_undoable_and_handles_size_change(doc):
     assert doc.image is big
 
 
+def test_keep_clears_a_consumed_mask_and_undo_brings_it_back(doc):
+    doc.begin_stroke(BrushSettings(size=8), 10, 10)
+    doc.end_stroke()
+    painted = doc.mask.copy()
+    doc.propose(ImageBuffer(np.ones((60, 80, 3), np.float32)), "fill", "Fill", {}, clear_mask=True)
+    doc.keep()
+    assert not doc.mask.any() and doc.image.rgb.min() == 1.0
+    doc.undo()
+    np.testing.assert_array_equal(doc.mask, painted)
+    doc.redo()
+    assert not doc.mask.any()
+
+
 def test_discard_leaves_document_unchanged(doc):
     before = doc.image
     doc.propose(ImageBuffer(np.ones((60, 80, 3), np.float32)), "x", "X", {})

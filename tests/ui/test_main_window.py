@@ -98,6 +98,9 @@ def test_mask_needed_then_painted_then_run(window, qtbot, photo):
     _run(window, qtbot, "masked")
     window.keep()
     assert window.document.image.rgb[30, 35].min() > 0.99  # the masked area was filled
+    assert not window.document.mask.any()  # and its mask, done with, no longer covers the result
+    window.undo()
+    assert window.document.mask[30, 35] > 0.5
 
 
 def test_plugin_error_shows_a_message_and_leaves_the_photo(window, qtbot, photo, dialogs):
