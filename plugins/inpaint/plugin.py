@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image
 
-from photoai.core.channels import resize_float
+from photoai.core.channels import is_gray, resize_float
 from photoai.core.geometry import Rect, Size
 from photoai.core.mask import mask_regions
 from photoai.core.mask_ops import grow_mask
@@ -102,6 +102,8 @@ class InpaintPlugin(BasePlugin):
             hole = grow_mask((soft > 0.0).astype(np.float32), grow) > 0.0  # a disc of `grow` px
             filled = self._fill_crop(model, image[crop.slices()], hole, values["working_size"], multiple,
                                      values["passes"], ctx)
+            if is_gray(image[crop.slices()][~hole]):  # a black-and-white photo gets a gray fill, not a tint
+                filled = np.repeat(filled.mean(axis=2, keepdims=True), 3, axis=2)
             # Blend by the soft brush mask; the grown rim is filled fully.
             a = np.where(hole & (soft <= 0.0), 1.0, soft).astype(np.float32)[..., None]
             image[crop.slices()] = image[crop.slices()] * (1.0 - a) + filled * a

@@ -149,3 +149,21 @@ def test_mirrored_passes_average_flipped_predictions(plugin):
     mask[30:50, 40:90] = 1.0
     run_plugin(plugin, photo(96, 128), mask, {"grow": 0, "passes": 4}, RunContext(), runtime)
     assert len(runtime.calls) == 4
+
+
+class TintFillRuntime(MeanFillRuntime):
+    """Fills holes with a colour: a network's fill is never exactly neutral."""
+
+    def load(self, model_id):
+        return lambda x, m, ctx=None: x * (1.0 - m) + np.array([0.6, 0.4, 0.5], np.float32)[None, :, None, None] * m
+
+
+def test_a_black_and_white_photo_gets_a_gray_fill_and_stays_gray(plugin):
+    gray = ImageBuffer.from_array((np.random.default_rng(1).random((64, 96)) * 255).astype(np.uint8))
+    assert gray.gray
+    mask = np.zeros((64, 96), np.float32)
+    mask[20:40, 30:60] = 1.0
+    out = run_plugin(plugin, gray, mask, {"grow": 0}, RunContext(), TintFillRuntime())
+    assert out.gray and np.allclose(out.rgb[30, 45], 0.5)  # the tint's mean, in all three channels
+    colour = run_plugin(plugin, photo(64, 96), mask, {"grow": 0}, RunContext(), TintFillRuntime())
+    np.testing.assert_allclose(colour.rgb[30, 45], [0.6, 0.4, 0.5])  # a colour photo keeps the fill as is
