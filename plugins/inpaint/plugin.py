@@ -1,9 +1,10 @@
 """The ``inpaint`` plugin: fill painted holes with our partial-convolution U-Net.
 
-Crop strategy (as IOPaint's): each connected painted region is cropped with a context margin,
-the crop is scaled down to the network's working size when it is larger, filled, scaled back,
-and only the painted pixels are pasted back, blended by the (soft) mask. Pixels outside the mask
-are never touched, and a small hole in a 24 MP photo costs one small crop.
+Crop strategy (as IOPaint's, see :mod:`.crops`): each connected painted region is cropped with a
+context margin; a crop larger than the working size is scaled down only as far as its hole's
+thickness needs (a thin scratch stays at full resolution and runs in overlapping tiles), filled,
+scaled back, and only the painted pixels are pasted back, blended by the (soft) mask. Pixels
+outside the mask are never touched, and a small hole in a 24 MP photo costs one small crop.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ import numpy as np
 from PIL import Image
 
 from photoai.core.channels import is_gray, resize_float
-from photoai.core.geometry import Rect, Size
-from photoai.core.mask import mask_regions
+from photoai.core.geometry import Size
 from photoai.core.mask_ops import grow_mask
+from photoai.core.tiling import run_tiled
 from photoai.plugin_api import (BasePlugin, ChoiceParam, FloatParam, IntParam, PluginError, PluginInfo, Request,
                                 RunContext)
+
+from .crops import crop_plan, hole_thickness, network_scale
 
 MODEL_ID = "inpaint-pconv"
 
@@ -35,35 +38,6 @@ def mirrored_average(model, x: np.ndarray, hole: np.ndarray, passes: int, ctx: R
     return acc / passes
 
 
-def merge_overlapping(rects: Sequence[Rect]) -> list[Rect]:
-    """Union rectangles that overlap until none do."""
-    merged = list(rects)
-    changed = True
-    while changed:
-        changed = False
-        out: list[Rect] = []
-        for r in merged:
-            for i, o in enumerate(out):
-                if not r.intersect(o).empty:
-                    out[i] = o.union(r)
-                    changed = True
-                    break
-            else:
-                out.append(r)
-        merged = out
-    return merged
-
-
-def crop_plan(mask: np.ndarray, margin_factor: float, min_margin: int) -> list[Rect]:
-    """Crops around painted regions: each box grown by a context margin, overlaps merged."""
-    h, w = mask.shape
-    crops = []
-    for box in mask_regions(mask):
-        margin = max(min_margin, int(margin_factor * max(box.width, box.height)))
-        crops.append(box.pad(margin).clamp(Size(w, h)))
-    return merge_overlapping(crops)
-
-
 class InpaintPlugin(BasePlugin):
     info = PluginInfo(
         id="inpaint",
@@ -73,7 +47,8 @@ class InpaintPlugin(BasePlugin):
         params=(
             ChoiceParam("working_size", "Working size", choices=(256, 512, 768, 1024), default=1024,
                         labels=("256 px (fastest)", "512 px", "768 px", "1024 px (sharpest)"),
-                        help="Crops larger than this are scaled down for the network, then back up"),
+                        help="The network's tile size; a wide hole in a larger crop is filled scaled down to it "
+                             "(thin strokes stay at full resolution)"),
             FloatParam("context", "Context", default=1.0, minimum=0.25, maximum=3.0, step=0.25,
                        help="Margin of surrounding photo given to the network, relative to the hole size"),
             ChoiceParam("passes", "Quality", choices=(1, 2, 4), default=1,
@@ -101,7 +76,7 @@ class InpaintPlugin(BasePlugin):
             soft = mask[crop.slices()]
             hole = grow_mask((soft > 0.0).astype(np.float32), grow) > 0.0  # a disc of `grow` px
             filled = self._fill_crop(model, image[crop.slices()], hole, values["working_size"], multiple,
-                                     values["passes"], ctx)
+                                     values["passes"], ctx.sub(i / len(crops), (i + 1) / len(crops)))
             if is_gray(image[crop.slices()][~hole]):  # a black-and-white photo gets a gray fill, not a tint
                 filled = np.repeat(filled.mean(axis=2, keepdims=True), 3, axis=2)
             # Blend by the soft brush mask; the grown rim is filled fully.
@@ -113,22 +88,28 @@ class InpaintPlugin(BasePlugin):
     @staticmethod
     def _fill_crop(model, crop: np.ndarray, hole: np.ndarray, working: int, multiple: int, passes: int,
                    ctx: RunContext) -> np.ndarray:
-        """Fill one crop at most ``working`` px on its long side; returns the crop's size."""
+        """Fill one crop (see :func:`.crops.network_scale`); returns the crop's size."""
         h, w = hole.shape
-        factor = min(1.0, working / max(h, w))
+        factor = network_scale(Size(w, h), hole_thickness(hole), working)
         size = Size(max(1, round(w * factor)), max(1, round(h * factor)))
         net_in, net_hole = crop, hole.astype(np.float32)
         if factor < 1.0:
             net_in = resize_float(crop, size, Image.Resampling.BOX)
             net_hole = (resize_float(net_hole, size, Image.Resampling.BOX) > 0.0).astype(np.float32)
-        ph, pw = (-size.height) % multiple, (-size.width) % multiple
-        mode = "reflect" if size.height > ph and size.width > pw else "edge"
-        net_in = np.pad(net_in, ((0, ph), (0, pw), (0, 0)), mode=mode)
-        net_hole = np.pad(net_hole, ((0, ph), (0, pw)), mode=mode)
-        result = mirrored_average(model, net_in.transpose(2, 0, 1)[None], net_hole[None, None], passes, ctx)[0]
-        result = result.transpose(1, 2, 0)[: size.height, : size.width]
+
+        def fill(tile: np.ndarray) -> np.ndarray:  # HxWx4 (RGB + hole), sides a multiple of `multiple`
+            if not tile[..., 3].any():
+                return tile[..., :3]
+            x, m = tile[..., :3].transpose(2, 0, 1)[None], tile[..., 3][None, None]
+            return mirrored_average(model, x, m, passes, ctx)[0].transpose(1, 2, 0)
+
+        stacked = np.concatenate([net_in, net_hole[..., None]], axis=2)
+        overlap = working // 8  # a crop within the working size is one tile, as one network run
+        tile = working if max(size.width, size.height) <= working else working - 2 * overlap
+        result = run_tiled(stacked, fill, tile=tile, overlap=overlap, multiple=multiple, blend=True,
+                           out_channels=3, ctx=ctx)
         if factor < 1.0:
-            result = resize_float(np.ascontiguousarray(result), Size(w, h), Image.Resampling.BICUBIC)
+            result = resize_float(result, Size(w, h), Image.Resampling.BICUBIC)
         return np.clip(result, 0.0, 1.0)
 
     def evaluate(self, argv: Sequence[str]) -> int:

@@ -12,8 +12,8 @@ from photoai.core.io import load
 from photoai.core.jobs import RunContext
 from photoai.plugin_api.execute import run_plugin
 from photoai.plugin_api.registry import discover_plugins
-from photoai_plugins.inpaint.plugin import crop_plan, merge_overlapping
-from photoai.core.geometry import Rect
+from photoai_plugins.inpaint.crops import crop_plan, hole_thickness, merge_overlapping, network_scale
+from photoai.core.geometry import Rect, Size
 
 
 @dataclass
@@ -95,6 +95,37 @@ def test_large_photo_small_hole_runs_one_small_crop(plugin):
     assert len(rt.calls) == 1 and max(rt.calls[0][2:]) <= 256
     np.testing.assert_allclose(out.rgb[2000:2020, 3000:3030], 0.25, atol=1e-6)
     assert np.array_equal(out.rgb[:1900], img.rgb[:1900])
+
+
+def test_hole_thickness_is_the_half_width_whatever_the_length():
+    yy, xx = np.mgrid[0:100, 0:100]
+    assert hole_thickness((yy - 50) ** 2 + (xx - 50) ** 2 <= 20 ** 2) == 20.5  # a disc of diameter 41
+    line = np.zeros((50, 3000), bool)
+    line[20:26, 10:2990] = True
+    assert hole_thickness(line) == 3.0
+    diagonal = np.abs(yy - xx) <= 3  # 7 px across the rows, ~5 px perpendicular
+    assert 3.0 <= hole_thickness(diagonal) <= 4.0
+    assert hole_thickness(np.zeros((8, 8), bool)) == 0.0
+
+
+def test_network_scale_keeps_thin_holes_at_full_resolution():
+    assert network_scale(Size(800, 600), 300.0, 1024) == 1.0  # fits: as is
+    assert network_scale(Size(4000, 3000), 4.0, 1024) == 1.0  # a scratch: full resolution, tiled
+    assert network_scale(Size(4000, 3000), 1500.0, 1024) == pytest.approx(1024 / 4000)  # a wide hole: fit
+    assert 1024 / 4000 < network_scale(Size(4000, 3000), 300.0, 1024) < 1.0  # between: tiled, scaled
+
+
+def test_thin_scratch_on_a_large_photo_is_filled_at_full_resolution_in_tiles(plugin):
+    img = ImageBuffer(np.full((2000, 3000, 3), 0.25, np.float32))
+    mask = np.zeros((2000, 3000), np.float32)
+    mask[1000:1006, 100:2900] = 1.0  # a 6 px scratch across the photo
+    img.rgb[mask > 0] = 1.0
+    rt = MeanFillRuntime()
+    out = run_plugin(plugin, img, mask, {"working_size": 256, "grow": 0}, RunContext(), rt)
+    assert len(rt.calls) >= 2800 // 256 and all(max(c[2:]) <= 256 + 63 for c in rt.calls)
+    assert len(rt.calls) <= 2 * 2800 // 192  # only tiles along the scratch, not the whole photo
+    np.testing.assert_allclose(out.rgb[1000:1006, 100:2900], 0.25, atol=1e-6)
+    assert np.array_equal(out.rgb[:990], img.rgb[:990]) and np.array_equal(out.rgb[1016:], img.rgb[1016:])
 
 
 def test_big_hole_is_scaled_to_working_size(plugin):
