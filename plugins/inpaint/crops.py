@@ -53,14 +53,38 @@ def _run_lengths(m: np.ndarray) -> np.ndarray:
     return np.where(flat, lengths[run_id], 0).reshape(h, w + 1)[:, :w]
 
 
+def _diagonal_run_lengths(m: np.ndarray) -> np.ndarray:
+    """Run lengths along the down-left diagonals, in pixels (the rows are sheared so that each
+    diagonal becomes a column)."""
+    h, w = m.shape
+    rows, cols = np.arange(h)[:, None], np.arange(w)[None, :] + np.arange(h)[:, None]
+    sheared = np.zeros((h, w + h), bool)
+    sheared[rows, cols] = m
+    return _run_lengths(sheared.T).T[rows, cols]
+
+
+#: Masks above this many pixels are measured on a max-pooled copy (thin strokes survive pooling).
+_THICKNESS_PIXELS = 4_000_000
+
+
 def hole_thickness(hole: np.ndarray) -> float:
-    """Half-width of the hole's thickest part: max over its pixels of min(row run, column run) / 2
-    (a disc of diameter D gives D/2, a line of width W gives about W/2 whatever its length)."""
+    """Half-width of the hole's thickest part: max over its pixels of the shortest run through it
+    along rows, columns and both diagonals (diagonals in Euclidean length), halved. A disc of
+    diameter D gives D/2; a stroke of width W gives about W/2 whatever its length or crossings."""
     hole = np.asarray(hole, bool)
     if not hole.any():
         return 0.0
-    runs = np.minimum(_run_lengths(hole), _run_lengths(hole.T).T)
-    return float(runs.max()) / 2.0
+    block = max(1, int(np.ceil(np.sqrt(hole.size / _THICKNESS_PIXELS))))
+    if block > 1:
+        h, w = hole.shape
+        padded = np.zeros((-(-h // block) * block, -(-w // block) * block), bool)
+        padded[:h, :w] = hole
+        pooled = padded.reshape(padded.shape[0] // block, block, -1, block).any(axis=(1, 3))
+        return hole_thickness(pooled) * block
+    runs = np.minimum(_run_lengths(hole), _run_lengths(hole.T).T).astype(np.float32)
+    diagonal = np.minimum(_diagonal_run_lengths(hole), _diagonal_run_lengths(hole[:, ::-1])[:, ::-1])
+    runs = np.minimum(runs, diagonal * np.float32(np.sqrt(2.0)))
+    return float(runs[hole].max()) / 2.0
 
 
 def crop_plan(mask: np.ndarray, margin_factor: float, min_margin: int) -> list[Rect]:

@@ -4,6 +4,8 @@
         [--model onnx resources/models/inpaint_pconv.onnx | --model checkpoint runs/inpaint/best.pt]
 
 Every image gets one fixed-seed free-form mask per bucket (1-10, 10-20, 20-30, 30-40, 40-50 %).
+``--scratches`` adds a row of thin scratches across the photo, and ``--upscale N`` enlarges every
+image first (Lanczos), a stand-in for the large photos the app's crop strategy is for.
 All methods see the same 8-bit input; their 8-bit results keep the pixels outside the mask equal
 to the input. The network runs fully convolutionally on the whole image (reflect-padded to a
 multiple of its ``size_multiple``). Metrics are on the full image: PSNR on RGB, SSIM on Y
@@ -26,7 +28,7 @@ import numpy as np
 from photoai.core.metrics import psnr, ssim, to_y255
 
 from .data import list_images, load_rgb
-from .masks import BUCKETS, eval_mask
+from .masks import BUCKETS, eval_mask, scratch_mask
 
 Inpainter = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (uint8 HxWx3, uint8 HxW hole) -> uint8 HxWx3
 
@@ -109,16 +111,38 @@ def plugin_inpainter(models_dir: Path, working_size: int, passes: int = 1) -> In
     return run
 
 
+MaskFn = Callable[[int, int, int], np.ndarray]  # (image index, h, w) -> uint8 hole
+
+
+def mask_sets(seed: int, buckets: Sequence[tuple[float, float]] = BUCKETS,
+              scratches: bool = False) -> dict[str, MaskFn]:
+    """The evaluation's rows: one fixed-seed mask generator per hole-ratio bucket (and scratches)."""
+    rows: dict[str, MaskFn] = {
+        f"{round(b[0] * 100)}-{round(b[1] * 100)}%": (lambda i, h, w, b=b: eval_mask(seed, b, i, h, w)) for b in buckets}
+    if scratches:
+        rows["scratches"] = lambda i, h, w: scratch_mask(seed, i, h, w)
+    return rows
+
+
+def load_reference(path: Path, upscale: int = 1) -> np.ndarray:
+    img = load_rgb(path)
+    if upscale == 1:
+        return img
+    h, w = img.shape[:2]
+    return cv2.resize(img, (w * upscale, h * upscale), interpolation=cv2.INTER_LANCZOS4)
+
+
 def evaluate(images: Sequence[Path], methods: dict[str, Inpainter], seed: int = 2018,
-             buckets: Sequence[tuple[float, float]] = BUCKETS) -> dict[str, dict[str, dict[str, float]]]:
-    """``{bucket: {method: {psnr, ssim, l1, hole_ratio, seconds}}}`` averaged over the images."""
+             buckets: Sequence[tuple[float, float]] = BUCKETS, masks: dict[str, MaskFn] | None = None,
+             upscale: int = 1) -> dict[str, dict[str, dict[str, float]]]:
+    """``{row: {method: {psnr, ssim, l1, hole_ratio, seconds}}}`` averaged over the images; the rows
+    are ``masks`` (default: the hole-ratio ``buckets``)."""
     results: dict[str, dict[str, dict[str, float]]] = {}
-    refs = [load_rgb(p) for p in images]
-    for bucket in buckets:
-        name = f"{round(bucket[0] * 100)}-{round(bucket[1] * 100)}%"
+    refs = [load_reference(p, upscale) for p in images]
+    for name, make_mask in (masks or mask_sets(seed, buckets)).items():
         acc: dict[str, list[dict[str, float]]] = {m: [] for m in methods}
         for i, ref in enumerate(refs):
-            hole = eval_mask(seed, bucket, i, *ref.shape[:2])
+            hole = make_mask(i, *ref.shape[:2])
             damaged = ref * (1 - hole[..., None])
             for method, fn in methods.items():
                 t = time.perf_counter()
@@ -132,12 +156,12 @@ def evaluate(images: Sequence[Path], methods: dict[str, Inpainter], seed: int = 
 
 
 def format_table(results: dict[str, dict[str, dict[str, float]]], baseline: str = "telea") -> str:
-    lines = [f"{'bucket':<8} {'method':<18} {'hole%':>6} {'PSNR':>7} {'SSIM(Y)':>8} {'L1':>8} {'dPSNR':>7} {'s/img':>6}"]
+    lines = [f"{'rows':<9} {'method':<18} {'hole%':>6} {'PSNR':>7} {'SSIM(Y)':>8} {'L1':>8} {'dPSNR':>7} {'s/img':>6}"]
     for bucket, rows in results.items():
         base = rows.get(baseline, {}).get("psnr")
         for method, r in rows.items():
             delta = f"{r['psnr'] - base:+.2f}" if base is not None else ""
-            lines.append(f"{bucket:<8} {method:<18} {100 * r['hole_ratio']:6.1f} {r['psnr']:7.2f} {r['ssim']:8.4f} "
+            lines.append(f"{bucket:<9} {method:<18} {100 * r['hole_ratio']:6.1f} {r['psnr']:7.2f} {r['ssim']:8.4f} "
                          f"{r['l1']:8.5f} {delta:>7} {r['seconds']:6.2f}")
     return "\n".join(lines)
 
@@ -155,6 +179,9 @@ def main(argv: Sequence[str] | None = None) -> dict:
     p.add_argument("--radius", type=int, default=5, help="cv2.inpaint radius (5 scores ~0.15 dB above 3 for Telea)")
     p.add_argument("--seed", type=int, default=2018)
     p.add_argument("--limit", type=int, default=0, help="use only the first N images (quick checks)")
+    p.add_argument("--scratches", action="store_true", help="add a row of thin scratches across each photo")
+    p.add_argument("--only-scratches", action="store_true", help="score the scratches row alone")
+    p.add_argument("--upscale", type=int, default=1, help="enlarge each image N times first (Lanczos)")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--json", default=None, help="write the results (and the command) here")
     args = p.parse_args(argv)
@@ -177,8 +204,10 @@ def main(argv: Sequence[str] | None = None) -> dict:
                     methods[f"plugin@{size}px{suffix}"] = plugin_inpainter(Path(path).parent, size, passes)
     methods["telea"] = opencv_inpainter(cv2.INPAINT_TELEA, args.radius)
     methods["navier-stokes"] = opencv_inpainter(cv2.INPAINT_NS, args.radius)
-    results = evaluate(images, methods, args.seed)
-    print(f"{len(images)} images from {args.data}; masks seed {args.seed}; OpenCV radius {args.radius}")
+    masks = mask_sets(args.seed, () if args.only_scratches else BUCKETS, args.scratches or args.only_scratches)
+    results = evaluate(images, methods, args.seed, masks=masks, upscale=args.upscale)
+    print(f"{len(images)} images from {args.data}" + (f" enlarged x{args.upscale}" if args.upscale > 1 else "")
+          + f"; masks seed {args.seed}; OpenCV radius {args.radius}")
     print(format_table(results))
     command = " ".join(shlex.quote(a) for a in ["python", "-m", "plugins.inpaint.evaluate",
                                                 *(sys.argv[1:] if argv is None else argv)])

@@ -96,3 +96,23 @@ def eval_mask(seed: int, bucket: tuple[float, float], index: int, h: int, w: int
     """The fixed evaluation mask for image ``index`` in ``bucket`` (independent of other images)."""
     rng = np.random.default_rng([seed, int(round(bucket[0] * 100)), int(round(bucket[1] * 100)), index, h, w])
     return mask_for_ratio_bucket(rng, h, w, *bucket)
+
+
+SCRATCH_WIDTH = (3, 10)  # px
+SCRATCHES = (3, 6)       # per photo
+
+
+def scratch_mask(seed: int, index: int, h: int, w: int) -> np.ndarray:
+    """Fixed-seed thin scratches across the whole photo (uint8, 1 = hole): the case where scaling a
+    crop down to fill it would blur the fill away (scratched scans, wires across the sky)."""
+    rng = np.random.default_rng([seed, 999, index, h, w])
+    hole = np.zeros((h, w), np.uint8)
+    for _ in range(int(rng.integers(SCRATCHES[0], SCRATCHES[1] + 1))):
+        pts = [(rng.uniform(0, w), rng.uniform(0, h))]
+        for _ in range(3):  # a gently bending line over a good part of the photo
+            x, y = pts[-1]
+            pts.append((float(np.clip(x + rng.uniform(-w / 2, w / 2), 0, w - 1)),
+                        float(np.clip(y + rng.uniform(-h / 3, h / 3), 0, h - 1))))
+        width = int(rng.integers(SCRATCH_WIDTH[0], SCRATCH_WIDTH[1] + 1))
+        cv2.polylines(hole, [np.array(pts, np.int32)], False, 1, width)
+    return hole

@@ -35,3 +35,13 @@ def test_training_masks_cover_range():
 def test_bad_bucket_rejected():
     with pytest.raises(ValueError):
         mask_for_ratio_bucket(np.random.default_rng(0), 8, 8, 0.5, 0.4)
+
+
+def test_scratch_masks_are_fixed_thin_and_long():
+    from photoai_plugins.inpaint.crops import hole_thickness
+    from photoai_plugins.inpaint.masks import scratch_mask
+
+    a, b = scratch_mask(7, 0, 512, 768), scratch_mask(7, 0, 512, 768)
+    assert np.array_equal(a, b) and not np.array_equal(a, scratch_mask(7, 1, 512, 768))
+    ys, xs = np.nonzero(a)
+    assert hole_thickness(a > 0) <= 16 and max(np.ptp(xs), np.ptp(ys)) > 256  # thin (crossings too), yet long

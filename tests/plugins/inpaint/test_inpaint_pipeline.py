@@ -72,4 +72,7 @@ def test_train_resume_export_evaluate(tmp_path):
     results = evaluate.evaluate(images, {name: fn, "telea": evaluate.opencv_inpainter(1, 3)},
                                 buckets=[(0.1, 0.2)])
     assert set(results["10-20%"]) == {name, "telea"}
+    scratched = evaluate.evaluate(images[:1], {"telea": evaluate.opencv_inpainter(1, 3)},
+                                  masks=evaluate.mask_sets(1, (), scratches=True), upscale=2)
+    assert list(scratched) == ["scratches"] and scratched["scratches"]["telea"]["hole_ratio"] > 0
     assert "PSNR" in evaluate.format_table(results)

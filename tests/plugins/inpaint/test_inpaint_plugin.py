@@ -104,7 +104,10 @@ def test_hole_thickness_is_the_half_width_whatever_the_length():
     line[20:26, 10:2990] = True
     assert hole_thickness(line) == 3.0
     diagonal = np.abs(yy - xx) <= 3  # 7 px across the rows, ~5 px perpendicular
-    assert 3.0 <= hole_thickness(diagonal) <= 4.0
+    assert 2.0 <= hole_thickness(diagonal) <= 3.5
+    cross = np.zeros((400, 400), bool)
+    cross[195:205, :] = cross[:, 195:205] = True  # two long 10 px lines crossing: still 10 px strokes
+    assert hole_thickness(cross) <= 10.0  # (7 in truth at the centre; not the 200 of the arms)
     assert hole_thickness(np.zeros((8, 8), bool)) == 0.0
 
 
