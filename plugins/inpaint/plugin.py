@@ -45,10 +45,10 @@ class InpaintPlugin(BasePlugin):
         description="Paint over an object, scratch or blemish and fill it from its surroundings "
                     "with PhotoAI's partial-convolution network.",
         params=(
-            ChoiceParam("working_size", "Working size", choices=(256, 512, 768, 1024), default=1024,
-                        labels=("256 px (fastest)", "512 px", "768 px", "1024 px (sharpest)"),
-                        help="The network's tile size; a wide hole in a larger crop is filled scaled down to it "
-                             "(thin strokes stay at full resolution)"),
+            ChoiceParam("working_size", "Tile size", choices=(256, 512, 768, 1024), default=1024,
+                        labels=("256 px (least memory)", "512 px", "768 px", "1024 px (best)"),
+                        help="The most the network sees at once: larger regions run in overlapping tiles, "
+                             "and a wide hole in one is filled scaled down to this size"),
             FloatParam("context", "Context", default=1.0, minimum=0.25, maximum=3.0, step=0.25,
                        help="Margin of surrounding photo given to the network, relative to the hole size"),
             ChoiceParam("passes", "Quality", choices=(1, 2, 4), default=1,
