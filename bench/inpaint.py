@@ -1,6 +1,6 @@
 """Inpainting speed and memory, side by side in one run: the plugin as the app runs it vs OpenCV.
 
-    python bench/inpaint.py [--cases small-strokes 12mp-strokes 24mp-blemish]
+    python bench/inpaint.py [--cases small-strokes 12mp-strokes 24mp-blemish 24mp-scratches]
 
 Each case is one synthetic photo and one fixed hole mask; every method runs in a fresh subprocess:
 our network through the ``inpaint`` plugin (crop strategy, working size 1024) with 1 and 4 mirrored
@@ -21,14 +21,17 @@ CASES = {
     "small-strokes": (1.0, "strokes 10-20 %"),
     "12mp-strokes": (12.0, "strokes 10-20 %"),
     "24mp-blemish": (24.0, "one 120x80 px blob"),
+    "24mp-scratches": (24.0, "thin scratches across"),
 }
 METHODS = {"ours": "ours (plugin, 1 pass)", "ours-x4": "ours (plugin, 4 passes)",
            "telea": "OpenCV Telea", "ns": "OpenCV Navier-Stokes"}
 
 
 def hole_mask(case: str, h: int, w: int) -> np.ndarray:
-    from photoai_plugins.inpaint.masks import mask_for_ratio_bucket
+    from photoai_plugins.inpaint.masks import mask_for_ratio_bucket, scratch_mask
 
+    if case.endswith("scratches"):
+        return scratch_mask(7, 0, h, w)
     if case.endswith("blemish"):
         hole = np.zeros((h, w), np.uint8)
         yy, xx = np.ogrid[:h, :w]

@@ -104,9 +104,11 @@ class InpaintPlugin(BasePlugin):
             return mirrored_average(model, x, m, passes, ctx)[0].transpose(1, 2, 0)
 
         stacked = np.concatenate([net_in, net_hole[..., None]], axis=2)
-        overlap = working // 8  # a crop within the working size is one tile, as one network run
-        tile = working if max(size.width, size.height) <= working else working - 2 * overlap
-        result = run_tiled(stacked, fill, tile=tile, overlap=overlap, multiple=multiple, blend=True,
+        # A crop of at most working x working pixels (any shape) is one network run; a larger one runs
+        # in tiles of `working` px plus 1/8 of that as blended context on each side.
+        single = size.width * size.height <= working * working
+        tile = max(size.width, size.height) if single else working
+        result = run_tiled(stacked, fill, tile=tile, overlap=working // 8, multiple=multiple, blend=True,
                            out_channels=3, ctx=ctx)
         if factor < 1.0:
             result = resize_float(result, Size(w, h), Image.Resampling.BICUBIC)
