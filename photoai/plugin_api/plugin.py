@@ -23,6 +23,8 @@ class PluginInfo:
 
     ``alpha_mode`` says what happens to an alpha channel when the plugin changes the
     image size: ``"resize"`` (bicubic) or ``"model"`` (the plugin runs on alpha too).
+    ``consumes_mask``: the mask marks what the plugin replaces (inpainting), so keeping the
+    result clears it; otherwise the mask stays for the next tool.
     """
 
     id: str
@@ -30,6 +32,7 @@ class PluginInfo:
     description: str = ""
     params: tuple[Param, ...] = ()
     needs_mask: bool = False
+    consumes_mask: bool = False
     changes_size: bool = False
     model_ids: tuple[str, ...] = ()
     alpha_mode: str = "resize"
@@ -41,6 +44,7 @@ class PluginInfo:
             "title": self.title,
             "description": self.description,
             "needs_mask": self.needs_mask,
+            "consumes_mask": self.consumes_mask,
             "changes_size": self.changes_size,
             "model_ids": list(self.model_ids),
             "version": self.version,

@@ -524,7 +524,7 @@ class MainWindow(QMainWindow):
             self.job_ended.emit("dropped")
             return
         doc.propose(result, job.plugin.info.id, job.plugin.info.title, job.values,
-                        clear_mask=job.plugin.info.needs_mask)  # the filled holes are done with
+                    clear_mask=job.plugin.info.consumes_mask)
         self.job_ended.emit("proposed")
 
     def _on_job_failed(self, job_id: int, message: str) -> None:

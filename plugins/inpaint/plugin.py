@@ -58,6 +58,7 @@ class InpaintPlugin(BasePlugin):
                      help="Also fill this many pixels around the painted area (catches object edges)"),
         ),
         needs_mask=True,
+        consumes_mask=True,  # the filled holes are done with: Keep clears the mask
         model_ids=(MODEL_ID,),
     )
 

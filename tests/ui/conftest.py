@@ -43,7 +43,7 @@ class FormPlugin(BasePlugin):
 class MaskedPlugin(BasePlugin):
     """Needs a mask; paints the masked area white."""
 
-    info = PluginInfo("masked", "Masked fill", "Fills the mask with white", needs_mask=True)
+    info = PluginInfo("masked", "Masked fill", "Fills the mask with white", needs_mask=True, consumes_mask=True)
 
     def run(self, request, ctx):
         m = request.mask[..., None]
