@@ -117,8 +117,8 @@ MaskFn = Callable[[int, int, int], np.ndarray]  # (image index, h, w) -> uint8 h
 def mask_sets(seed: int, buckets: Sequence[tuple[float, float]] = BUCKETS,
               scratches: bool = False) -> dict[str, MaskFn]:
     """The evaluation's rows: one fixed-seed mask generator per hole-ratio bucket (and scratches)."""
-    rows: dict[str, MaskFn] = {
-        f"{round(b[0] * 100)}-{round(b[1] * 100)}%": (lambda i, h, w, b=b: eval_mask(seed, b, i, h, w)) for b in buckets}
+    rows: dict[str, MaskFn] = {f"{round(b[0] * 100)}-{round(b[1] * 100)}%": (
+        lambda i, h, w, b=b: eval_mask(seed, b, i, h, w)) for b in buckets}
     if scratches:
         rows["scratches"] = lambda i, h, w: scratch_mask(seed, i, h, w)
     return rows
