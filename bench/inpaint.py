@@ -56,10 +56,10 @@ def run_one(method: str, case: str) -> dict:
         from photoai.core.image import ImageBuffer
         from photoai.plugin_api.execute import run_plugin
         from photoai.plugin_api.registry import discover_plugins
-        from photoai.runtime import Runtime
+        from photoai.plugin_api.models import open_runtime
 
-        plugin = discover_plugins(entry_point_group=None, paths=[]).get("inpaint")
-        runtime = Runtime()
+        registry = discover_plugins(entry_point_group=None, paths=[])
+        plugin, runtime = registry.get("inpaint"), open_runtime(registry, user_models=False)
         runtime.load("inpaint-pconv")  # not timed
         buf, mask = ImageBuffer(img), hole.astype(np.float32)
         values = {"grow": 0, "passes": 4 if method == "ours-x4" else 1}

@@ -35,10 +35,10 @@ def run_one(method: str, megapixels: float, scale: int) -> dict:
         from photoai.core.image import ImageBuffer
         from photoai.plugin_api.execute import run_plugin
         from photoai.plugin_api.registry import discover_plugins
-        from photoai.runtime import Runtime
+        from photoai.plugin_api.models import open_runtime
 
-        plugin = discover_plugins(entry_point_group=None, paths=[]).get("superres")
-        runtime = Runtime()
+        registry = discover_plugins(entry_point_group=None, paths=[])
+        plugin, runtime = registry.get("superres"), open_runtime(registry, user_models=False)
         runtime.load(f"superres-x{scale}" + ("-int8" if method == "ort-int8" else ""))  # not timed
         buf = ImageBuffer(img)
 

@@ -98,11 +98,11 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 def cmd_run(args: argparse.Namespace, registry: PluginRegistry) -> int:
-    from photoai.runtime import Runtime
+    from photoai.plugin_api.models import open_runtime
 
     plugin = registry.get(args.plugin)
     values = parse_assignments(args.sets)
-    runtime = Runtime(device=args.device)
+    runtime = open_runtime(registry, args.device)
     batch = batch_inputs(args.input)
     if batch is None:
         src, out = Path(args.input[0]), Path(args.output)
@@ -230,9 +230,9 @@ def cmd_plugins(args: argparse.Namespace, registry: PluginRegistry) -> int:
 
 
 def cmd_info(args: argparse.Namespace, registry: PluginRegistry) -> int:
-    from photoai.runtime import Runtime
+    from photoai.plugin_api.models import open_runtime
 
-    info = {"photoai": __version__, **Runtime().describe(), "plugins": [p.info.id for p in registry.plugins()]}
+    info = {"photoai": __version__, **open_runtime(registry).describe(), "plugins": [p.info.id for p in registry.plugins()]}
     try:
         from importlib.metadata import version
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 
 import numpy as np
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The user's model store and PHOTOAI_MODELS_DIR must never leak into (or be written by) a test run.
+os.environ.pop("PHOTOAI_MODELS_DIR", None)
+os.environ["PHOTOAI_HOME"] = tempfile.mkdtemp(prefix="photoai-test-home-")
 
 from photoai.core.geometry import Size  # noqa: E402
 from photoai.core.image import ImageBuffer  # noqa: E402
@@ -73,3 +77,18 @@ def registry() -> PluginRegistry:
 def small_image() -> ImageBuffer:
     rng = np.random.default_rng(0)
     return ImageBuffer(rng.random((24, 32, 3), dtype=np.float32))
+
+
+@pytest.fixture
+def photoai_home(tmp_path, monkeypatch):
+    """A fresh, empty PhotoAI data folder (user model store) for one test."""
+    monkeypatch.setenv("PHOTOAI_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+def shipped_runtime(device: str = "auto"):
+    """A runtime over the built-in plugins' shipped models only."""
+    from photoai.plugin_api.models import open_runtime
+    from photoai.plugin_api.registry import discover_plugins
+
+    return open_runtime(discover_plugins(entry_point_group=None, paths=[]), device, user_models=False)

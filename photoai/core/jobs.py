@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from photoai.core.errors import Cancelled
+
+if TYPE_CHECKING:
+    from photoai.core.models import ModelProvider
 
 ProgressFn = Callable[[float, str], None]
 
@@ -65,7 +68,7 @@ class RunContext:
         self,
         on_progress: ProgressFn | None = None,
         token: CancelToken | None = None,
-        runtime: Any = None,
+        runtime: ModelProvider | None = None,
     ) -> None:
         self._on_progress = on_progress
         self.token = token or CancelToken()
@@ -105,12 +108,12 @@ class RunContext:
 
     # -- runtime ------------------------------------------------------------------
     @property
-    def runtime(self) -> Any:
-        """The model runtime (``photoai.runtime.Runtime``) attached by whoever runs the job."""
+    def runtime(self) -> ModelProvider:
+        """The model runtime (a :class:`~photoai.core.models.ModelProvider`) attached by whoever runs the job."""
         if self._runtime is None:
             raise RuntimeError("no model runtime attached to this RunContext")
         return self._runtime
 
     @runtime.setter
-    def runtime(self, value: Any) -> None:
+    def runtime(self, value: ModelProvider | None) -> None:
         self._runtime = value

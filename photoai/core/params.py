@@ -7,6 +7,7 @@ command line) into checked Python values and fills in defaults.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Union
@@ -124,7 +125,29 @@ class ChoiceParam(_Base):
         raise ParamError(self.key, f"{value!r} is not one of {', '.join(map(str, self.choices))}")
 
 
-Param = Union[FloatParam, IntParam, BoolParam, ChoiceParam]
+@dataclass(frozen=True)
+class ModelParam(ChoiceParam):
+    """Which model to run: the plugin's own ``choices`` plus, once resolved against the runtime
+    (``photoai.plugin_api.resolve_params``), every other installed model of ``task`` (imported ones).
+    Any model id is accepted here; the runtime says clearly when it is not installed."""
+
+    task: str = ""
+
+    kind = "model"
+
+    def coerce(self, value: Any) -> Any:
+        try:
+            return super().coerce(value)
+        except ParamError:
+            text = str(value).strip()
+            if _MODEL_ID.match(text):
+                return text
+            raise
+
+
+_MODEL_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+
+Param = Union[FloatParam, IntParam, BoolParam, ChoiceParam, ModelParam]
 
 
 def defaults(params: Iterable[Param]) -> dict[str, Any]:

@@ -6,8 +6,10 @@ validation are handled by :func:`photoai.plugin_api.execute.run_plugin`.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -73,9 +75,19 @@ class Plugin(Protocol):
 
 
 class BasePlugin:
-    """Convenience base: same-size output; subclasses set ``info`` and implement ``run``."""
+    """Convenience base: same-size output; subclasses set ``info`` and implement ``run``.
+
+    ``models_dir``: the ``models/`` folder beside the module that defines the plugin class; its
+    ``manifest.json`` (if any) lists the models the plugin ships (see docs/plugins.md).
+    """
 
     info: PluginInfo
+
+    @property
+    def models_dir(self) -> Path | None:
+        module = sys.modules.get(type(self).__module__)
+        file = getattr(module, "__file__", None)
+        return Path(file).parent / "models" if file else None
 
     def output_size(self, size: Size, values: Mapping[str, Any]) -> Size:
         return size

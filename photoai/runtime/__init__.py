@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import platform
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from photoai.core.errors import ModelError
+from photoai.core.models import Model, ModelProvider, ModelSpec
 from photoai.runtime.backends import LoadedModel, ModelCache, OrtModel, default_threads
 from photoai.runtime.devices import (
     DEVICE_PREFERENCES,
@@ -17,45 +19,82 @@ from photoai.runtime.devices import (
     pick_ort_providers,
     pick_torch_device,
 )
-from photoai.runtime.manifest import Manifest, ModelSpec
+from photoai.runtime.manifest import Manifest, ModelSource, env_models_dirs, user_models_dir, verify_file
 
 log = logging.getLogger(__name__)
 
+GPU_PROVIDERS = ("CUDAExecutionProvider", "DmlExecutionProvider", "CoreMLExecutionProvider")
+
 
 class Runtime:
-    """Loads models listed in a manifest on the preferred device and caches them."""
+    """Loads the models of every source (plugins' folders, the user store, ``$PHOTOAI_MODELS_DIR``) on the
+    preferred device and caches them. Implements :class:`photoai.core.models.ModelProvider`.
 
-    def __init__(self, models_dir: Path | None = None, device: str = "auto") -> None:
+    ``sources``: the plugins' model folders (see ``photoai.plugin_api.open_runtime``) or, in tests, any
+    folders; the user store and ``$PHOTOAI_MODELS_DIR`` are added unless ``user_models=False``.
+    """
+
+    def __init__(self, sources: Iterable[ModelSource | Path | str] | Path | str | None = None,
+                 device: str = "auto", *, user_models: bool = True) -> None:
         if device not in DEVICE_PREFERENCES:
             raise ValueError(f"device preference must be one of {DEVICE_PREFERENCES}")
-        self._models_dir = models_dir
+        if isinstance(sources, (str, Path)):
+            sources = [sources]
+        self._sources = [s if isinstance(s, ModelSource) else ModelSource(Path(s), str(s)) for s in sources or ()]
+        if user_models:
+            self._sources.append(ModelSource(user_models_dir(), "user store"))
+            self._sources += [ModelSource(p, "$PHOTOAI_MODELS_DIR") for p in env_models_dirs()]
         self._manifest: Manifest | None = None
+        self._lock = threading.Lock()
         self.device_preference = device
         self.cache = ModelCache()
         self.last_device_label = ""
 
     @property
     def manifest(self) -> Manifest:
-        if self._manifest is None:
-            self._manifest = Manifest.load(self._models_dir)
-        return self._manifest
+        with self._lock:
+            if self._manifest is None:
+                self._manifest = Manifest.load(self._sources)
+                for failure in self._manifest.failures:
+                    log.warning("%s", failure)
+            return self._manifest
+
+    def reload(self) -> None:
+        """Re-read every manifest (after a model was imported or removed)."""
+        with self._lock:
+            self._manifest = None
+        self.cache.clear()
 
     def spec(self, model_id: str) -> ModelSpec:
         return self.manifest.get(model_id)
+
+    def models(self, task: str | None = None) -> list[ModelSpec]:
+        return sorted(self.manifest.of_task(task), key=lambda s: (s.imported, s.id))
 
     def set_device_preference(self, device: str) -> None:
         if device != self.device_preference:
             self.device_preference = device
             self.cache.clear()
 
-    def load(self, model_id: str) -> LoadedModel:
+    def providers(self) -> list[str]:
+        return pick_ort_providers(self.device_preference) if has_module("onnxruntime") else []
+
+    def resolve(self, model_id: str, providers: list[str] | None = None) -> ModelSpec:
+        """The entry that runs for ``model_id``: its ``gpu_variant`` (e.g. fp16) when a GPU provider leads."""
+        spec = self.manifest.get(model_id)
+        providers = self.providers() if providers is None else providers
+        if spec.gpu_variant and providers and providers[0] in GPU_PROVIDERS:
+            return self.manifest.get(spec.gpu_variant)
+        return spec
+
+    def load(self, model_id: str) -> Model:
         """The model ``model_id``, checksum-verified on first load, then cached."""
 
-        def loader() -> LoadedModel:
-            spec = self.manifest.get(model_id)
-            path = self.manifest.verify(model_id)
+        def loader() -> Model:
+            spec = self.resolve(model_id)
+            path = verify_file(spec)
             if spec.format != "onnx":
-                raise ModelError(f"model '{model_id}': unsupported format {spec.format!r}")
+                raise ModelError(f"model '{spec.id}' is a {spec.format} file; only ONNX models run in the app")
             if not has_module("onnxruntime"):
                 raise ModelError("onnxruntime is not installed; reinstall PhotoAI")
             return OrtModel(spec, path, self.device_preference, default_threads())
@@ -65,14 +104,14 @@ class Runtime:
         return model
 
     def describe(self) -> dict[str, Any]:
-        """Versions, devices and providers, for ``photoai info`` and the status bar."""
+        """Versions, devices, providers and models, for ``photoai info`` and the status bar."""
         info: dict[str, Any] = {"python": platform.python_version(), "device_preference": self.device_preference}
         if has_module("onnxruntime"):
             import onnxruntime as ort
 
             info["onnxruntime"] = ort.__version__
             info["ort_available_providers"] = available_ort_providers()
-            info["ort_providers"] = pick_ort_providers(self.device_preference)
+            info["ort_providers"] = self.providers()
         else:
             info["onnxruntime"] = None
         if has_module("torch"):
@@ -82,28 +121,18 @@ class Runtime:
             info["torch_device"] = pick_torch_device(self.device_preference).torch_name
         else:
             info["torch"] = None
-        info["models_dir"] = str(self.manifest.root)
-        info["models"] = sorted(self.manifest.specs)
+        manifest = self.manifest
+        info["model_sources"] = [f"{s.origin}: {s.folder}" for s in manifest.sources]
+        info["models"] = sorted(manifest.specs)
+        if manifest.failures:
+            info["model_problems"] = manifest.failures
         return info
 
     def summary(self) -> str:
         """One line naming what runs models, e.g. for the GUI status bar."""
-        providers = pick_ort_providers(self.device_preference) if has_module("onnxruntime") else []
+        providers = self.providers()
         main = providers[0].replace("ExecutionProvider", "") if providers else "none"
         return f"ONNX Runtime · {main}" + (" (CPU forced)" if self.device_preference == "cpu" else "")
 
 
-_default: Runtime | None = None
-_default_lock = threading.Lock()
-
-
-def default_runtime() -> Runtime:
-    """A process-wide runtime for the CLI and GUI (tests make their own)."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = Runtime()
-        return _default
-
-
-__all__ = ["LoadedModel", "ModelSpec", "Manifest", "Runtime", "default_runtime"]
+__all__ = ["LoadedModel", "Manifest", "Model", "ModelProvider", "ModelSource", "ModelSpec", "Runtime"]

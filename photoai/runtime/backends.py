@@ -6,23 +6,48 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import Protocol
+from collections.abc import Callable
 
 import numpy as np
 
 from photoai.core.errors import Cancelled, ModelError
 from photoai.core.jobs import RunContext
+from photoai.core.models import Model, ModelSpec
 from photoai.runtime.devices import pick_ort_providers
-from photoai.runtime.manifest import ModelSpec
 
 log = logging.getLogger(__name__)
 
+LoadedModel = Model  # the name this module used before the protocol moved to photoai.core.models
 
-class LoadedModel(Protocol):
-    spec: ModelSpec
-    device_label: str
 
-    def __call__(self, *inputs: np.ndarray, ctx: RunContext | None = None) -> np.ndarray: ...
+def pad_inputs(inputs: tuple[np.ndarray, ...], spec: ModelSpec) -> tuple[list[np.ndarray], int, int]:
+    """Inputs padded (reflect; edge when too small) at the bottom/right to ``spec``'s size multiple and
+    minimum size; returns them with the original height and width."""
+    if not inputs or inputs[0].ndim != 4:
+        raise ModelError(f"model '{spec.id}' takes NCHW arrays, got shape {inputs[0].shape if inputs else ()}")
+    h, w = inputs[0].shape[2:]
+    for x in inputs:
+        if x.ndim != 4 or x.shape[2:] != (h, w):
+            raise ModelError(f"model '{spec.id}': every input must be NCHW of the same size")
+    if inputs[0].shape[1] != spec.in_channels and spec.in_channels > 0:
+        raise ModelError(f"model '{spec.id}' takes {spec.in_channels} channel(s), got {inputs[0].shape[1]}")
+    m = max(1, spec.size_multiple)
+    th, tw = max(h, spec.min_size), max(w, spec.min_size)
+    th, tw = th + (-th) % m, tw + (-tw) % m
+    if (th, tw) == (h, w):
+        return list(inputs), h, w
+    mode = "reflect" if h > th - h and w > tw - w else "edge"
+    padded = [np.pad(x, ((0, 0), (0, 0), (0, th - h), (0, tw - w)), mode=mode) for x in inputs]
+    return padded, h, w
+
+
+def finish_output(y: np.ndarray, spec: ModelSpec, h: int, w: int) -> np.ndarray:
+    """Crop to ``scale`` x the unpadded size and clamp to the spec's output range."""
+    y = y[:, :, : h * spec.scale, : w * spec.scale]
+    if spec.output_range is not None:
+        lo, hi = spec.output_range
+        y = np.clip(y, lo, hi)
+    return np.ascontiguousarray(y, dtype=np.float32)
 
 
 class OrtModel:
@@ -46,15 +71,17 @@ class OrtModel:
         log.info("loaded %s with %s", spec.id, self.providers)
 
     def __call__(self, *inputs: np.ndarray, ctx: RunContext | None = None) -> np.ndarray:
+        """Run under the spec's contract: pad to the size multiple, crop to ``scale`` x size, clamp."""
         import onnxruntime as ort
 
         if len(inputs) != len(self.input_names):
             raise ModelError(f"model '{self.spec.id}' takes {len(self.input_names)} inputs, got {len(inputs)}")
-        feeds = {n: np.ascontiguousarray(x, dtype=np.float32) for n, x in zip(self.input_names, inputs)}
+        padded, h, w = pad_inputs(inputs, self.spec)
+        feeds = {n: np.ascontiguousarray(x, dtype=np.float32) for n, x in zip(self.input_names, padded)}
         run_options = ort.RunOptions()
         remove = ctx.on_cancel(lambda: setattr(run_options, "terminate", True)) if ctx else None
         try:
-            return self.session.run(None, feeds, run_options)[0]
+            return finish_output(self.session.run(None, feeds, run_options)[0], self.spec, h, w)
         except Exception as e:  # noqa: BLE001
             if ctx is not None and ctx.cancelled:
                 raise Cancelled() from e
@@ -74,9 +101,9 @@ class ModelCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._models: dict[tuple[str, str], LoadedModel] = {}
+        self._models: dict[tuple[str, str], Model] = {}
 
-    def get_or_load(self, key: tuple[str, str], loader) -> LoadedModel:
+    def get_or_load(self, key: tuple[str, str], loader: Callable[[], Model]) -> Model:
         with self._lock:
             model = self._models.get(key)
             if model is None:

@@ -43,12 +43,12 @@ def create_app(qt_args: Sequence[str] = ()):  # -> QApplication
 
 def build_window(registry=None, runtime=None, settings=None):  # -> MainWindow
     """A MainWindow with the discovered plugins and the default runtime unless given."""
+    from photoai.plugin_api.models import open_runtime
     from photoai.plugin_api.registry import PluginRegistry
-    from photoai.runtime import default_runtime
     from photoai.ui.main_window import MainWindow
 
     registry = registry if registry is not None else PluginRegistry().discover()
-    runtime = runtime if runtime is not None else default_runtime()
+    runtime = runtime if runtime is not None else open_runtime(registry)
     return MainWindow(registry, runtime, settings)
 
 

@@ -100,7 +100,7 @@ def plugin_inpainter(models_dir: Path, working_size: int, passes: int = 1) -> In
 
     from .plugin import InpaintPlugin
 
-    plugin, runtime = InpaintPlugin(), Runtime(models_dir)
+    plugin, runtime = InpaintPlugin(), Runtime(models_dir, user_models=False)
 
     def run(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
         buf = ImageBuffer(img.astype(np.float32) / 255.0)

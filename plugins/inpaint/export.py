@@ -44,9 +44,7 @@ DATA_TERMS = {
 
 
 def default_onnx_path() -> Path:
-    from photoai.resources import resource_path
-
-    return resource_path("models", ONNX_NAME)
+    return Path(__file__).resolve().parent / "models" / ONNX_NAME
 
 
 def load_net(checkpoint: str | Path) -> tuple[PConvUNet, dict[str, Any]]:

@@ -18,15 +18,15 @@ from photoai.core.channels import is_gray, resize_float
 from photoai.core.geometry import Size
 from photoai.core.mask_ops import grow_mask
 from photoai.core.tiling import run_tiled
-from photoai.plugin_api import (BasePlugin, ChoiceParam, FloatParam, IntParam, PluginError, PluginInfo, Request,
-                                RunContext)
+from photoai.plugin_api import (BasePlugin, ChoiceParam, FloatParam, IntParam, Model, PluginError, PluginInfo,
+                                Request, RunContext)
 
 from .crops import crop_plan, hole_thickness, network_scale
 
 MODEL_ID = "inpaint-pconv"
 
 
-def mirrored_average(model, x: np.ndarray, hole: np.ndarray, passes: int, ctx: RunContext) -> np.ndarray:
+def mirrored_average(model: Model, x: np.ndarray, hole: np.ndarray, passes: int, ctx: RunContext) -> np.ndarray:
     """Mean of the model over ``passes`` mirrorings of NCHW ``x`` and ``hole`` (1: as is, 2: and
     left-right, 4: and up-down, both): a self-ensemble that trades time for a smoother, closer fill."""
     acc = None
@@ -65,9 +65,7 @@ class InpaintPlugin(BasePlugin):
     def run(self, request: Request, ctx: RunContext) -> np.ndarray:
         if request.mask is None:
             raise PluginError("paint over the area to fill first")
-        runtime = ctx.runtime
-        model = runtime.load(MODEL_ID)
-        multiple = max(1, runtime.spec(MODEL_ID).size_multiple)
+        model = ctx.runtime.load(MODEL_ID)
         values = request.values
         image, mask, grow = request.image, request.mask, values["grow"]
         crops = crop_plan(mask > 0.0, values["context"], min_margin=16 + grow)
@@ -76,7 +74,7 @@ class InpaintPlugin(BasePlugin):
             ctx.progress(i, len(crops), f"Filling region {i + 1} of {len(crops)}")
             soft = mask[crop.slices()]
             hole = grow_mask((soft > 0.0).astype(np.float32), grow) > 0.0  # a disc of `grow` px
-            filled = self._fill_crop(model, image[crop.slices()], hole, values["working_size"], multiple,
+            filled = self._fill_crop(model, image[crop.slices()], hole, values["working_size"],
                                      values["passes"], ctx.sub(i / len(crops), (i + 1) / len(crops)))
             if is_gray(image[crop.slices()][~hole]):  # a black-and-white photo gets a gray fill, not a tint
                 filled = np.repeat(filled.mean(axis=2, keepdims=True), 3, axis=2)
@@ -87,7 +85,7 @@ class InpaintPlugin(BasePlugin):
         return image  # request.image is ours to modify
 
     @staticmethod
-    def _fill_crop(model, crop: np.ndarray, hole: np.ndarray, working: int, multiple: int, passes: int,
+    def _fill_crop(model: Model, crop: np.ndarray, hole: np.ndarray, working: int, passes: int,
                    ctx: RunContext) -> np.ndarray:
         """Fill one crop (see :func:`.crops.network_scale`); returns the crop's size."""
         h, w = hole.shape
@@ -98,7 +96,7 @@ class InpaintPlugin(BasePlugin):
             net_in = resize_float(crop, size, Image.Resampling.BOX)
             net_hole = (resize_float(net_hole, size, Image.Resampling.BOX) > 0.0).astype(np.float32)
 
-        def fill(tile: np.ndarray) -> np.ndarray:  # HxWx4 (RGB + hole), sides a multiple of `multiple`
+        def fill(tile: np.ndarray) -> np.ndarray:  # HxWx4 (RGB + hole); the model pads to its size multiple
             if not tile[..., 3].any():
                 return tile[..., :3]
             x, m = tile[..., :3].transpose(2, 0, 1)[None], tile[..., 3][None, None]
@@ -109,7 +107,7 @@ class InpaintPlugin(BasePlugin):
         # in tiles of `working` px plus 1/8 of that as blended context on each side.
         single = size.width * size.height <= working * working
         tile = max(size.width, size.height) if single else working
-        result = run_tiled(stacked, fill, tile=tile, overlap=working // 8, multiple=multiple, blend=True,
+        result = run_tiled(stacked, fill, tile=tile, overlap=working // 8, blend=True,
                            out_channels=3, ctx=ctx)
         if factor < 1.0:
             result = resize_float(result, Size(w, h), Image.Resampling.BICUBIC)

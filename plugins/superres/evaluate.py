@@ -31,7 +31,7 @@ __all__ = ["Predictor", "bicubic_predictor", "torch_predictor", "onnx_predictor"
 Predictor = Callable[[np.ndarray], np.ndarray]
 
 DEFAULT_CHECKPOINT = Path("runs/superres/last.pt")
-DEFAULT_ONNX = Path("resources/models/superres_x{scale}.onnx")
+DEFAULT_ONNX = Path(__file__).resolve().parent / "models" / "superres_x{scale}.onnx"
 
 
 def load_pairs(folder: Path, scale: int) -> list[tuple[str, np.ndarray, np.ndarray]]:

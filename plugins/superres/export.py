@@ -152,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     """CLI entry; returns the manifest entries written."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", type=Path, default=Path("runs/superres/last.pt"))
-    ap.add_argument("--out-dir", type=Path, default=Path("resources/models"))
+    ap.add_argument("--out-dir", type=Path, default=Path(__file__).resolve().parent / "models")
     ap.add_argument("--scales", type=int, nargs="+", default=None, help="default: all scales of the model")
     ap.add_argument("--data", type=Path, default=Path("/work/shared/data"), help="for Set5/Set14 metrics")
     ap.add_argument("--no-manifest", action="store_true")

@@ -6,7 +6,7 @@ import pytest
 from photoai.core.errors import ModelError
 from photoai.runtime import Runtime
 from photoai.runtime.devices import pick_ort_providers
-from photoai.runtime.manifest import Manifest, sha256_of
+from photoai.runtime.manifest import read_manifest, sha256_of
 
 
 def write_scale_model(path, factor=2.0):
@@ -27,7 +27,7 @@ def write_scale_model(path, factor=2.0):
 def models_dir(tmp_path):
     write_scale_model(tmp_path / "m.onnx")
     entry = {"id": "m", "file": "m.onnx", "sha256": sha256_of(tmp_path / "m.onnx"), "in_channels": 1,
-             "out_channels": 1, "training": {"command": "n/a"}}
+             "out_channels": 1, "output_range": None, "training": {"command": "n/a"}}
     (tmp_path / "manifest.json").write_text(json.dumps({"models": [entry]}))
     return tmp_path
 
@@ -39,7 +39,7 @@ def test_load_run_and_cache(models_dir):
     np.testing.assert_allclose(model(x), 2 * x)
     assert rt.load("m") is model
     assert "CPU" in rt.last_device_label
-    assert rt.spec("m").extra["training"] == {"command": "n/a"}
+    assert rt.spec("m").training == {"command": "n/a"}
 
 
 def test_corrupt_model_is_refused_with_a_clear_message(models_dir):
@@ -53,14 +53,14 @@ def test_missing_model_file_and_unknown_id(models_dir):
     (models_dir / "m.onnx").unlink()
     with pytest.raises(ModelError, match="missing"):
         Runtime(models_dir).load("m")
-    with pytest.raises(ModelError, match="'nope' is not in"):
+    with pytest.raises(ModelError, match="'nope' is not installed"):
         Runtime(models_dir).load("nope")
 
 
 def test_broken_manifest(tmp_path):
     (tmp_path / "manifest.json").write_text("{not json")
     with pytest.raises(ModelError, match="unreadable"):
-        Manifest.load(tmp_path)
+        read_manifest(tmp_path)
 
 
 def test_provider_preference():
@@ -81,7 +81,12 @@ def test_device_preference_clears_cache(models_dir):
 
 
 def test_shipped_manifest_checksums_match():
-    """Every model committed under resources/models matches its manifest entry."""
-    manifest = Manifest.load()
+    """Every model a built-in plugin ships matches its manifest entry, and every manifest reads cleanly."""
+    from photoai.plugin_api.models import open_runtime
+    from photoai.plugin_api.registry import discover_plugins
+
+    manifest = open_runtime(discover_plugins(entry_point_group=None, paths=[]), user_models=False).manifest
+    assert not manifest.failures
+    assert {"superres-x2", "superres-x4-int8", "inpaint-pconv", "superres-torch"} <= set(manifest.specs)
     for model_id in manifest.specs:
         manifest.verify(model_id)

@@ -151,7 +151,7 @@ def test_empty_and_mismatched_masks(plugin):
 
 def test_shipped_model_fills_a_hole_from_its_surroundings(plugin):
     """The committed network (checksum-verified) fills a hole in a smooth gradient plausibly."""
-    from photoai.runtime import Runtime
+    from tests.conftest import shipped_runtime
 
     h, w = 128, 192
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
@@ -160,7 +160,7 @@ def test_shipped_model_fills_a_hole_from_its_surroundings(plugin):
     img.rgb[50:80, 80:120] = [1.0, 0.0, 1.0]  # a magenta "object"
     mask = np.zeros((h, w), np.float32)
     mask[46:84, 76:124] = 1.0
-    out = run_plugin(plugin, img, mask, {"grow": 0}, RunContext(), Runtime())
+    out = run_plugin(plugin, img, mask, {"grow": 0}, RunContext(), shipped_runtime())
     hole = mask > 0
     assert np.array_equal(out.rgb[~hole], img.rgb[~hole])
     err = np.abs(out.rgb[hole] - rgb[hole]).mean()

@@ -13,7 +13,8 @@ from photoai.core.jobs import CancelToken, RunContext
 from photoai.plugin_api.execute import run_plugin
 from photoai.plugin_api.registry import discover_plugins
 from photoai.runtime import Runtime
-from photoai.runtime.manifest import Manifest, sha256_of
+from photoai.runtime.manifest import sha256_of
+from tests.conftest import shipped_runtime
 
 torch = pytest.importorskip("torch")
 
@@ -43,7 +44,7 @@ def random_models(tmp_path_factory):
                             "scale": s, "in_channels": 1, "out_channels": 1,
                             "receptive_field": receptive_field(net)})
     (folder / "manifest.json").write_text(json.dumps({"models": entries}))
-    return Runtime(folder)
+    return Runtime(folder, user_models=False)
 
 
 def image(h=40, w=52, seed=0):
@@ -90,14 +91,14 @@ def test_cancel_between_tiles(plugin, random_models):
 
 
 def test_shipped_models_are_listed_and_load():
-    manifest = Manifest.load()
+    manifest = shipped_runtime().manifest
     for s in (2, 3, 4):
         for name in (f"superres-x{s}", f"superres-x{s}-int8"):
             spec = manifest.get(name)
             assert spec.scale == s and spec.sha256 == sha256_of(spec.path)
-            assert spec.extra["training"]["command"] and spec.extra["metrics"]
+            assert spec.training["command"] and spec.metrics and spec.task == "superres"
     plugin = discover_plugins(entry_point_group=None, paths=[]).get("superres")
-    runtime = Runtime()
+    runtime = shipped_runtime()
     accurate = run_plugin(plugin, image(), values={"precision": "float32"}, runtime=runtime)
     fast = run_plugin(plugin, image(), values={"precision": "int8"}, runtime=runtime)
     bicubic = run_plugin(plugin, image(), values={"model": "bicubic"}, runtime=runtime)

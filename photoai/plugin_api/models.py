@@ -1,0 +1,52 @@
+"""Where plugins and the model runtime meet: the runtime built from the plugins' model folders, and
+``model`` parameters filled with every installed model of their task."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+from photoai.core.models import ModelProvider
+from photoai.core.params import ModelParam, Param
+from photoai.plugin_api.registry import PluginRegistry
+from photoai.runtime import Runtime
+from photoai.runtime.manifest import ModelSource
+
+
+def model_sources(registry: PluginRegistry) -> list[ModelSource]:
+    """Each plugin's ``models/`` folder that holds a manifest, once, in plugin order."""
+    sources: list[ModelSource] = []
+    seen: set[str] = set()
+    for plugin in registry.plugins():
+        folder = getattr(plugin, "models_dir", None)
+        if folder is None or not (folder / "manifest.json").is_file():
+            continue
+        key = str(folder.resolve())
+        if key not in seen:
+            seen.add(key)
+            sources.append(ModelSource(folder, f"plugin {plugin.info.id}"))
+    return sources
+
+
+def open_runtime(registry: PluginRegistry, device: str = "auto", *, user_models: bool = True) -> Runtime:
+    """The runtime for the app: every plugin's models, the user store and ``$PHOTOAI_MODELS_DIR``."""
+    return Runtime(model_sources(registry), device, user_models=user_models)
+
+
+def resolve_params(params: Iterable[Param], provider: ModelProvider | None, own: Iterable[str] = ()) -> tuple[Param, ...]:
+    """``params`` with each :class:`ModelParam` extended by the installed models of its task that are
+    not among ``own`` (the plugin's built-in model ids), labelled with their titles."""
+    own_ids = set(own)
+    out: list[Param] = []
+    for p in params:
+        if isinstance(p, ModelParam) and provider is not None:
+            specs = provider.models(p.task)
+            variants = {s.gpu_variant for s in specs}
+            extra = [s for s in specs if s.id not in own_ids | variants and s.id not in p.choices]
+            if extra:
+                labels = p.labels or tuple(str(c) for c in p.choices)
+                p = dataclasses.replace(p, choices=p.choices + tuple(s.id for s in extra),
+                                        labels=labels + tuple(f"{s.label()} (imported)" if s.imported else s.label()
+                                                              for s in extra))
+        out.append(p)
+    return tuple(out)
