@@ -10,11 +10,12 @@ taps (indices + weights), applied as a vectorized weighted sum of gathered rows.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["imresize", "resize_weights", "cubic", "rgb_to_ycbcr", "rgb_to_y", "ycbcr_to_rgb"]
+__all__ = ["YCBCR", "YCbCr", "imresize", "resize_weights", "cubic", "rgb_to_ycbcr", "rgb_to_y", "ycbcr_to_rgb"]
 
 _KERNEL_WIDTH = 4.0
 
@@ -109,9 +110,35 @@ _RGB2YCBCR = np.array([[65.481, 128.553, 24.966],
 _YCBCR_OFFSET = np.array([16.0, 128.0, 128.0]) / 255.0
 
 
-def rgb_to_ycbcr(rgb: np.ndarray) -> np.ndarray:
-    """RGB in [0, 1] (HxWx3) -> YCbCr in [0, 1] as MATLAB's ``rgb2ycbcr`` (Y in [16, 235]/255)."""
-    out = rgb @ _RGB2YCBCR.T.astype(rgb.dtype) + _YCBCR_OFFSET.astype(rgb.dtype)
+@dataclass(frozen=True)
+class YCbCr:
+    """An affine RGB <-> YCbCr pair on values in [0, 1]: ``ycc = rgb @ forward.T + offset`` and
+    ``rgb = ycc @ inverse.T + inverse_offset`` (the inverse as its authors wrote it, not always exact)."""
+
+    forward: np.ndarray
+    offset: np.ndarray
+    inverse: np.ndarray
+    inverse_offset: np.ndarray
+
+
+#: Colour conventions of luma models, by ``ModelSpec.color``. "y-bt601": MATLAB's rgb2ycbcr (ours and the
+#: SR benchmark protocol); "y-bt601-srcnn": the /256 constants of the SRCNN/FSRCNN PyTorch ports
+#: (yjn870), red weight 64.738 included, with their own inverse.
+YCBCR = {
+    "y-bt601": YCbCr(_RGB2YCBCR, _YCBCR_OFFSET, np.linalg.inv(_RGB2YCBCR), -np.linalg.inv(_RGB2YCBCR) @ _YCBCR_OFFSET),
+    "y-bt601-srcnn": YCbCr(
+        np.array([[64.738, 129.057, 25.064], [-37.945, -74.494, 112.439], [112.439, -94.154, -18.285]]) / 256.0,
+        _YCBCR_OFFSET,
+        np.array([[298.082, 0.0, 408.583], [298.082, -100.291, -208.120], [298.082, 516.412, 0.0]]) / 256.0,
+        np.array([-222.921, 135.576, -276.836]) / 255.0,
+    ),
+}
+
+
+def rgb_to_ycbcr(rgb: np.ndarray, color: str = "y-bt601") -> np.ndarray:
+    """RGB in [0, 1] (HxWx3) -> YCbCr in [0, 1]; by default as MATLAB's ``rgb2ycbcr`` (Y in [16, 235]/255)."""
+    c = YCBCR[color]
+    out = rgb @ c.forward.T.astype(rgb.dtype) + c.offset.astype(rgb.dtype)
     return out.astype(rgb.dtype, copy=False)
 
 
@@ -120,8 +147,8 @@ def rgb_to_y(rgb: np.ndarray) -> np.ndarray:
     return (rgb @ _RGB2YCBCR[0].astype(rgb.dtype) + rgb.dtype.type(_YCBCR_OFFSET[0])).astype(rgb.dtype, copy=False)
 
 
-def ycbcr_to_rgb(ycbcr: np.ndarray) -> np.ndarray:
-    """Inverse of ``rgb_to_ycbcr`` (no clipping)."""
-    inv = np.linalg.inv(_RGB2YCBCR)
-    out = (ycbcr - _YCBCR_OFFSET.astype(ycbcr.dtype)) @ inv.T.astype(ycbcr.dtype)
+def ycbcr_to_rgb(ycbcr: np.ndarray, color: str = "y-bt601") -> np.ndarray:
+    """Inverse of ``rgb_to_ycbcr`` in the same convention (no clipping)."""
+    c = YCBCR[color]
+    out = ycbcr @ c.inverse.T.astype(ycbcr.dtype) + c.inverse_offset.astype(ycbcr.dtype)
     return out.astype(ycbcr.dtype, copy=False)

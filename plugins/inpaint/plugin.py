@@ -18,8 +18,9 @@ from photoai.core.channels import is_gray, resize_float
 from photoai.core.geometry import Size
 from photoai.core.mask_ops import grow_mask
 from photoai.core.tiling import run_tiled
-from photoai.plugin_api import (BasePlugin, ChoiceParam, FloatParam, IntParam, Model, PluginError, PluginInfo,
-                                Request, RunContext)
+from photoai.plugin_api import (BasePlugin, ChoiceParam, FloatParam, IntParam, Model, ModelParam, PluginError,
+                                PluginInfo, Request, RunContext)
+from photoai.runtime.archs import Arch
 
 from .crops import crop_plan, hole_thickness, network_scale
 
@@ -45,6 +46,9 @@ class InpaintPlugin(BasePlugin):
         description="Paint over an object, scratch or blemish and fill it from its surroundings "
                     "with PhotoAI's partial-convolution network.",
         params=(
+            ModelParam("model", "Model", choices=("network",), labels=("PhotoAI network",), task="inpaint",
+                       help="PhotoAI's partial-convolution network, or an inpainting model you imported "
+                            "('photoai models import')"),
             ChoiceParam("working_size", "Tile size", choices=(256, 512, 768, 1024), default=1024,
                         labels=("256 px (least memory)", "512 px", "768 px", "1024 px (best)"),
                         help="The most the network sees at once: larger regions run in overlapping tiles, "
@@ -65,8 +69,12 @@ class InpaintPlugin(BasePlugin):
     def run(self, request: Request, ctx: RunContext) -> np.ndarray:
         if request.mask is None:
             raise PluginError("paint over the area to fill first")
-        model = ctx.runtime.load(MODEL_ID)
         values = request.values
+        name = MODEL_ID if values["model"] == "network" else values["model"]
+        task = ctx.runtime.spec(name).task
+        if task != "inpaint":
+            raise PluginError(f"model '{name}' is a {task or 'general'} model, not an inpainting one")
+        model = ctx.runtime.load(name)
         image, mask, grow = request.image, request.mask, values["grow"]
         crops = crop_plan(mask > 0.0, values["context"], min_margin=16 + grow)
         for i, crop in enumerate(crops):
@@ -112,6 +120,12 @@ class InpaintPlugin(BasePlugin):
         if factor < 1.0:
             result = resize_float(result, Size(w, h), Image.Resampling.BICUBIC)
         return np.clip(result, 0.0, 1.0)
+
+    def architectures(self) -> list[Arch]:
+        """Our network's architecture, for importing fine-tuned weights (imports torch)."""
+        from .archs import ARCHS
+
+        return list(ARCHS)
 
     def evaluate(self, argv: Sequence[str]) -> int:
         """``photoai eval inpaint --data DIR [--model onnx|checkpoint PATH]``."""

@@ -1,7 +1,9 @@
-"""The ``superres`` plugin: our Y-channel network (ONNX, tiled) or MATLAB bicubic, x2/x3/x4.
+"""The ``superres`` plugin: our Y-channel network (ONNX, tiled), an imported model, or MATLAB bicubic.
 
 Luma goes through the network tile by tile with enough overlap to cover its receptive field
-(so tiles reproduce a whole-image run); chroma is upscaled with bicubic, as in SRCNN/FSRCNN.
+(so tiles reproduce a whole-image run); chroma is upscaled with bicubic, as in SRCNN/FSRCNN. An
+imported model runs as its authors run it: its own YCbCr convention and chroma upscaling
+(``ModelSpec.color`` and ``config["chroma"]``), or all three channels for an RGB model.
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ from typing import Any
 
 import numpy as np
 
+from photoai.core.channels import resize_float
 from photoai.core.geometry import Size
-from photoai.core.resize import imresize, rgb_to_ycbcr, ycbcr_to_rgb
+from photoai.core.resize import YCBCR, imresize, rgb_to_ycbcr, ycbcr_to_rgb
 from photoai.core.tiling import run_tiled
-from photoai.plugin_api import BasePlugin, ChoiceParam, PluginInfo, Request, RunContext
+from photoai.runtime.archs import Arch
+from photoai.plugin_api import (BasePlugin, ChoiceParam, Model, ModelParam, ModelSpec, PluginError, PluginInfo,
+                                Request, RunContext)
 
 SCALES = (2, 3, 4)
 AUTO_TILE = 384  # LR pixels per tile side: ~25 MB of features per layer, fast on CPU and GPU
@@ -32,12 +37,14 @@ class SuperResPlugin(BasePlugin):
         params=(
             ChoiceParam("scale", "Scale", choices=SCALES, labels=("x2", "x3", "x4"), default=2,
                         help="Output size = input size x scale"),
-            ChoiceParam("model", "Method", choices=("network", "bicubic"),
-                        labels=("PhotoAI network", "Bicubic (no model)"), default="network",
-                        help="The trained network, or MATLAB-style bicubic as a reference"),
+            ModelParam("model", "Method", choices=("network", "bicubic"),
+                       labels=("PhotoAI network", "Bicubic (no model)"), default="network", task="superres",
+                       help="The trained network, MATLAB-style bicubic as a reference, or a model you imported "
+                            "('photoai models import')"),
             ChoiceParam("precision", "Precision", choices=("float32", "int8"),
                         labels=("Accurate (float32)", "Fast (int8)"), default="int8",
-                        help="int8 runs about 2x faster on CPUs and scores within 0.04 dB of float32"),
+                        help="PhotoAI network only: int8 runs about 2x faster on CPUs and scores within 0.04 dB "
+                             "of float32"),
             ChoiceParam("tile", "Tile size", choices=("auto", 128, 256, 512, 1024),
                         labels=("Auto", "128 px", "256 px", "512 px", "1024 px"), default="auto",
                         help="Input pixels per tile side; smaller uses less memory, results are identical"),
@@ -53,15 +60,31 @@ class SuperResPlugin(BasePlugin):
 
     def run(self, request: Request, ctx: RunContext) -> np.ndarray:
         scale = int(request.values["scale"])
-        if request.values["model"] == "bicubic":
+        choice = request.values["model"]
+        if choice == "bicubic":
             ctx.progress(0, 1, "Bicubic upscaling")
             return imresize(request.image, float(scale))
-        runtime = ctx.runtime
-        name = model_id(scale, request.values["precision"])
-        model = runtime.load(name)
-        spec = runtime.spec(name)
-        ycc = rgb_to_ycbcr(request.image)
+        name = model_id(scale, request.values["precision"]) if choice == "network" else choice
+        model = ctx.runtime.load(name)
+        spec = model.spec
+        if spec.task != "superres":
+            raise PluginError(f"model '{name}' is a {spec.task or 'general'} model, not a super-resolution one")
+        if spec.scale != scale:
+            raise PluginError(f"model '{name}' enlarges x{spec.scale}; choose x{spec.scale} as the scale")
         tile = AUTO_TILE if request.values["tile"] == "auto" else int(request.values["tile"])
+        if spec.color == "rgb":
+            return self._run_rgb(model, request.image, tile, ctx)
+        if spec.color not in YCBCR:
+            raise PluginError(f"model '{name}': colour convention {spec.color!r} is not supported")
+        return self._run_luma(model, request.image, tile, ctx)
+
+    @staticmethod
+    def _run_luma(model: Model, image: np.ndarray, tile: int, ctx: RunContext) -> np.ndarray:
+        """Y through the model (tiled); Cb/Cr bicubic: MATLAB-style on the chroma planes (ours), or taken
+        from a Pillow-bicubic enlargement of the RGB image (``config["chroma"] == "pil-bicubic"``, FSRCNN)."""
+        spec: ModelSpec = model.spec
+        scale = spec.scale
+        ycc = rgb_to_ycbcr(image, spec.color)
         ctx.progress(0, 1, "Upscaling detail (network)")
 
         def luma(t: np.ndarray) -> np.ndarray:
@@ -71,10 +94,33 @@ class SuperResPlugin(BasePlugin):
                       overlap=spec.receptive_field // 2 + 1, ctx=ctx.sub(0.0, 0.85))
         ctx.progress(0.85, 1, "Upscaling colour")
         ctx.raise_if_cancelled()
-        chroma = imresize(np.ascontiguousarray(ycc[..., 1:]), float(scale))
+        if spec.config.get("chroma") == "pil-bicubic":
+            h, w = image.shape[:2]
+            big = resize_float(image, Size(w * scale, h * scale))
+            chroma = rgb_to_ycbcr(big, spec.color)[..., 1:]
+        else:
+            chroma = imresize(np.ascontiguousarray(ycc[..., 1:]), float(scale))
         del ycc
-        out = ycbcr_to_rgb(np.concatenate([y[..., None], chroma], axis=2))
+        out = ycbcr_to_rgb(np.concatenate([y[..., None], chroma], axis=2), spec.color)
         return np.clip(out, 0.0, 1.0, out=out)
+
+    @staticmethod
+    def _run_rgb(model: Model, image: np.ndarray, tile: int, ctx: RunContext) -> np.ndarray:
+        """All three channels through an RGB model (tiled)."""
+        spec = model.spec
+        ctx.progress(0, 1, "Upscaling (network)")
+
+        def rgb(t: np.ndarray) -> np.ndarray:
+            return model(np.ascontiguousarray(t.transpose(2, 0, 1))[None], ctx=ctx)[0].transpose(1, 2, 0)
+
+        return run_tiled(image, rgb, scale=spec.scale, tile=tile, overlap=spec.receptive_field // 2 + 1,
+                         out_channels=3, ctx=ctx)
+
+    def architectures(self) -> list[Arch]:
+        """Our network's architecture, for importing fine-tuned weights (imports torch)."""
+        from .archs import ARCHS
+
+        return list(ARCHS)
 
     def evaluate(self, argv: Sequence[str]) -> int:
         """``photoai eval superres --data DIR --scale S [--model onnx|checkpoint|bicubic]``."""

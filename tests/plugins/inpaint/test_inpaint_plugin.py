@@ -19,6 +19,7 @@ from photoai.core.geometry import Rect, Size
 @dataclass
 class _Spec:
     size_multiple: int = 64
+    task: str = "inpaint"
 
 
 class MeanFillRuntime:
@@ -201,3 +202,28 @@ def test_a_black_and_white_photo_gets_a_gray_fill_and_stays_gray(plugin):
     assert out.gray and np.allclose(out.rgb[30, 45], 0.5)  # the tint's mean, in all three channels
     colour = run_plugin(plugin, photo(64, 96), mask, {"grow": 0}, RunContext(), TintFillRuntime())
     np.testing.assert_allclose(colour.rgb[30, 45], [0.6, 0.4, 0.5])  # a colour photo keeps the fill as is
+
+
+def test_our_architecture_recognizes_the_shipped_checkpoint(plugin):
+    torch = pytest.importorskip("torch")
+    from pathlib import Path
+
+    state = torch.load(Path(__file__).resolve().parents[3] / "checkpoints" / "inpaint_best.pt", weights_only=True)
+    [arch] = plugin.architectures()
+    config = arch.detect(state["model"])
+    assert config == {**state["config"], "prefill": True}
+    net = arch.build(config)
+    net.load_state_dict(state["model"], strict=True)
+    assert arch.facts(config)["size_multiple"] == 64
+
+
+def test_an_imported_model_of_another_task_is_refused(plugin):
+    class OtherTask(MeanFillRuntime):
+        def spec(self, model_id):
+            return _Spec(task="superres")
+
+    img = photo(32, 32)
+    mask = np.zeros((32, 32), np.float32)
+    mask[8:16, 8:16] = 1
+    with pytest.raises(PluginError, match="superres model, not an inpainting one"):
+        run_plugin(plugin, img, mask, {"model": "x2"}, RunContext(), OtherTask())

@@ -41,7 +41,7 @@ def random_models(tmp_path_factory):
         export_onnx(net, s, path)
         for suffix in ("", "-int8"):  # the float model stands in for the int8 one here
             entries.append({"id": f"superres-x{s}{suffix}", "file": path.name, "sha256": sha256_of(path),
-                            "scale": s, "in_channels": 1, "out_channels": 1,
+                            "scale": s, "in_channels": 1, "out_channels": 1, "task": "superres", "color": "y-bt601",
                             "receptive_field": receptive_field(net)})
     (folder / "manifest.json").write_text(json.dumps({"models": entries}))
     return Runtime(folder, user_models=False)
