@@ -19,6 +19,7 @@ from photoai.core.export import EXPORT_FORMATS, format_for_path, same_file
 from photoai.core.jobs import RunContext
 from photoai.core.params import parse_assignments
 from photoai.plugin_api.registry import PluginRegistry, discover_plugins
+from photoai.runtime.devices import DEFAULT_DEVICE_PREFERENCE, DEVICE_PREFERENCES
 
 PROG = "photoai"
 
@@ -77,7 +78,8 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="batch output format (default: the input's own where it can be written, else png)")
     r.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE", help="plugin parameter")
     r.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
-    r.add_argument("--device", choices=("auto", "cpu"), default="auto", help="'cpu' disables GPU providers")
+    r.add_argument("--device", choices=DEVICE_PREFERENCES, default=DEFAULT_DEVICE_PREFERENCE,
+                   help="'cpu' disables GPU providers")
     r.add_argument("--overwrite-source", action="store_true", help="allow OUTPUT to be the INPUT file")
 
     pl = sub.add_parser("plugins", help="list plugins and their parameters")
@@ -90,6 +92,12 @@ def _build_parser() -> argparse.ArgumentParser:
     e.add_argument("plugin")
     e.add_argument("args", nargs=argparse.REMAINDER)
     return p
+
+
+def _command_names(parser: argparse.ArgumentParser) -> list[str]:
+    """The parser's sub-command names (``gui``, ``run``, ...)."""
+    return [name for action in parser._actions if isinstance(action, argparse._SubParsersAction)
+            for name in action.choices]
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -162,7 +170,7 @@ def _run_batch(plugin, files: list[Path], values: dict, runtime, args: argparse.
         return _fail(f"two inputs would both be written to {clash}; pass --format or rename one")
     out_dir.mkdir(parents=True, exist_ok=True)
     failed = 0
-    for i, (src, out) in enumerate(zip(files, outputs), 1):
+    for i, (src, out) in enumerate(zip(files, outputs, strict=True), 1):
         print(f"[{i}/{len(files)}] {src}", file=sys.stderr)
         try:
             _run_one(plugin, src, out, _batch_mask(args.mask, src), values, runtime, args)
@@ -211,16 +219,19 @@ def cmd_plugins(args: argparse.Namespace, registry: PluginRegistry) -> int:
         }
         print(json.dumps(data, indent=2, default=str))
         return 0
+    from photoai.plugin_api.models import open_runtime, resolve_params
+
+    runtime = open_runtime(registry)
     for p in registry.plugins():
         info = p.info
         flags = ", ".join(f for f, on in (("needs mask", info.needs_mask), ("changes size", info.changes_size)) if on)
         print(f"{info.id:<12} {info.title}" + (f"  [{flags}]" if flags else ""))
         if info.description:
             print(f"{'':<12} {info.description}")
-        for prm in info.params:
+        for prm in resolve_params(info.params, runtime, info.model_ids):
             d = prm.to_dict()
             extra = (
-                f"one of {', '.join(map(str, d['choices']))}" if d["type"] == "choice"
+                f"one of {', '.join(map(str, d['choices']))}" if d["type"] in ("choice", "model")
                 else f"{d['minimum']}..{d['maximum']}" if "minimum" in d else "true/false"
             )
             print(f"{'':<14}--set {prm.key}=<{d['type']}>  default {prm.default!r}; {extra}  {prm.help}")
@@ -232,7 +243,8 @@ def cmd_plugins(args: argparse.Namespace, registry: PluginRegistry) -> int:
 def cmd_info(args: argparse.Namespace, registry: PluginRegistry) -> int:
     from photoai.plugin_api.models import open_runtime
 
-    info = {"photoai": __version__, **open_runtime(registry).describe(), "plugins": [p.info.id for p in registry.plugins()]}
+    info = {"photoai": __version__, **open_runtime(registry).describe(),
+            "plugins": [p.info.id for p in registry.plugins()]}
     try:
         from importlib.metadata import version
 
@@ -258,10 +270,11 @@ def cmd_eval(args: argparse.Namespace, registry: PluginRegistry) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = _build_parser()
-    if not argv or (argv[0] not in parser._subparsers._group_actions[0].choices and not argv[0].startswith("-")):
+    if not argv or (argv[0] not in _command_names(parser) and not argv[0].startswith("-")):
         argv = ["gui", *argv]  # `photoai photo.jpg` opens the editor
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
     if args.command in (None, "gui"):
         from photoai.ui.app import main as gui_main  # Qt is imported only when the editor opens
 
