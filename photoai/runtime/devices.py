@@ -20,7 +20,11 @@ ORT_PREFERENCE = (
     "CPUExecutionProvider",
 )
 
+#: The device preferences a user can choose (CLI ``--device``, the editor's Settings menu, its stored
+#: setting): "auto" runs models on the best device this install has, "cpu" never uses a GPU.
 DEVICE_PREFERENCES = ("auto", "cpu")
+#: The preference used unless the user chooses another.
+DEFAULT_DEVICE_PREFERENCE = "auto"
 
 
 @dataclass(frozen=True)
