@@ -62,6 +62,7 @@ class SuperResPlugin(BasePlugin):
         scale = int(request.values["scale"])
         choice = request.values["model"]
         if choice == "bicubic":
+            ctx.raise_if_cancelled()
             ctx.progress(0, 1, "Bicubic upscaling")
             return imresize(request.image, float(scale))
         name = model_id(scale, request.values["precision"]) if choice == "network" else choice
