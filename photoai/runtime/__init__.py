@@ -26,6 +26,22 @@ log = logging.getLogger(__name__)
 GPU_PROVIDERS = ("CUDAExecutionProvider", "DmlExecutionProvider", "CoreMLExecutionProvider")
 
 
+ORT_BUILDS = ("onnxruntime", "onnxruntime-gpu", "onnxruntime-directml", "onnxruntime-openvino")
+
+
+def ort_builds() -> list[str]:
+    """The ONNX Runtime distributions installed (more than one is a broken install)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in ORT_BUILDS:
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            pass
+    return found
+
+
 class Runtime:
     """Loads the models of every source (plugins' folders, the user store, ``$PHOTOAI_MODELS_DIR``) on the
     preferred device and caches them. Implements :class:`photoai.core.models.ModelProvider`.
@@ -106,6 +122,10 @@ class Runtime:
     def describe(self) -> dict[str, Any]:
         """Versions, devices, providers and models, for ``photoai info`` and the status bar."""
         info: dict[str, Any] = {"python": platform.python_version(), "device_preference": self.device_preference}
+        builds = ort_builds()
+        if len(builds) > 1:
+            info["ort_warning"] = (f"several ONNX Runtime builds are installed ({', '.join(builds)}); they share one "
+                                   "module: keep one (see the README's GPU section)")
         if has_module("onnxruntime"):
             import onnxruntime as ort
 

@@ -167,3 +167,14 @@ def test_a_folder_plugin_ships_its_own_models(tmp_path):
 
     out = run_plugin(registry.get("gain"), ImageBuffer(np.full((8, 8, 3), 0.25, np.float32)), runtime=rt)
     np.testing.assert_allclose(out.rgb, 0.5)
+
+
+def test_info_warns_when_two_onnx_runtime_builds_are_installed(monkeypatch, tmp_path):
+    import importlib.metadata as md
+
+    real = md.version
+    monkeypatch.setattr(md, "version", lambda name: "1.20.0" if name == "onnxruntime-gpu" else real(name))
+    info = Runtime(tmp_path, user_models=False).describe()
+    assert "onnxruntime-gpu 1.20.0" in info["ort_warning"]
+    monkeypatch.setattr(md, "version", real)
+    assert "ort_warning" not in Runtime(tmp_path, user_models=False).describe()
