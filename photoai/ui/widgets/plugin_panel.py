@@ -7,6 +7,7 @@ validated, when the plugin is selected again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photoai.core.params import Param
 from photoai.plugin_api.plugin import Plugin
 from photoai.plugin_api.registry import PluginRegistry
 from photoai.ui.qsettings import Settings
@@ -42,10 +44,14 @@ class PluginPanel(QWidget):
     run_requested = Signal(str, dict)  # plugin id, values
     plugin_selected = Signal(str)
 
-    def __init__(self, registry: PluginRegistry, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(self, registry: PluginRegistry, settings: Settings, parent: QWidget | None = None,
+                 params_for: Callable[[Plugin], tuple[Param, ...]] | None = None) -> None:
+        """``params_for(plugin)``: the parameters to show (default ``plugin.info.params``); the editor passes
+        one that fills ``ModelParam`` choices with the installed models."""
         super().__init__(parent)
         self.registry = registry
         self.settings = settings
+        self.params_for = params_for or (lambda plugin: plugin.info.params)
         self.form: ParamForm | None = None
         self._has_image = False
         self._has_mask = False
@@ -179,8 +185,9 @@ class PluginPanel(QWidget):
             info = plugin.info
             self.heading.setText(info.title)
             self.description.setText(info.description)
-            self.form = ParamForm(info.params)
-            self.form.set_values(self.settings.plugin_values(info.id, info.params))
+            params = self.params_for(plugin)
+            self.form = ParamForm(params)
+            self.form.set_values(self.settings.plugin_values(info.id, params))
             self.form.changed.connect(self._save_values)
             holder = QWidget()
             v = QVBoxLayout(holder)
@@ -189,6 +196,10 @@ class PluginPanel(QWidget):
             v.addStretch(1)
             self.form_area.setWidget(holder)
         self._update_state()
+
+    def refresh(self) -> None:
+        """Rebuild the current plugin's form (e.g. after a model was imported or removed)."""
+        self._show(self.current_plugin)
 
     def _save_values(self) -> None:
         plugin = self.current_plugin
