@@ -41,11 +41,11 @@ class MaskPatch:
     def nbytes(self) -> int:
         return self.before.nbytes + self.after.nbytes
 
-    def apply(self, doc: "Document") -> None:
+    def apply(self, doc: Document) -> None:
         doc.mask[self.rect.slices()] = self.after
         doc.mask_changed.emit(self.rect)
 
-    def revert(self, doc: "Document") -> None:
+    def revert(self, doc: Document) -> None:
         doc.mask[self.rect.slices()] = self.before
         doc.mask_changed.emit(self.rect)
 
@@ -64,10 +64,10 @@ class ReplaceImage:
     def nbytes(self) -> int:
         return self.before.nbytes + self.after.nbytes + self.mask_before.nbytes + self.mask_after.nbytes
 
-    def apply(self, doc: "Document") -> None:
+    def apply(self, doc: Document) -> None:
         doc._set_image(self.after, self.mask_after)
 
-    def revert(self, doc: "Document") -> None:
+    def revert(self, doc: Document) -> None:
         doc._set_image(self.before, self.mask_before)
 
 

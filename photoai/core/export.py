@@ -12,9 +12,10 @@ import os
 import secrets
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import Any, BinaryIO
 
 import numpy as np
 from PIL import Image
@@ -23,8 +24,7 @@ from PIL.TiffImagePlugin import ImageFileDirectory_v2
 from photoai.core.errors import ImageReadError, ImageWriteError
 from photoai.core.geometry import Size
 from photoai.core.image import ImageBuffer, to_uint
-from photoai.core.io import (EXIF_IFD0_TAGS, exif_sub_ifds, load, normalize_exif,
-                             reset_exif_orientation)
+from photoai.core.io import EXIF_IFD0_TAGS, exif_sub_ifds, load, normalize_exif, reset_exif_orientation, valid_dpi
 
 
 class OverwriteSourceError(ImageWriteError):
@@ -33,9 +33,10 @@ class OverwriteSourceError(ImageWriteError):
 
 @dataclass(frozen=True)
 class ExportFormat:
-    """What the export dialog needs to know about one output format."""
+    """What the export dialog and the CLI need to know about one output format."""
 
-    name: str
+    name: str  # what :func:`save` takes as ``format``
+    title: str  # the file dialog's name for it
     extensions: tuple[str, ...]  # the first is the default
     supports_alpha: bool
     supports_16bit: bool
@@ -43,17 +44,27 @@ class ExportFormat:
     supports_lossless: bool = False
     supports_metadata: bool = True
 
+    @property
+    def bit_depths(self) -> tuple[int, ...]:
+        """The bits per channel it can hold."""
+        return (8, 16) if self.supports_16bit else (8,)
+
 
 #: Output formats by name, in the order the export dialog lists them.
 EXPORT_FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
-    ExportFormat("JPEG", (".jpg", ".jpeg"), supports_alpha=False, supports_16bit=False, has_quality=True),
-    ExportFormat("PNG", (".png",), supports_alpha=True, supports_16bit=True, has_quality=False),
-    ExportFormat("TIFF", (".tif", ".tiff"), supports_alpha=True, supports_16bit=True, has_quality=False),
-    ExportFormat("WEBP", (".webp",), supports_alpha=True, supports_16bit=False, has_quality=True,
+    ExportFormat("JPEG", "JPEG image", (".jpg", ".jpeg"), supports_alpha=False, supports_16bit=False,
+                 has_quality=True),
+    ExportFormat("PNG", "PNG image", (".png",), supports_alpha=True, supports_16bit=True, has_quality=False),
+    ExportFormat("TIFF", "TIFF image", (".tif", ".tiff"), supports_alpha=True, supports_16bit=True,
+                 has_quality=False),
+    ExportFormat("WEBP", "WebP image", (".webp",), supports_alpha=True, supports_16bit=False, has_quality=True,
                  supports_lossless=True),
-    ExportFormat("BMP", (".bmp",), supports_alpha=False, supports_16bit=False, has_quality=False,
+    ExportFormat("BMP", "BMP image", (".bmp",), supports_alpha=False, supports_16bit=False, has_quality=False,
                  supports_metadata=False),
 )}
+
+#: Other names of formats (file extensions and what ``ImageBuffer.source_format`` says).
+_ALIASES = {"JPG": "JPEG", "TIF": "TIFF"}
 
 
 @dataclass(frozen=True)
@@ -76,13 +87,18 @@ class _Job:
 # --------------------------------------------------------------------------- public API
 
 
+def find_format(name: str) -> ExportFormat | None:
+    """The :data:`EXPORT_FORMATS` entry called ``name`` (any case, "jpg", ".tif" ...), or None."""
+    key = name.upper().lstrip(".")
+    return EXPORT_FORMATS.get(_ALIASES.get(key, key))
+
+
 def format_for_path(path: str | Path, format: str | None = None) -> ExportFormat:
     """The :data:`EXPORT_FORMATS` entry named ``format``, or the one for ``path``'s extension."""
     if format is not None:
-        key = format.upper().lstrip(".")
-        key = {"JPG": "JPEG", "TIF": "TIFF"}.get(key, key)
-        if key in EXPORT_FORMATS:
-            return EXPORT_FORMATS[key]
+        fmt = find_format(format)
+        if fmt is not None:
+            return fmt
         raise ImageWriteError(f"Cannot export to '{Path(path).name}': unknown format '{format}'.")
     suffix = Path(path).suffix.lower()
     for fmt in EXPORT_FORMATS.values():
@@ -175,7 +191,7 @@ def _job(image: ImageBuffer, fmt: ExportFormat, bits: int, quality: int, lossles
     pixels = _pixels(image, fmt, bits)
     exif = normalize_exif(image.exif) if keep_metadata and fmt.supports_metadata else None
     icc = image.icc_profile if fmt.supports_metadata and _icc_fits(image.icc_profile, _is_gray(pixels)) else None
-    return _Job(pixels, bits, icc, exif and reset_exif_orientation(exif), _valid_dpi(image.info.get("dpi")),
+    return _Job(pixels, bits, icc, exif and reset_exif_orientation(exif), valid_dpi(image.info.get("dpi")),
                 quality, lossless)
 
 
@@ -201,15 +217,7 @@ def _channels_equal(rgb: np.ndarray) -> bool:
 
 def _icc_fits(icc: bytes | None, gray: bool) -> bool:
     """True if the profile's colour space (header bytes 16-20) is the output's."""
-    return bool(icc) and len(icc) >= 20 and icc[16:20] == (b"GRAY" if gray else b"RGB ")
-
-
-def _valid_dpi(dpi: object) -> tuple[float, float] | None:
-    try:
-        x, y = (float(v) for v in dpi)  # type: ignore[union-attr]
-    except (TypeError, ValueError):
-        return None
-    return (x, y) if x > 0 and y > 0 else None
+    return icc is not None and len(icc) >= 20 and icc[16:20] == (b"GRAY" if gray else b"RGB ")
 
 
 # --------------------------------------------------------------------------- atomic writing
@@ -372,8 +380,9 @@ def _write_tiff(fp: BinaryIO, job: _Job) -> None:
     if job.exif:
         exif.load(job.exif)
     sub_ifds = exif_sub_ifds(exif) if job.exif else {}
-    extratags = [(tag, "s", 0, _ascii(exif[tag]), True) for tag in EXIF_IFD0_TAGS
-                 if isinstance(exif.get(tag), str)]
+    # tifffile's (code, dtype, count, value, writeonce)
+    extratags: list[tuple[int, int | str, int, Any, bool]] = [
+        (tag, "s", 0, _ascii(exif[tag]), True) for tag in EXIF_IFD0_TAGS if isinstance(exif.get(tag), str)]
     extratags += [(_TIFF_PLACEHOLDERS[pointer], 4, 1, 0, True) for pointer in sub_ifds]
     tifffile.imwrite(
         fp, job.pixels, photometric="minisblack" if job.gray else "rgb", planarconfig="contig",

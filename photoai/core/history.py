@@ -16,9 +16,9 @@ class Edit(Protocol):
     @property
     def nbytes(self) -> int: ...
 
-    def apply(self, doc: "Document") -> None: ...
+    def apply(self, doc: Document) -> None: ...
 
-    def revert(self, doc: "Document") -> None: ...
+    def revert(self, doc: Document) -> None: ...
 
 
 class History:
@@ -35,7 +35,7 @@ class History:
         self._clean_index: int | None = 0
         self.changed = Signal()
 
-    def push(self, edit: Edit, doc: "Document", applied: bool = False) -> None:
+    def push(self, edit: Edit, doc: Document, applied: bool = False) -> None:
         """Record ``edit``; apply it first unless ``applied`` says it already took effect."""
         if not applied:
             edit.apply(doc)
@@ -46,7 +46,7 @@ class History:
         self._trim()
         self.changed.emit()
 
-    def undo(self, doc: "Document") -> bool:
+    def undo(self, doc: Document) -> bool:
         if not self._done:
             return False
         edit = self._done.pop()
@@ -55,7 +55,7 @@ class History:
         self.changed.emit()
         return True
 
-    def redo(self, doc: "Document") -> bool:
+    def redo(self, doc: Document) -> bool:
         if not self._undone:
             return False
         edit = self._undone.pop()

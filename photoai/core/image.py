@@ -46,15 +46,15 @@ class ImageBuffer:
     def nbytes(self) -> int:
         return self.rgb.nbytes + (self.alpha.nbytes if self.alpha is not None else 0)
 
-    def with_pixels(self, rgb: np.ndarray, alpha: np.ndarray | None = None, gray: bool | None = None) -> "ImageBuffer":
+    def with_pixels(self, rgb: np.ndarray, alpha: np.ndarray | None = None, gray: bool | None = None) -> ImageBuffer:
         """A copy with new pixels and the same metadata."""
         return replace(self, rgb=rgb, alpha=alpha, gray=self.gray if gray is None else gray, info=dict(self.info))
 
-    def copy(self) -> "ImageBuffer":
+    def copy(self) -> ImageBuffer:
         return self.with_pixels(self.rgb.copy(), None if self.alpha is None else self.alpha.copy())
 
     @classmethod
-    def from_array(cls, array: np.ndarray, **meta) -> "ImageBuffer":
+    def from_array(cls, array: np.ndarray, **meta) -> ImageBuffer:
         """Build from HxW, HxWx3 or HxWx4 arrays (uint8, uint16 or float in [0, 1])."""
         a = np.asarray(array)
         if a.dtype == np.uint8:

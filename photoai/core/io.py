@@ -15,10 +15,11 @@ from __future__ import annotations
 import io
 import struct
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
+from PIL.TiffImagePlugin import TiffImageFile
 
 from photoai.core.errors import ImageReadError
 from photoai.core.geometry import Size
@@ -218,7 +219,7 @@ def _is_tiff(path: Path) -> bool:
         return False
 
 
-def _open(path: Path) -> Image.Image:
+def _open(path: Path) -> ImageFile.ImageFile:
     """Open lazily (header only), with Pillow's failures turned into ImageReadError."""
     try:
         im = Image.open(path)
@@ -258,7 +259,7 @@ def _valid_orientation(value: object) -> int:
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
 
-def _pil_orientation(im: Image.Image) -> int:
+def _pil_orientation(im: ImageFile.ImageFile) -> int:
     try:
         exif = Image.Exif()
         if im.info.get("exif"):
@@ -297,18 +298,19 @@ def _tiff_metadata(path: Path) -> _Meta:
             return _Meta(icc if isinstance(icc, bytes) and icc else None,
                          exif.tobytes() if len(exif) else None,
                          _valid_orientation(tags.get(_ORIENTATION, 1)),
-                         _valid_dpi((tags.get(282, 0) * unit, tags.get(283, 0) * unit)))
+                         valid_dpi((tags.get(282, 0) * unit, tags.get(283, 0) * unit)))
     except Exception:  # metadata is best effort
         return _Meta()
 
 
-def _pil_metadata(im: Image.Image) -> _Meta:
+def _pil_metadata(im: ImageFile.ImageFile) -> _Meta:
     exif = normalize_exif(im.info.get("exif"))
     return _Meta(im.info.get("icc_profile") or None, exif and reset_exif_orientation(exif),
-                 _pil_orientation(im), _valid_dpi(im.info.get("dpi")))
+                 _pil_orientation(im), valid_dpi(im.info.get("dpi")))
 
 
-def _valid_dpi(dpi: object) -> tuple[float, float] | None:
+def valid_dpi(dpi: Any) -> tuple[float, float] | None:
+    """``dpi`` as (x, y) rounded to 0.01 when both are positive numbers, else None."""
     try:
         x, y = (round(float(v), 2) for v in dpi)  # PNG stores dots per metre: 299.9994 -> 300
     except (TypeError, ValueError, ZeroDivisionError):
@@ -345,7 +347,7 @@ def _load_image(path: Path) -> ImageBuffer:
         return _buffer(pixels, bits, meta, im.format or "", mode)
 
 
-def _decode(path: Path, im: Image.Image) -> tuple[np.ndarray, int, str]:
+def _decode(path: Path, im: ImageFile.ImageFile) -> tuple[np.ndarray, int, str]:
     """Pixels, their bit depth and the file's colour mode, without losing precision."""
     if im.format == "TIFF" and _source_bits(im) == 16 and im.mode not in _GRAY16_MODES | {"I", "F"}:
         pixels, bits = _tiff_pixels(path)
@@ -363,11 +365,11 @@ def _mode_name(pixels: np.ndarray, bits: int) -> str:
     return f"{name};16" if bits == 16 else name
 
 
-def _source_bits(im: Image.Image) -> int:
+def _source_bits(im: ImageFile.ImageFile) -> int:
     """Bits per channel of the file (Pillow may decode fewer)."""
     if im.mode in _GRAY16_MODES or im.mode in ("I", "F"):
         return 16
-    if im.format == "TIFF":
+    if isinstance(im, TiffImageFile):
         bps = im.tag_v2.get(258, 8)
         return 16 if max(bps if isinstance(bps, tuple) else (bps,)) > 8 else 8
     if im.format == "PNG" and _tile_rawmode(im).endswith(";16B"):
@@ -375,7 +377,7 @@ def _source_bits(im: Image.Image) -> int:
     return 8
 
 
-def _tile_rawmode(im: Image.Image) -> str:
+def _tile_rawmode(im: ImageFile.ImageFile) -> str:
     if not im.tile:
         return ""
     args = im.tile[0][3]
@@ -408,12 +410,12 @@ def _to_srgb(im: Image.Image) -> np.ndarray:
     if ImageCms is not None:
         try:
             if im.mode == "LAB":
-                source = ImageCms.createProfile("LAB")
+                source: ImageCms.ImageCmsProfile | None = ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB"))
             else:
                 source = ImageCms.ImageCmsProfile(io.BytesIO(icc)) if icc else None
             if source is not None:
                 rgb = ImageCms.profileToProfile(im, source, ImageCms.createProfile("sRGB"),
-                                                renderingIntent=0, outputMode="RGB")
+                                                renderingIntent=ImageCms.Intent.PERCEPTUAL, outputMode="RGB")
                 return np.asarray(rgb)
         except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
             pass  # a broken profile: fall back to the plain conversion
@@ -422,12 +424,13 @@ def _to_srgb(im: Image.Image) -> np.ndarray:
     return np.asarray(im.convert("RGB"))
 
 
-def _png16_pixels(path: Path, im: Image.Image) -> np.ndarray:
+def _png16_pixels(path: Path, im: ImageFile.ImageFile) -> np.ndarray:
     """16-bit colour PNG: Pillow decodes high bytes, a second pass unpacks the low bytes."""
     rawmode = _tile_rawmode(im)
     im.load()  # high bytes; also reads chunks after IDAT (late eXIf)
     with Image.open(path) as low:
-        low.tile = [(t[0], t[1], t[2], _PNG16_LOW_RAWMODES[rawmode]) for t in low.tile]
+        # plain tuples: Pillow < 11 has no ImageFile._Tile
+        low.tile = [(t[0], t[1], t[2], _PNG16_LOW_RAWMODES[rawmode]) for t in low.tile]  # type: ignore[misc]
         low.load()
         lo = np.asarray(low)
     hi = np.asarray(im)
@@ -442,7 +445,7 @@ def _tiff_pixels(path: Path) -> tuple[np.ndarray, int]:
     import tifffile
 
     with tifffile.TiffFile(path) as tf:
-        page = tf.pages[0]
+        page = tf.pages.first
         _check_pixels(Size(int(page.imagewidth), int(page.imagelength)))
         a = page.asarray()
         if a.ndim == 3 and page.axes.startswith("S"):  # planar: samples first
@@ -489,7 +492,7 @@ def _probe_tiff(path: Path) -> ImageProbe:
 
     try:
         with tifffile.TiffFile(path) as tf:
-            page = tf.pages[0]
+            page = tf.pages.first
             size = Size(int(page.imagewidth), int(page.imagelength))
             bits = 16 if int(page.bitspersample) > 8 else 8
             mode = _CHANNEL_MODES.get(int(page.samplesperpixel), "RGB")

@@ -86,7 +86,7 @@ class RunContext:
         if self._on_progress is not None:
             self._on_progress(lo + (hi - lo) * frac, self.stage)
 
-    def sub(self, start: float, stop: float) -> "RunContext":
+    def sub(self, start: float, stop: float) -> RunContext:
         """A context whose progress 0..1 maps to ``start..stop`` of this one."""
         child = RunContext(self._on_progress, self.token, self._runtime)
         lo, hi = self._span

@@ -113,7 +113,7 @@ def mask_regions(mask: np.ndarray, block: int = 8, threshold: float = 0.0) -> li
     gh, gw = -(-h // block), -(-w // block)
     painted = np.zeros((gh * block, gw * block), bool)
     painted[:h, :w] = mask > threshold
-    grid = painted.reshape(gh, block, gw, block).any(axis=(1, 3))
+    grid = np.asarray(painted.reshape(gh, block, gw, block).any(axis=(1, 3)))
     labels = np.zeros(grid.shape, np.int32)
     boxes: list[Rect] = []
     for sy, sx in np.argwhere(grid):
@@ -129,7 +129,7 @@ def mask_regions(mask: np.ndarray, block: int = 8, threshold: float = 0.0) -> li
                     if grid[ny, nx] and not labels[ny, nx]:
                         labels[ny, nx] = labels[sy, sx]
                         stack.append((ny, nx))
-        ys, xs = zip(*cells)
+        ys, xs = zip(*cells, strict=True)
         coarse = Rect(min(xs) * block, min(ys) * block, (max(xs) - min(xs) + 1) * block,
                       (max(ys) - min(ys) + 1) * block).clamp(Size(w, h))
         tight = mask_bbox(mask[coarse.slices()], threshold)

@@ -10,7 +10,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Union
+from typing import Any, TypeAlias
 
 from photoai.core.errors import ParamError
 
@@ -147,7 +147,7 @@ class ModelParam(ChoiceParam):
 
 _MODEL_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
-Param = Union[FloatParam, IntParam, BoolParam, ChoiceParam, ModelParam]
+Param: TypeAlias = FloatParam | IntParam | BoolParam | ChoiceParam | ModelParam
 
 
 def defaults(params: Iterable[Param]) -> dict[str, Any]:

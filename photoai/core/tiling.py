@@ -60,8 +60,7 @@ def _pad_to_multiple(tile: np.ndarray, multiple: int) -> tuple[np.ndarray, int, 
     if ph == 0 and pw == 0:
         return tile, 0, 0
     pad = ((0, ph), (0, pw)) + ((0, 0),) * (tile.ndim - 2)
-    mode = "reflect" if h > ph and w > pw else "edge"
-    return np.pad(tile, pad, mode=mode), ph, pw
+    return np.pad(tile, pad, mode="reflect" if h > ph and w > pw else "edge"), ph, pw
 
 
 def _ramp(n_core: int, before: int, after: int) -> np.ndarray:

@@ -35,7 +35,9 @@ def create_app(qt_args: Sequence[str] = ()):  # -> QApplication
     QCoreApplication.setOrganizationName(ORGANIZATION)
     QCoreApplication.setApplicationName(APPLICATION)
     QCoreApplication.setApplicationVersion(__version__)
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "photoai", *qt_args])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(
+        [sys.argv[0] if sys.argv else "photoai", *qt_args])
     app.setApplicationDisplayName(APPLICATION)
     apply_theme(app)
     return app

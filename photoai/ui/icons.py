@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPalette, QPen, QPixmap
@@ -142,7 +142,7 @@ def _draw(name: str, color: QColor) -> QPixmap:
     return pm
 
 
-@lru_cache(maxsize=None)
+@cache
 def _icon(name: str, normal: str, disabled: str) -> QIcon:
     icon = QIcon()
     icon.addPixmap(_draw(name, QColor(normal)), QIcon.Mode.Normal)
@@ -153,7 +153,7 @@ def _icon(name: str, normal: str, disabled: str) -> QIcon:
 def icon(name: str) -> QIcon:
     """The icon ``name`` (see ``_PAINTERS``) in the palette's text colour."""
     app = QApplication.instance()
-    pal = app.palette() if app is not None else QPalette()
+    pal = app.palette() if isinstance(app, QApplication) else QPalette()
     normal = pal.color(QPalette.ColorGroup.Active, QPalette.ColorRole.WindowText)
     disabled = QColor(normal)
     disabled.setAlpha(90)

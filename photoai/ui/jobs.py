@@ -231,7 +231,12 @@ def run_while_painting(parent: QWidget | None, label: str, fn: Callable[[], T], 
         dialog.setMinimumDuration(0)
         loop = QEventLoop()
         timer = QTimer(interval=20)
-        timer.timeout.connect(lambda: done.is_set() and loop.quit())
+
+        def quit_when_done() -> None:
+            if done.is_set():
+                loop.quit()
+
+        timer.timeout.connect(quit_when_done)
         timer.start()
         dialog.show()
         loop.exec()

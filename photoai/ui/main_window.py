@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,17 +26,16 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
-    QMenu,
     QVBoxLayout,
     QWidget,
 )
 
 from photoai import __version__
+from photoai.core import mask_ops
 from photoai.core.document import Document
 from photoai.core.errors import PhotoAIError
 from photoai.core.export import same_file
 from photoai.core.image import ImageBuffer
-from photoai.core import mask_ops
 from photoai.core.mask import BrushSettings
 from photoai.plugin_api.plugin import Plugin
 from photoai.plugin_api.registry import PluginRegistry
@@ -45,6 +45,7 @@ from photoai.ui.canvas.view import CanvasView
 from photoai.ui.jobs import JobRunner, run_while_painting
 from photoai.ui.qsettings import Settings
 from photoai.ui.widgets import export_dialog
+from photoai.ui.widgets.brush_options import BrushOptions
 from photoai.ui.widgets.compare_bar import CompareBar
 from photoai.ui.widgets.plugin_panel import PluginPanel
 from photoai.ui.widgets.progress_panel import ProgressPanel
@@ -52,7 +53,7 @@ from photoai.ui.widgets.progress_panel import ProgressPanel
 log = logging.getLogger(__name__)
 
 #: Mask > Grow / Shrink / Feather: title, radius prompt, and the core operation (mask, radius) -> mask.
-MASK_EDITS = {
+MASK_EDITS: dict[str, tuple[str, str, Callable[[np.ndarray, int], np.ndarray]]] = {
     "grow": ("Grow Mask", "Grow the mask by (px):", mask_ops.grow_mask),
     "shrink": ("Shrink Mask", "Shrink the mask by (px):", lambda m, r: mask_ops.grow_mask(m, -r)),
     "feather": ("Feather Mask", "Soften the mask edge over (px):", mask_ops.feather_mask),
@@ -118,7 +119,8 @@ class MainWindow(QMainWindow):
         self._loading: Path | None = None
 
         stored = self.settings.brush()
-        self.brush = BrushController(BrushSettings(**{**{"size": 60.0, "hardness": 0.7, "opacity": 1.0}, **stored}))
+        self.brush = BrushController(BrushSettings(size=stored.get("size", 60.0), hardness=stored.get("hardness", 0.7),
+                                                   opacity=stored.get("opacity", 1.0)))
         self.runner = JobRunner(runtime, self)
         self.loader = JobRunner(None, self)
 
@@ -127,9 +129,10 @@ class MainWindow(QMainWindow):
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks)
         self._build_central()
         self._build_dock()
-        menus.build_actions(self)
-        menus.build_menus(self)
-        menus.build_toolbar(self)
+        self.act = menus.Actions(self)
+        self.recent_menu = menus.build_menus(self, self.act)
+        self.brush_options = BrushOptions(self.brush)
+        self.main_toolbar = menus.build_toolbar(self, self.act, self.brush_options)
         self._build_status_bar()
         self._connect()
         self._restore()
@@ -164,7 +167,8 @@ class MainWindow(QMainWindow):
         v.addWidget(pp)
         self.dock = QDockWidget("Enhance")
         self.dock.setObjectName("pluginDock")
-        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        features = QDockWidget.DockWidgetFeature
+        self.dock.setFeatures(features.DockWidgetMovable | features.DockWidgetFloatable)
         self.dock.setWidget(holder)
         self.dock.setMinimumWidth(290)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
@@ -209,7 +213,7 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
         device = self.settings.device_preference()
-        (self.act_device_cpu if device == "cpu" else self.act_device_auto).setChecked(True)
+        self.act.device[device].setChecked(True)
         self._apply_device(device)
         self._on_brush_changed()
 
@@ -320,8 +324,9 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
             self.open_path(files[0])
 
-    def _fill_recent_menu(self) -> None:
-        menu: QMenu = self.recent_menu
+    def fill_recent_menu(self) -> None:
+        """File > Open Recent, rebuilt each time it opens (missing files disabled)."""
+        menu = self.recent_menu
         menu.clear()
         files = self.settings.recent_files()
         for i, name in enumerate(files, 1):
@@ -358,7 +363,7 @@ class MainWindow(QMainWindow):
         else:
             self.canvas.begin_compare(p.before.size, p.after, mode="split", fraction=0.5)
             self.compare_bar.set_mode(self.canvas.compare_item.mode)
-            self.compare_bar.show_result(p.title, tuple(p.before.size), tuple(p.after.size), self._last_run_seconds)
+            self.compare_bar.show_result(p.title, p.before.size, p.after.size, self._last_run_seconds)
             self.canvas.setFocus()
         self._update_state()
 
@@ -391,9 +396,6 @@ class MainWindow(QMainWindow):
     def _set_compare_mode(self, mode: str) -> None:
         if self.canvas.comparing:
             self.canvas.compare_item.set_mode(mode)
-
-    def _toggle_mask_visible(self, visible: bool) -> None:
-        self.canvas.set_mask_visible(visible)
 
     def clear_mask(self) -> None:
         if self.document is not None and self.document.proposal is None:
@@ -476,8 +478,8 @@ class MainWindow(QMainWindow):
 
     def _on_brush_changed(self) -> None:
         s = self.brush.settings
-        self.act_eraser.setChecked(s.erase)
-        self.act_brush.setChecked(not s.erase)
+        self.act.eraser.setChecked(s.erase)
+        self.act.brush.setChecked(not s.erase)
         self.settings.set_brush(s.size, s.hardness, s.opacity)
 
     # ================================================================= plugins
@@ -640,34 +642,36 @@ class MainWindow(QMainWindow):
 
     def _update_state(self) -> None:
         doc = self.document
-        has_doc = doc is not None
-        pending = has_doc and doc.proposal is not None
-        busy = self.runner.busy
-        self.act_export.setEnabled(has_doc)
-        self.act_undo.setEnabled(has_doc and (pending or doc.history.can_undo) and not busy)
-        self.act_redo.setEnabled(has_doc and doc.history.can_redo and not busy and not pending)
-        if pending:
-            self.act_undo.setText(f"&Undo {doc.proposal.title} (discard the result)")
+        proposal = doc.proposal if doc is not None else None
+        has_doc, pending, busy = doc is not None, proposal is not None, self.runner.busy
+        can_undo = doc is not None and doc.history.can_undo
+        can_redo = doc is not None and doc.history.can_redo
+        a = self.act
+        a.export.setEnabled(has_doc)
+        a.undo.setEnabled((pending or can_undo) and not busy)
+        a.redo.setEnabled(can_redo and not busy and not pending)
+        if proposal is not None:
+            a.undo.setText(f"&Undo {proposal.title} (discard the result)")
         else:
-            self.act_undo.setText(f"&Undo {doc.history.undo_label}" if has_doc and doc.history.can_undo else "&Undo")
-        self.act_redo.setText(f"&Redo {doc.history.redo_label}" if has_doc and doc.history.can_redo else "&Redo")
-        self.act_undo.setToolTip(self.act_undo.text().replace("&", "") + " (Ctrl+Z)")
-        self.act_redo.setToolTip(self.act_redo.text().replace("&", "") + " (Ctrl+Shift+Z)")
-        self.act_keep.setEnabled(pending)
-        self.act_discard.setEnabled(pending)
-        self.act_compare_toggle.setEnabled(pending)
-        has_mask = has_doc and doc.has_mask
-        for a in (self.act_clear_mask, self.act_grow_mask, self.act_shrink_mask, self.act_feather_mask):
-            a.setEnabled(has_mask and not pending)
-        for a in (self.act_invert_mask, self.act_load_mask):
-            a.setEnabled(has_doc and not pending)
-        self.act_save_mask.setEnabled(has_doc)
-        self.act_run.setEnabled(has_doc and not busy and not pending)
+            a.undo.setText(f"&Undo {doc.history.undo_label}" if doc is not None and can_undo else "&Undo")
+        a.redo.setText(f"&Redo {doc.history.redo_label}" if doc is not None and can_redo else "&Redo")
+        a.undo.setToolTip(a.undo.text().replace("&", "") + " (Ctrl+Z)")
+        a.redo.setToolTip(a.redo.text().replace("&", "") + " (Ctrl+Shift+Z)")
+        a.keep.setEnabled(pending)
+        a.discard.setEnabled(pending)
+        a.compare_toggle.setEnabled(pending)
+        has_mask = doc is not None and doc.has_mask
+        for action in (a.clear_mask, a.grow_mask, a.shrink_mask, a.feather_mask):
+            action.setEnabled(has_mask and not pending)
+        for action in (a.invert_mask, a.load_mask):
+            action.setEnabled(has_doc and not pending)
+        a.save_mask.setEnabled(has_doc)
+        a.run.setEnabled(has_doc and not busy and not pending)
         self.brush.set_enabled(has_doc and not pending)
         self.plugin_panel.set_document_state(has_doc, has_mask)
         self.plugin_panel.set_busy(busy)
         self.plugin_panel.set_blocked("Keep or discard the current result first." if pending else "")
-        if has_doc:
+        if doc is not None:
             name = doc.path.name if doc.path else "Untitled"
             self.setWindowTitle(f"{name}[*] — {APP_NAME}")
             self.setWindowModified(doc.modified)

@@ -14,9 +14,9 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from photoai.core.errors import ParamError
 from photoai.core.params import Param, validate
+from photoai.runtime.devices import DEFAULT_DEVICE_PREFERENCE, DEVICE_PREFERENCES
 
 MAX_RECENT = 10
-DEVICE_CHOICES = ("auto", "cpu")
 
 
 def restore_values(params: Iterable[Param], stored: Mapping[str, Any]) -> dict[str, Any]:
@@ -42,6 +42,14 @@ def _as_list(value: Any) -> list[str]:
     if isinstance(value, str):  # INI files read a one-element list back as a string
         return [value]
     return [str(v) for v in value]
+
+
+def _int_within(value: Any, lo: int, hi: int, default: int) -> int:
+    """``value`` as an int clamped to [lo, hi], or ``default`` when it is not a number."""
+    try:
+        return min(max(int(value), lo), hi)
+    except (TypeError, ValueError):
+        return default
 
 
 class Settings:
@@ -91,12 +99,12 @@ class Settings:
 
     # -- runtime --------------------------------------------------------------------
     def device_preference(self) -> str:
-        v = str(self.store.value("runtime/device", "auto"))
-        return v if v in DEVICE_CHOICES else "auto"
+        v = str(self.store.value("runtime/device", DEFAULT_DEVICE_PREFERENCE))
+        return v if v in DEVICE_PREFERENCES else DEFAULT_DEVICE_PREFERENCE
 
     def set_device_preference(self, device: str) -> None:
-        if device not in DEVICE_CHOICES:
-            raise ValueError(f"device must be one of {DEVICE_CHOICES}")
+        if device not in DEVICE_PREFERENCES:
+            raise ValueError(f"device must be one of {DEVICE_PREFERENCES}")
         self.store.setValue("runtime/device", device)
 
     # -- brush ----------------------------------------------------------------------
@@ -118,20 +126,14 @@ class Settings:
         self.store.setValue("brush/opacity", float(opacity))
 
     def export_quality(self) -> int:
-        try:
-            return min(max(int(self.store.value("export/quality", 95)), 1), 100)
-        except (TypeError, ValueError):
-            return 95
+        return _int_within(self.store.value("export/quality", 95), 1, 100, default=95)
 
     def set_export_quality(self, quality: int) -> None:
         self.store.setValue("export/quality", int(quality))
 
     def mask_edit_radius(self, kind: str) -> int:
         """Last radius (px) used for Mask > Grow / Shrink / Feather."""
-        try:
-            return min(max(int(self.store.value(f"mask/{kind}Radius", 8)), 1), 500)
-        except (TypeError, ValueError):
-            return 8
+        return _int_within(self.store.value(f"mask/{kind}Radius", 8), 1, 500, default=8)
 
     def set_mask_edit_radius(self, kind: str, radius: int) -> None:
         self.store.setValue(f"mask/{kind}Radius", int(radius))

@@ -18,7 +18,9 @@ QListWidget { border: 1px solid #3c3c40; border-radius: 4px; padding: 2px; }
 QListWidget::item { padding: 5px 4px; }
 QListWidget::item:selected { background: #3d5f8c; color: white; }
 QPushButton { padding: 4px 12px; border-radius: 4px; }
-QPushButton#runButton, QPushButton#keepButton { background: #2f6fc0; color: white; font-weight: 600; border: 1px solid #3a7bd0; }
+QPushButton#runButton, QPushButton#keepButton {
+    background: #2f6fc0; color: white; font-weight: 600; border: 1px solid #3a7bd0;
+}
 QPushButton#runButton:hover, QPushButton#keepButton:hover { background: #3a7bd0; }
 QPushButton#runButton:disabled { background: #34343a; color: #78787e; border: 1px solid #3c3c40; }
 QFrame#compareBar { background: #2a2d33; border-bottom: 1px solid #1c1c1e; }

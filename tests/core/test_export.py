@@ -165,6 +165,22 @@ def test_export_formats_describe_the_dialog():
     assert png.supports_alpha and png.supports_16bit and not png.has_quality
     assert export.EXPORT_FORMATS["WEBP"].supports_lossless
     assert export.format_for_path("x.JPEG") is jpeg and export.format_for_path("x", "tif").name == "TIFF"
+    assert png.bit_depths == (8, 16) and jpeg.bit_depths == (8,) and jpeg.title == "JPEG image"
+
+
+@pytest.mark.parametrize(("name", "expected"), [("jpg", "JPEG"), (".TIF", "TIFF"), ("webp", "WEBP"),
+                                                 ("Png", "PNG"), ("heic", None), ("", None)])
+def test_find_format_knows_aliases(name, expected):
+    fmt = export.find_format(name)
+    assert (fmt.name if fmt else None) == expected
+
+
+def test_dpi_is_checked_by_the_one_reader_helper():
+    from photoai.core import io
+
+    assert export.valid_dpi is io.valid_dpi  # one definition for reading and writing
+    assert io.valid_dpi((299.9994, 72.001)) == (300.0, 72.0)
+    assert io.valid_dpi((0, 300)) is None and io.valid_dpi("300") is None and io.valid_dpi(None) is None
 
 
 # --------------------------------------------------------------------------- metadata
@@ -208,6 +224,8 @@ def test_dpi_kept(tmp_path):
     buf = random_buffer(3, 16, info={"dpi": (300.0, 300.0)})
     for name in ("d.png", "d.tif", "d.jpg"):
         assert load(save(buf, tmp_path / name)).info["dpi"] == (300.0, 300.0)
+    no_dpi = random_buffer(3, 8, info={"dpi": (0, 0)})  # invalid: not written
+    assert "dpi" not in load(save(no_dpi, tmp_path / "n.png")).info
 
 
 # --------------------------------------------------------------------------- atomic writes

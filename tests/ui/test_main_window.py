@@ -63,23 +63,23 @@ def test_open_run_keep_undo_export(window, qtbot, photo, tmp_path, monkeypatch, 
     window.plugin_panel.form.set_values({"amount": 0.5})
     _run(window, qtbot, "form")
     assert doc.proposal is not None and window.canvas.comparing and window.compare_bar.isVisible()
-    assert window.act_keep.isEnabled() and not window.plugin_panel.run_button.isEnabled()
+    assert window.act.keep.isEnabled() and not window.plugin_panel.run_button.isEnabled()
     np.testing.assert_array_equal(doc.image.rgb, original)  # nothing applied yet
 
     QTest.keyClick(window.canvas, Qt.Key.Key_Return)  # Keep
     assert doc.proposal is None and not window.canvas.comparing
     np.testing.assert_allclose(doc.image.rgb, np.clip(original + 0.5, 0, 1), atol=1e-6)
-    assert window.isWindowModified() and window.act_undo.text() == "&Undo Form test"
+    assert window.isWindowModified() and window.act.undo.text() == "&Undo Form test"
 
-    window.act_undo.trigger()
+    window.act.undo.trigger()
     np.testing.assert_array_equal(doc.image.rgb, original)
-    assert window.act_redo.isEnabled() and window.act_redo.text() == "&Redo Form test"
+    assert window.act.redo.isEnabled() and window.act.redo.text() == "&Redo Form test"
     QTest.keyClick(window, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)  # redo
-    assert not window.act_redo.isEnabled()
+    assert not window.act.redo.isEnabled()
 
     out = tmp_path / "out.png"
     calls = _mock_export(monkeypatch, out)
-    window.act_export.trigger()
+    window.act.export.trigger()
     assert calls and calls[0][2].startswith("PNG")
     assert out.exists()
     np.testing.assert_allclose(load(out).rgb, np.clip(original + 0.5, 0, 1), atol=1 / 255)
@@ -94,7 +94,7 @@ def test_mask_needed_then_painted_then_run(window, qtbot, photo):
     window.brush.set_size(8)
     _paint(window, [(30, 30), (40, 30)])
     assert window.document.mask[30, 35] > 0.5
-    assert window.act_undo.text() == "&Undo Brush stroke"
+    assert window.act.undo.text() == "&Undo Brush stroke"
     _run(window, qtbot, "masked")
     window.keep()
     assert window.document.image.rgb[30, 35].min() > 0.99  # the masked area was filled
@@ -139,7 +139,7 @@ def test_super_resolution_result_discard_and_keep(window, qtbot, photo):
     assert window.document.proposal is None and window.document.image.size == (64, 48)
     _paint(window, [(5, 5)])
     _run(window, qtbot, "double")
-    assert "discard" in window.act_undo.text()
+    assert "discard" in window.act.undo.text()
     QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # only drops the result
     assert window.document.proposal is None and window.document.mask.any()
     assert window.document.history.undo_label == "Brush stroke"
@@ -201,11 +201,11 @@ def test_close_with_unsaved_changes_asks(window, qtbot, photo, dialogs, monkeypa
 def test_mask_menu_invert_save_load(window, qtbot, photo, tmp_path):
     _open(window, qtbot, photo)
     doc = window.document
-    window.act_invert_mask.trigger()
-    assert doc.mask.min() == 1.0 and window.act_undo.text() == "&Undo Invert mask"
+    window.act.invert_mask.trigger()
+    assert doc.mask.min() == 1.0 and window.act.undo.text() == "&Undo Invert mask"
     path = tmp_path / "m.png"
     assert window.save_mask(path)
-    window.act_clear_mask.trigger()
+    window.act.clear_mask.trigger()
     assert not doc.mask.any()
     assert window.load_mask(path)
     assert doc.mask.min() == 1.0
@@ -216,21 +216,21 @@ def test_mask_menu_grow_shrink_feather_are_undoable_steps(window, qtbot, photo, 
 
     _open(window, qtbot, photo)
     doc = window.document
-    assert not window.act_grow_mask.isEnabled()  # nothing painted yet
+    assert not window.act.grow_mask.isEnabled()  # nothing painted yet
     painted = np.zeros_like(doc.mask)
     painted[20:30, 20:30] = 1.0
     doc.set_mask(painted, "Paint")
-    assert window.act_grow_mask.isEnabled() and window.act_feather_mask.isEnabled()
+    assert window.act.grow_mask.isEnabled() and window.act.feather_mask.isEnabled()
     asked = []
     monkeypatch.setattr(QInputDialog, "getInt", lambda *a: (asked.append(a[3]) or (3, True)))
-    window.act_grow_mask.trigger()
-    assert doc.mask.sum() > painted.sum() and doc.mask[17, 25] == 1.0 and window.act_undo.text() == "&Undo Grow Mask 3 px"
-    window.act_undo.trigger()
+    window.act.grow_mask.trigger()
+    assert doc.mask.sum() > painted.sum() and doc.mask[17, 25] == 1.0 and window.act.undo.text() == "&Undo Grow Mask 3 px"
+    window.act.undo.trigger()
     np.testing.assert_array_equal(doc.mask, painted)
-    window.act_shrink_mask.trigger()
+    window.act.shrink_mask.trigger()
     assert doc.mask.sum() == 4 * 4  # 10x10 square shrunk by 3 px on each side
-    window.act_undo.trigger()
-    window.act_feather_mask.trigger()
+    window.act.undo.trigger()
+    window.act.feather_mask.trigger()
     assert 0.0 < doc.mask[25, 19] < 1.0 and doc.mask.max() <= 1.0
     assert asked == [8, 8, 8] and settings.mask_edit_radius("grow") == 3  # default, then remembered
 
@@ -239,26 +239,26 @@ def test_brush_shortcuts(window, qtbot, photo):
     _open(window, qtbot, photo)
     window.canvas.setFocus()
     QTest.keyClick(window.canvas, Qt.Key.Key_E)
-    assert window.brush.erasing and window.act_eraser.isChecked()
+    assert window.brush.erasing and window.act.eraser.isChecked()
     QTest.keyClick(window.canvas, Qt.Key.Key_B)
-    assert not window.brush.erasing and window.act_brush.isChecked()
+    assert not window.brush.erasing and window.act.brush.isChecked()
     size = window.brush.size
     QTest.keyClick(window.canvas, Qt.Key.Key_BracketRight)
     assert window.brush.size > size
-    assert window.brush_options.size.spin.value() == round(window.brush.size)
+    assert window.brush_options.size_control.spin.value() == round(window.brush.size)
 
 
 def test_device_preference_and_settings_persist(window, qtbot, runtime, settings, ui_registry):
     from photoai.ui.main_window import MainWindow
 
-    window.act_device_cpu.trigger()
+    window.act.device["cpu"].trigger()
     assert runtime.device_preference == "cpu" and settings.device_preference() == "cpu"
     assert "CPU forced" in window.device_label.text()
     window.brush.set_size(33)
     window.close()
     again = MainWindow(ui_registry, runtime, settings)
     qtbot.addWidget(again)
-    assert again.act_device_cpu.isChecked() and again.brush.size == 33
+    assert again.act.device["cpu"].isChecked() and again.brush.size == 33
     assert settings.window_geometry() is not None
 
 
@@ -278,7 +278,7 @@ def test_16bit_source_offers_16bit_tiff(qtbot, tmp_path, name):
     assert dlg8.options().bit_depth == 8
     jpeg = ExportOptionsDialog(export_dialog.format_for_path("a.jpg"), 16, quality=70)
     qtbot.addWidget(jpeg)
-    assert jpeg.depth is None and jpeg.options().quality == 70
+    assert jpeg.bit_depth is None and jpeg.options().quality == 70
 
 
 def test_app_main_entry_parses_a_file(monkeypatch, photo):

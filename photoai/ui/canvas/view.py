@@ -265,7 +265,7 @@ class CanvasView(QGraphicsView):
             p = self.to_image(event.position())
             self._pressing = True
             self.image_pressed.emit(p)
-            if self._brush_usable():
+            if self.brush is not None and self._brush_usable():
                 self.brush.press(p.x(), p.y())
             event.accept()
             return
@@ -371,12 +371,12 @@ class CanvasView(QGraphicsView):
 
     def brush_outline_radius(self) -> float:
         """The brush outline radius in screen pixels (0 when hidden)."""
-        if not self._brush_usable():
+        if self.brush is None or not self._brush_usable():
             return 0.0
         return self.brush.size / 2.0 * self.zoom()
 
-    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802 - Qt API
-        if self._cursor is None or not self._brush_usable() or self._pan_from is not None:
+    def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802 - Qt API
+        if self.brush is None or self._cursor is None or not self._brush_usable() or self._pan_from is not None:
             return
         r = self.brush.size / 2.0
         painter.save()
@@ -394,7 +394,7 @@ class CanvasView(QGraphicsView):
         painter.drawEllipse(self._cursor, r, r)
         painter.restore()
 
-    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802 - Qt API
+    def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802 - Qt API
         super().drawBackground(painter, rect)
         if self.placeholder and not self.has_image:
             painter.save()

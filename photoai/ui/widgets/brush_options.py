@@ -61,27 +61,29 @@ class _SliderSpin(QWidget):
 
 
 class BrushOptions(QWidget):
+    """Size, hardness and opacity controls (``*_control``) kept in step with ``brush``."""
+
     def __init__(self, brush: BrushController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.brush = brush
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
-        self.size = _SliderSpin("Size", int(MIN_SIZE), int(MAX_SIZE), " px", "Brush diameter in image pixels ([ and ])", 110,
-                                log=True)
-        self.hardness = _SliderSpin("Hardness", 0, 100, " %", "100 % = hard edge, 0 % = soft falloff", 70)
-        self.opacity = _SliderSpin("Opacity", 1, 100, " %", "How strongly one stroke covers the mask", 70)
-        for w in (self.size, self.hardness, self.opacity):
+        self.size_control = _SliderSpin("Size", int(MIN_SIZE), int(MAX_SIZE), " px",
+                                        "Brush diameter in image pixels ([ and ])", 110, log=True)
+        self.hardness_control = _SliderSpin("Hardness", 0, 100, " %", "100 % = hard edge, 0 % = soft falloff", 70)
+        self.opacity_control = _SliderSpin("Opacity", 1, 100, " %", "How strongly one stroke covers the mask", 70)
+        for w in (self.size_control, self.hardness_control, self.opacity_control):
             lay.addWidget(w)
-        self.size.spin.valueChanged.connect(lambda v: brush.set_size(v))
-        self.hardness.spin.valueChanged.connect(lambda v: brush.set_hardness(v / 100))
-        self.opacity.spin.valueChanged.connect(lambda v: brush.set_opacity(v / 100))
+        self.size_control.spin.valueChanged.connect(lambda v: brush.set_size(v))
+        self.hardness_control.spin.valueChanged.connect(lambda v: brush.set_hardness(v / 100))
+        self.opacity_control.spin.valueChanged.connect(lambda v: brush.set_opacity(v / 100))
         remove = brush.changed.connect(self.sync)
         self.destroyed.connect(lambda *_: remove())
         self.sync()
 
     def sync(self) -> None:
         s = self.brush.settings
-        self.size.set_value(round(s.size))
-        self.hardness.set_value(round(s.hardness * 100))
-        self.opacity.set_value(round(s.opacity * 100))
+        self.size_control.set_value(round(s.size))
+        self.hardness_control.set_value(round(s.hardness * 100))
+        self.opacity_control.set_value(round(s.opacity * 100))

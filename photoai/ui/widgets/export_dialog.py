@@ -1,6 +1,6 @@
 """Export: the file name (a save dialog), then the format's options (quality, bit depth, metadata).
 
-The formats come from ``photoai.core.export.EXPORT_FORMATS``; writing is ``core.export.save``.
+The formats are ``photoai.core.export.EXPORT_FORMATS``; writing is ``core.export.save``.
 """
 
 from __future__ import annotations
@@ -24,64 +24,44 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photoai.core import export as core_export
+from photoai.core.errors import ImageWriteError
+from photoai.core.export import ExportFormat
 
-@dataclass(frozen=True)
-class ExportFormat:
-    """One output format as the dialog shows it (built from ``photoai.core.export.EXPORT_FORMATS``)."""
-
-    name: str  # what core.export.save takes as ``format``
-    title: str
-    extensions: tuple[str, ...]
-    bit_depths: tuple[int, ...] = (8,)
-    has_quality: bool = False
-    has_lossless: bool = False
-    has_metadata: bool = True
-
-    @property
-    def filter(self) -> str:
-        return f"{self.title} ({' '.join('*' + e for e in self.extensions)})"
-
-
-_TITLES = {"JPEG": "JPEG image", "PNG": "PNG image", "TIFF": "TIFF image", "WEBP": "WebP image", "BMP": "BMP image"}
 #: The order of the dialog's file type list (formats the core adds later come after these).
 _ORDER = ("PNG", "JPEG", "TIFF", "WEBP")
 
 
-def _load_formats() -> tuple[ExportFormat, ...]:
-    from photoai.core.export import EXPORT_FORMATS
-
-    out = []
-    for f in EXPORT_FORMATS.values():
-        out.append(ExportFormat(
-            name=f.name,
-            title=_TITLES.get(f.name, f"{f.name} image"),
-            extensions=tuple(f.extensions),
-            bit_depths=(8, 16) if f.supports_16bit else (8,),
-            has_quality=f.has_quality,
-            has_lossless=getattr(f, "supports_lossless", False),
-            has_metadata=getattr(f, "supports_metadata", True),
-        ))
+def _sorted_formats() -> tuple[ExportFormat, ...]:
     rank = {name: i for i, name in enumerate(_ORDER)}
-    return tuple(sorted(out, key=lambda f: rank.get(f.name, len(rank))))
+    return tuple(sorted(core_export.EXPORT_FORMATS.values(), key=lambda f: rank.get(f.name, len(rank))))
 
 
-FORMATS: tuple[ExportFormat, ...] = _load_formats()
+#: The formats in the order the dialog lists them.
+FORMATS: tuple[ExportFormat, ...] = _sorted_formats()
+
+
+def file_filter(fmt: ExportFormat) -> str:
+    """The save dialog's name filter for ``fmt``, e.g. ``JPEG image (*.jpg *.jpeg)``."""
+    return f"{fmt.title} ({' '.join('*' + e for e in fmt.extensions)})"
 
 
 def format_for_path(path: str | Path) -> ExportFormat | None:
-    ext = Path(path).suffix.lower()
-    return next((f for f in FORMATS if ext in f.extensions), None)
+    """The format of ``path``'s extension, or None when it has none that can be written."""
+    try:
+        return core_export.format_for_path(path)
+    except ImageWriteError:
+        return None
 
 
 def format_for_filter(selected_filter: str) -> ExportFormat | None:
-    return next((f for f in FORMATS if f.filter == selected_filter), None)
+    return next((f for f in FORMATS if file_filter(f) == selected_filter), None)
 
 
 def default_format(source_format: str | None) -> ExportFormat:
-    """The source's own format when it can be written, else PNG."""
-    name = (source_format or "").upper()
-    name = {"RAW": "TIFF", "JPG": "JPEG", "TIF": "TIFF"}.get(name, name)
-    return next((f for f in FORMATS if f.name == name), FORMATS[0])
+    """The source's own format when it can be written (camera raw: TIFF), else the first listed (PNG)."""
+    name = source_format or ""
+    return core_export.find_format("TIFF" if name.upper() == "RAW" else name) or FORMATS[0]
 
 
 @dataclass(frozen=True)
@@ -94,8 +74,8 @@ class ExportOptions:
 
 def ask_export_path(parent: QWidget | None, suggested: Path, fmt: ExportFormat) -> tuple[Path, ExportFormat] | None:
     """The save dialog; adds the extension of the chosen filter when the name has none."""
-    filters = ";;".join(f.filter for f in FORMATS)
-    name, selected = QFileDialog.getSaveFileName(parent, "Export Image", str(suggested), filters, fmt.filter)
+    filters = ";;".join(file_filter(f) for f in FORMATS)
+    name, selected = QFileDialog.getSaveFileName(parent, "Export Image", str(suggested), filters, file_filter(fmt))
     if not name:
         return None
     path = Path(name)
@@ -117,9 +97,10 @@ class ExportOptionsDialog(QDialog):
         form = QFormLayout()
         lay.addLayout(form)
         self.quality: QSpinBox | None = None
-        self.depth: QComboBox | None = None
+        self.bit_depth: QComboBox | None = None
+        quality_row: QWidget | None = None
         if fmt.has_quality:
-            row = QWidget()
+            quality_row = row = QWidget()
             h = QHBoxLayout(row)
             h.setContentsMargins(0, 0, 0, 0)
             slider = QSlider(Qt.Orientation.Horizontal)
@@ -133,23 +114,23 @@ class ExportOptionsDialog(QDialog):
             h.addWidget(self.quality)
             form.addRow("Quality:", row)
         if len(fmt.bit_depths) > 1:
-            self.depth = QComboBox()
+            self.bit_depth = QComboBox()
             for bits in fmt.bit_depths:
-                self.depth.addItem(f"{bits}-bit per channel", bits)
-            self.depth.setCurrentIndex(self.depth.findData(16 if source_bit_depth >= 16 else 8))
-            form.addRow("Bit depth:", self.depth)
+                self.bit_depth.addItem(f"{bits}-bit per channel", bits)
+            self.bit_depth.setCurrentIndex(self.bit_depth.findData(16 if source_bit_depth >= 16 else 8))
+            form.addRow("Bit depth:", self.bit_depth)
             if source_bit_depth >= 16:
                 note = QLabel("The source photo has 16 bits per channel.")
                 note.setEnabled(False)
                 form.addRow("", note)
         self.lossless: QCheckBox | None = None
-        if fmt.has_lossless:
+        if fmt.supports_lossless:
             self.lossless = QCheckBox("Lossless")
-            if self.quality is not None:
-                self.lossless.toggled.connect(lambda on: self.quality.parentWidget().setEnabled(not on))
+            if quality_row is not None:
+                self.lossless.toggled.connect(quality_row.setDisabled)
             form.addRow("", self.lossless)
         self.metadata: QCheckBox | None = None
-        if fmt.has_metadata:
+        if fmt.supports_metadata:
             self.metadata = QCheckBox("Keep EXIF metadata")
             self.metadata.setChecked(True)
             self.metadata.setToolTip("Camera, date and GPS data from the original photo")
@@ -163,12 +144,13 @@ class ExportOptionsDialog(QDialog):
     def options(self) -> ExportOptions:
         return ExportOptions(
             quality=self.quality.value() if self.quality is not None else 95,
-            bit_depth=int(self.depth.currentData()) if self.depth is not None else 8,
+            bit_depth=int(self.bit_depth.currentData()) if self.bit_depth is not None else 8,
             lossless=self.lossless.isChecked() if self.lossless is not None else False,
             keep_metadata=self.metadata.isChecked() if self.metadata is not None else True,
         )
 
     @classmethod
-    def ask(cls, parent: QWidget | None, fmt: ExportFormat, source_bit_depth: int, quality: int = 95) -> ExportOptions | None:
+    def ask(cls, parent: QWidget | None, fmt: ExportFormat, source_bit_depth: int,
+            quality: int = 95) -> ExportOptions | None:
         dlg = cls(fmt, source_bit_depth, quality, parent)
         return dlg.options() if dlg.exec() == QDialog.DialogCode.Accepted else None

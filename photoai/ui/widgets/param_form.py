@@ -48,6 +48,8 @@ class ParamEditor(QWidget):
 class FloatEditor(ParamEditor):
     """A slider and a spin box kept in sync (the spin box holds the exact value)."""
 
+    param: FloatParam
+
     def __init__(self, param: FloatParam, parent: QWidget | None = None) -> None:
         super().__init__(param, parent)
         lay = QHBoxLayout(self)
@@ -99,6 +101,8 @@ class FloatEditor(ParamEditor):
 
 
 class IntEditor(ParamEditor):
+    param: IntParam
+
     def __init__(self, param: IntParam, parent: QWidget | None = None) -> None:
         super().__init__(param, parent)
         lay = QHBoxLayout(self)
@@ -142,6 +146,8 @@ class BoolEditor(ParamEditor):
 class ChoiceEditor(ParamEditor):
     """A combo box showing the labels; the Python values stay on this side (by index)."""
 
+    param: ChoiceParam
+
     def __init__(self, param: ChoiceParam, parent: QWidget | None = None) -> None:
         super().__init__(param, parent)
         lay = QHBoxLayout(self)
@@ -161,7 +167,8 @@ class ChoiceEditor(ParamEditor):
         self.combo.setCurrentIndex(self.param.choices.index(self.param.coerce(value)))
 
 
-EditorFactory = Callable[[Param], ParamEditor]
+#: Builds the editor of one parameter type (takes a parameter of that type).
+EditorFactory = Callable[[Any], ParamEditor]
 EDITORS: dict[type, EditorFactory] = {
     FloatParam: FloatEditor,
     IntParam: IntEditor,
