@@ -1,4 +1,5 @@
-"""Command line: ``photoai [gui] [FILE]``, ``photoai run``, ``photoai plugins``, ``photoai info``, ``photoai eval``.
+"""Command line: ``photoai [gui] [FILE]``, ``photoai run``, ``photoai plugins``, ``photoai info``, ``photoai eval``,
+``photoai models``.
 
 The CLI runs the same plugin code as the editor (``run_plugin``), headless.
 """
@@ -11,7 +12,7 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from photoai import __version__
 from photoai.core.errors import Cancelled, PhotoAIError
@@ -20,6 +21,10 @@ from photoai.core.jobs import RunContext
 from photoai.core.params import parse_assignments
 from photoai.plugin_api.registry import PluginRegistry, discover_plugins
 from photoai.runtime.devices import DEFAULT_DEVICE_PREFERENCE, DEVICE_PREFERENCES
+
+if TYPE_CHECKING:
+    from photoai.core.models import ModelSpec
+    from photoai.runtime import Manifest, Runtime
 
 PROG = "photoai"
 
@@ -91,6 +96,18 @@ def _build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("eval", help="run a plugin's evaluation (e.g. 'photoai eval superres --data DIR --scale 2')")
     e.add_argument("plugin")
     e.add_argument("args", nargs=argparse.REMAINDER)
+
+    mo = sub.add_parser("models", help="list models; import your own PyTorch weights; remove imported ones")
+    ms = mo.add_subparsers(dest="models_command", required=True)
+    mi = ms.add_parser("import", help="convert PyTorch weights of a known architecture into a model")
+    mi.add_argument("file", help="the .pth/.pt file (its state dict; code in it is refused)")
+    mi.add_argument("--id", dest="model_id", required=True, help="the new model's id (then: --set model=ID)")
+    mi.add_argument("--scale", type=int, help="for super-resolution weights that do not state it (else from a "
+                                               "x2/_x3/4x in the file name)")
+    ml = ms.add_parser("list", help="every model: built-in and imported")
+    ml.add_argument("--json", action="store_true")
+    mr = ms.add_parser("remove", help="remove an imported model")
+    mr.add_argument("model_id", metavar="ID")
     return p
 
 
@@ -267,6 +284,69 @@ def cmd_eval(args: argparse.Namespace, registry: PluginRegistry) -> int:
     return int(evaluate(list(args.args)) or 0)
 
 
+def cmd_models(args: argparse.Namespace, registry: PluginRegistry) -> int:
+    from photoai.plugin_api.models import open_runtime
+
+    runtime = open_runtime(registry)
+    actions = {"import": _models_import, "list": _models_list, "remove": _models_remove}
+    return actions[args.models_command](args, registry, runtime)
+
+
+def _models_import(args: argparse.Namespace, registry: PluginRegistry, runtime: Runtime) -> int:
+    from photoai.plugin_api.models import import_weights
+    from photoai.runtime.importer import require_torch
+
+    require_torch()  # a one-line error, not an ImportError, where torch is missing
+    print(f"importing {args.file} ...", file=sys.stderr)
+    spec = import_weights(registry, runtime, Path(args.file), args.model_id, args.scale)
+    scale = f", x{spec.scale}" if spec.scale > 1 else ""
+    print(f"imported '{spec.id}': {spec.title} ({spec.task}{scale}) -> {spec.path}")
+    if spec.task in {p.info.id for p in registry.plugins()}:
+        print(f"use it: photoai run {spec.task} IN -o OUT --set model={spec.id}")
+    else:
+        print(f"(no installed plugin runs '{spec.task}' models yet)")
+    return 0
+
+
+def _model_row(spec: ModelSpec, manifest: Manifest) -> dict[str, Any]:
+    """One model as ``photoai models list`` shows it."""
+    origin = next((s.origin for s in manifest.sources if s.folder.resolve() == spec.root.resolve()), "")
+    size = spec.path.stat().st_size if spec.path.is_file() else None
+    return {"id": spec.id, "task": spec.task, "arch": spec.arch, "title": spec.title,
+            "kind": "imported" if spec.imported else "built-in" if origin.startswith("plugin") else "external",
+            "origin": origin, "file": spec.file,
+            "size": size, "sha256": spec.sha256, "source": dict(spec.source)}
+
+
+def _human_size(size: int | None) -> str:
+    if size is None:
+        return "missing"
+    return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size / 1e3:.0f} kB"
+
+
+def _models_list(args: argparse.Namespace, registry: PluginRegistry, runtime: Runtime) -> int:
+    manifest = runtime.manifest
+    rows = [_model_row(s, manifest) for s in runtime.models()]
+    if args.json:
+        print(json.dumps({"models": rows, "problems": manifest.failures}, indent=2))
+        return 0
+    print(f"{'ID':<24} {'TASK':<10} {'ARCH':<12} {'KIND':<9} {'SIZE':>8}  {'SHA256':<12}  SOURCE FILE")
+    for r in rows:
+        print(f"{r['id']:<24} {r['task'] or '-':<10} {r['arch'] or '-':<12} {r['kind']:<9} "
+              f"{_human_size(r['size']):>8}  {r['sha256'][:12]:<12}  {r['source'].get('file', '-')}")
+    for problem in manifest.failures:
+        print(f"(problem) {problem}")
+    return 0
+
+
+def _models_remove(args: argparse.Namespace, registry: PluginRegistry, runtime: Runtime) -> int:
+    from photoai.plugin_api.models import remove_model
+
+    spec = remove_model(runtime, args.model_id)
+    print(f"removed '{spec.id}' ({spec.path})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = _build_parser()
@@ -280,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return gui_main([args.file] if getattr(args, "file", None) else [])
     registry = discover_plugins()
-    commands = {"run": cmd_run, "plugins": cmd_plugins, "info": cmd_info, "eval": cmd_eval}
+    commands = {"run": cmd_run, "plugins": cmd_plugins, "info": cmd_info, "eval": cmd_eval, "models": cmd_models}
     try:
         return commands[args.command](args, registry)
     except Cancelled:

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Iterable
 
 from photoai.core.models import ModelProvider
 from photoai.core.params import ModelParam, Param
 from photoai.plugin_api.registry import PluginRegistry
 from photoai.runtime import Runtime
+from photoai.runtime.archs import Arch
 from photoai.runtime.manifest import ModelSource
 
 
@@ -50,3 +52,17 @@ def resolve_params(params: Iterable[Param], provider: ModelProvider | None, own:
                                                               for s in extra))
         out.append(p)
     return tuple(out)
+
+def plugin_archs(registry: PluginRegistry) -> list[Arch]:
+    """The architectures the plugins can import (``plugin.architectures()``, where a plugin has it), in
+    plugin order; a plugin whose method fails is skipped with a warning. Combine with ``builtin_archs()``."""
+    archs: list[Arch] = []
+    for plugin in registry.plugins():
+        method = getattr(plugin, "architectures", None)
+        if method is None:
+            continue
+        try:
+            archs += list(method())
+        except Exception as e:  # noqa: BLE001 - a third-party plugin must not break importing the others
+            logging.getLogger(__name__).warning("plugin %s: architectures() failed: %s", plugin.info.id, e)
+    return archs
