@@ -1,20 +1,101 @@
-"""What the plugins' training scripts share: a timestamped log (stdout + ``train.log``) and
-atomic checkpoints. Needs torch; the app never imports it (the leading underscore keeps plugin
-discovery away from it)."""
+"""The one training scaffold the plugins' ``train``/``export``/``evaluate`` scripts share.
+
+- Paths and commands: :func:`default_data_dir` (``$PHOTOAI_DATA``, else ``../shared/data`` beside the
+  repository), :func:`portable_path`, :func:`command_line` (every command is recorded as
+  ``python -m photoai_plugins.<task>.<script> ARGS``).
+- Training: :class:`TrainLog`, the checkpoint schema below (:func:`save_checkpoint`,
+  :func:`load_checkpoint`, :func:`load_net`, :func:`warm_start`), :class:`Run` (resume, periodic
+  checkpoints, every command recorded) and :func:`cosine_lr`.
+- Export: :func:`export_onnx` (checked against torch with ONNX Runtime, then moved into place) and
+  :func:`upsert_manifest` (sha256, the strict :class:`~photoai.core.models.ModelSpec` schema, atomic
+  write of the plugin's ``models/manifest.json``); :func:`training_record` is the manifest's ``training``.
+
+Checkpoint schema (``schema`` = 1; older files are upgraded by :func:`load_checkpoint`)::
+
+    schema      1
+    model       the network's state dict (float16 allowed in a weights-only file)
+    config      the network's constructor arguments: Net(**config)
+    iteration   iterations done
+    commands    every command that shaped the weights, in order: {"command": str,
+                "start_iteration": int}; entries with a "run" label come from the --init source
+                (upgraded files may lack "start_iteration")
+    args        the last command's arguments (paths as strings)
+    history     evaluations during training: [{"iteration": int, <metric>: value, ...}]
+    optimizer   optimizer state            \\
+    numpy_rng   numpy bit-generator state   > only in resumable files (OUT/last.pt)
+    torch_rng   torch CPU RNG state        /
+
+torch and ONNX Runtime are imported inside the functions that need them; the app never imports
+this module (the leading underscore keeps plugin discovery away from it).
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
+import math
 import os
+import re
+import shlex
+import sys
 import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-import torch
+import numpy as np
+
+from photoai.core.models import ModelSpec
+from photoai.runtime.manifest import MANIFEST_NAME, read_manifest, sha256_of
+
+if TYPE_CHECKING:
+    import torch
+
+DATA_ENV = "PHOTOAI_DATA"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = 1
+OPSET = 17
+TOLERANCE = 1e-4
+WEIGHTS_KEYS = ("schema", "model", "config", "iteration", "commands", "args", "history")
+
+
+# --------------------------------------------------------------------------- paths and commands
+
+def default_data_dir() -> Path:
+    """The shared data folder: ``$PHOTOAI_DATA``, else ``../shared/data`` relative to the repository."""
+    env = os.environ.get(DATA_ENV)
+    return Path(env) if env else REPO_ROOT.parent / "shared" / "data"
+
+
+def portable_path(path: str | Path) -> str:
+    """``path`` as recorded in manifests: relative to the repository when it lies beside it
+    (``../shared/data/sr/Set5``, ``plugins/superres/models/x.onnx``), else as given."""
+    full = Path(path).resolve()
+    return os.path.relpath(full, REPO_ROOT) if full.is_relative_to(REPO_ROOT.parent) else str(path)
+
+
+def command_line(script: str, argv: Sequence[str] | None = None) -> str:
+    """How a command is recorded: ``python -m photoai_plugins.<script> ARGS`` (``script``: e.g.
+    ``superres.train``; ``argv``: default ``sys.argv[1:]``)."""
+    return shlex.join(["python", "-m", f"photoai_plugins.{script}", *(sys.argv[1:] if argv is None else argv)])
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary file beside ``path`` to write; it replaces ``path`` when the block succeeds and is
+    removed otherwise, so ``path`` is always whole: the old file or the new one."""
+    tmp = path.with_name(f".{path.stem}.partial{path.suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 class TrainLog:
     """``log(msg)`` prints ``msg`` with a timestamp and appends it to ``path`` (line-buffered, so a
-    killed run loses nothing); also a context manager that closes the file."""
+    killed run loses nothing)."""
 
     def __init__(self, path: Path) -> None:
         self._file = open(path, "a", buffering=1)
@@ -27,15 +108,267 @@ class TrainLog:
     def close(self) -> None:
         self._file.close()
 
-    def __enter__(self) -> "TrainLog":
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+# --------------------------------------------------------------------------- checkpoints
+
+class Net(Protocol):
+    """What the scaffold needs of a network (``SRNet``, ``PConvUNet``)."""
+
+    def config(self) -> dict[str, Any]: ...
+    def state_dict(self) -> dict[str, Any]: ...
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> Any: ...
+    def eval(self) -> Any: ...
 
 
-def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
-    """``torch.save`` to a temporary file, then rename: a run killed mid-write keeps the old file."""
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
+N = TypeVar("N", bound=Net)
+
+
+def save_checkpoint(path: Path, state: Mapping[str, Any]) -> None:
+    """``torch.save`` (``schema`` added), atomically: a run killed mid-write keeps the old file."""
+    import torch
+
+    with atomic_path(path) as tmp:
+        torch.save({"schema": SCHEMA, **state}, tmp)
+
+
+def load_checkpoint(path: str | Path) -> dict[str, Any]:
+    """The checkpoint at ``path`` (``torch.load(weights_only=True)``) in the current schema."""
+    import torch
+
+    if not Path(path).is_file():
+        raise SystemExit(f"checkpoint not found: {path}")
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    return state if state.get("schema") == SCHEMA else _upgrade(state)
+
+
+_RENAMED = {"iter": "iteration", "opt": "optimizer", "optim": "optimizer", "rng": "numpy_rng"}
+_MACHINE_DATA = re.compile(r"(?<!\S)/\S*/shared/data(?=[/\s]|$)")
+
+
+def _modern_command(command: str) -> str:
+    """An older record in today's spelling: the ``photoai_plugins`` module name, ``../shared/data``."""
+    return _MACHINE_DATA.sub("../shared/data", command.replace(" -m plugins.", " -m photoai_plugins."))
+
+
+def _upgrade(old: Mapping[str, Any]) -> dict[str, Any]:
+    """A checkpoint of the layouts before ``schema`` 1 (superres: iter/opt/rng/command/resumed_with;
+    inpaint: optim/sampler/best_val_psnr/val) in the current schema."""
+    dropped = ("command", "resumed_with", "sampler", "best_val_psnr", "val", "history", "commands")
+    state = {_RENAMED.get(k, k): v for k, v in old.items() if k not in dropped}
+    if "sampler" in old:
+        state["numpy_rng"] = old["sampler"]["rng"]
+    commands = old.get("commands") or [{"command": c} for c in [old.get("command"), *old.get("resumed_with", [])] if c]
+    state["commands"] = [{**c, "command": _modern_command(c["command"])} for c in commands]
+    state["args"] = {k: v for k, v in old.get("args", {}).items() if k not in ("command", "resumed_with")}
+    history = [{("iteration" if k == "iter" else k): v for k, v in h.items()} for h in old.get("history", [])]
+    if "val" in old:
+        history.append({"iteration": old.get("iteration"), **old["val"]})
+    elif "best_val_psnr" in old and old["best_val_psnr"] > -1:
+        history.append({"val_psnr": old["best_val_psnr"]})  # the iteration was not recorded
+    state["history"] = history
+    state["schema"] = SCHEMA
+    return state
+
+
+def load_net(path: str | Path, build: Callable[..., N]) -> tuple[N, dict[str, Any]]:
+    """``build(**config)`` with the checkpoint's weights, in eval mode, and the checkpoint."""
+    state = load_checkpoint(path)
+    net = build(**state["config"])
+    net.load_state_dict(state["model"])
+    net.eval()
+    return net, state
+
+
+def warm_start(net: Net, path: str | Path, new_prefixes: tuple[str, ...] = ()) -> tuple[list[dict[str, Any]], str]:
+    """Load the weights of ``path`` into ``net``; only tensors under ``new_prefixes`` may be missing
+    (they keep their initialisation). Returns the source's commands, each labelled with the run they
+    belong to (an older source keeps its label), and a log line."""
+    state = load_checkpoint(path)
+    try:
+        missing, unexpected = net.load_state_dict(state["model"], strict=False)
+    except RuntimeError as exc:  # shape mismatch
+        raise SystemExit(f"--init {path}: incompatible weights: {exc}") from None
+    if unexpected or any(not k.startswith(new_prefixes) for k in missing):
+        raise SystemExit(f"--init {path}: incompatible weights (missing {missing}, unexpected {unexpected})")
+    label = f"warm-start source {Path(path).name}, {state['iteration']} iterations"
+    commands = [{"run": label, **c} for c in state["commands"]]
+    return commands, (f"warm start from {path} (iteration {state['iteration']}, config {state['config']}); "
+                      f"{len(missing)} new tensors keep their initialisation")
+
+
+def weights_only(state: Mapping[str, Any]) -> dict[str, Any]:
+    """The schema's keys a weights-only file (``best.pt``, a shipped state dict) keeps."""
+    return {k: state[k] for k in WEIGHTS_KEYS if k in state}
+
+
+class Run:
+    """One training run in ``out``: ``train.log``, ``last.pt`` (resumable; written by :meth:`save`,
+    at most every ``ckpt_minutes`` by :meth:`save_if_due`), the commands that shaped the weights and
+    the evaluation history. The script drives the loop and advances :attr:`iteration`."""
+
+    def __init__(self, task: str, args: argparse.Namespace, argv: Sequence[str] | None, net: Net,
+                 optimizer: torch.optim.Optimizer, rng: np.random.Generator, ckpt_minutes: float = 5.0) -> None:
+        self.out = Path(args.out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.last = self.out / "last.pt"
+        self.log = TrainLog(self.out / "train.log")
+        self.net, self.optimizer, self.rng = net, optimizer, rng
+        self.args = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
+        self.command = command_line(f"{task}.train", argv)
+        self.iteration = 0
+        self.commands: list[dict[str, Any]] = []
+        self.history: list[dict[str, Any]] = []
+        self._interval, self._saved = ckpt_minutes * 60, time.time()
+
+    def begin(self, resume: bool, init: str | None = None, new_prefixes: tuple[str, ...] = ()) -> None:
+        """Continue from ``last.pt`` (``resume`` and it exists), else start from ``init``'s weights
+        (see :func:`warm_start`), else fresh; then record this command. A refused start closes the log."""
+        try:
+            if resume and self.last.exists():
+                self._resume()
+            elif init:
+                self.commands, message = warm_start(self.net, init, new_prefixes)
+                self.log(message)
+        except BaseException:
+            self.log.close()
+            raise
+        self.commands.append({"command": self.command, "start_iteration": self.iteration})
+        self.log(f"command: {self.command}")
+
+    def _resume(self) -> None:
+        import torch
+
+        state = load_checkpoint(self.last)
+        if state["config"] != self.net.config():
+            raise SystemExit(f"{self.last}: network config {state['config']} != requested {self.net.config()}")
+        self.net.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.rng.bit_generator.state = state["numpy_rng"]
+        torch.set_rng_state(state["torch_rng"])
+        self.iteration, self.commands, self.history = state["iteration"], state["commands"], state["history"]
+        self.log(f"resumed from {self.last} at iteration {self.iteration}")
+
+    def state(self) -> dict[str, Any]:
+        """The full (resumable) checkpoint."""
+        import torch
+
+        return {"model": self.net.state_dict(), "config": self.net.config(), "iteration": self.iteration,
+                "commands": self.commands, "args": self.args, "history": self.history,
+                "optimizer": self.optimizer.state_dict(), "numpy_rng": self.rng.bit_generator.state,
+                "torch_rng": torch.get_rng_state()}
+
+    def save(self) -> Path:
+        save_checkpoint(self.last, self.state())
+        self._saved = time.time()
+        return self.last
+
+    def save_if_due(self) -> None:
+        if time.time() - self._saved > self._interval:
+            self.save()
+
+    def save_weights(self, name: str = "best.pt") -> Path:
+        path = self.out / name
+        save_checkpoint(path, weights_only(self.state()))
+        return path
+
+    def record(self, metrics: Mapping[str, Any]) -> None:
+        """Append an evaluation at the current iteration to the history."""
+        self.history.append({"iteration": self.iteration, **metrics})
+
+    def best(self, key: str) -> float | None:
+        """The highest ``key`` recorded so far (None before the first)."""
+        return max((h[key] for h in self.history if key in h), default=None)
+
+    def finish(self) -> Path:
+        """Write ``last.pt``, log it and close the log; returns the checkpoint's path."""
+        path = self.save()
+        self.log(f"done at iteration {self.iteration}: {path}")
+        self.log.close()
+        return path
+
+
+def cosine_lr(it: int, total: int, base: float, low: float = 0.0, decay_frac: float = 1.0) -> float:
+    """``base`` for the first ``1 - decay_frac`` of ``total`` iterations, then a cosine decay to ``low``
+    at ``total`` (and ``low`` after it)."""
+    start = int(total * (1.0 - decay_frac))
+    if it < start:
+        return base
+    t = min((it - start) / max(1, total - start), 1.0)
+    return low + 0.5 * (base - low) * (1.0 + math.cos(math.pi * t))
+
+
+def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+
+
+# --------------------------------------------------------------------------- export
+
+def export_onnx(module: torch.nn.Module, example_inputs: tuple[torch.Tensor, ...], path: Path, *,
+                input_names: Sequence[str], output_names: Sequence[str],
+                check_inputs: Iterable[tuple[np.ndarray, ...]] = (), tolerance: float = TOLERANCE,
+                **options: Any) -> float:
+    """Export ``module`` (eval mode) to ONNX (opset 17; ``options`` go to ``torch.onnx.export``:
+    ``dynamo``, ``dynamic_axes``, ``dynamic_shapes``), check it against torch on ``check_inputs``
+    (see :func:`verify_onnx`) and only then move it to ``path``. Returns the largest difference."""
+    import warnings
+
+    import torch
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module.eval(), example_inputs, str(tmp), input_names=list(input_names),
+                          output_names=list(output_names), opset_version=OPSET, **options)
+        return verify_onnx(module, tmp, check_inputs, tolerance)
+
+
+def verify_onnx(module: torch.nn.Module, path: Path, cases: Iterable[tuple[np.ndarray, ...]],
+                tolerance: float = TOLERANCE) -> float:
+    """Max |ONNX Runtime - torch| over ``cases`` (each a tuple of float32 inputs); raises if an output
+    shape differs or the difference exceeds ``tolerance``."""
+    import onnxruntime as ort
+    import torch
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    names = [i.name for i in session.get_inputs()]
+    worst = 0.0
+    for inputs in cases:
+        with torch.inference_mode():
+            ref = module.eval()(*(torch.from_numpy(x) for x in inputs)).numpy()
+        out = session.run(None, dict(zip(names, inputs, strict=True)))[0]
+        if out.shape != ref.shape:
+            raise RuntimeError(f"ONNX output shape {out.shape} != torch {ref.shape} for inputs {inputs[0].shape}")
+        worst = max(worst, float(np.abs(out - ref).max()))
+    if worst > tolerance:
+        raise RuntimeError(f"ONNX Runtime differs from torch by {worst:.2e} > {tolerance:g}")
+    return worst
+
+
+def training_record(state: Mapping[str, Any]) -> dict[str, Any]:
+    """A checkpoint's manifest ``training`` record: the command that started the run, the commands
+    that resumed it, the runs its ``--init`` weights came from (if any) and the iterations."""
+    commands = state.get("commands", [])
+    own = [c for c in commands if "run" not in c]
+    record: dict[str, Any] = {"command": own[0]["command"] if own else "",
+                              "resumed_with": [c["command"] for c in own[1:]],
+                              "iterations": int(state.get("iteration", 0))}
+    earlier = [c for c in commands if "run" in c]
+    if earlier:
+        record["warm_started_from"] = earlier
+    return record
+
+
+def upsert_manifest(models_dir: Path, entries: Sequence[Mapping[str, Any]]) -> list[ModelSpec]:
+    """Record ``entries`` in ``models_dir/manifest.json``: each entry's sha256 is computed from its
+    file there, each is checked against the strict :class:`ModelSpec` schema, an entry with the same
+    id is replaced in place and every other one is kept as it is; the file is replaced atomically."""
+    path = models_dir / MANIFEST_NAME
+    read_manifest(models_dir)  # the existing entries must be valid too
+    specs = [ModelSpec.from_dict({**e, "sha256": sha256_of(models_dir / e["file"])}, path) for e in entries]
+    new = {s.id: s.to_dict() for s in specs}
+    kept = json.loads(path.read_text(encoding="utf-8"))["models"] if path.exists() else []
+    models = [new.pop(m["id"]) if m["id"] in new else m for m in kept] + list(new.values())
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps({"models": models}, indent=1) + "\n", encoding="utf-8")
+    return specs

@@ -43,7 +43,7 @@ def random_crop(rng: np.random.Generator, img: np.ndarray, size: int, min_scale:
     s = rng.uniform(lo, 1.0) if lo < 1.0 else lo
     if abs(s - 1.0) > 1e-3:
         nw, nh = max(size, round(w * s)), max(size, round(h * s))
-        img = np.asarray(Image.fromarray(img).resize((nw, nh), Image.BICUBIC))
+        img = np.asarray(Image.fromarray(img).resize((nw, nh), Image.Resampling.BICUBIC))
         h, w = nh, nw
     y = int(rng.integers(0, h - size + 1))
     x = int(rng.integers(0, w - size + 1))
@@ -94,7 +94,7 @@ class CropSampler:
         return img, random_training_mask(self.rng, self.size, self.size)
 
     def batch(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
-        imgs, holes = zip(*(self._one() for _ in range(n)))
+        imgs, holes = zip(*(self._one() for _ in range(n)), strict=True)
         return to_tensors(np.stack(imgs), np.stack(holes))
 
     def state_dict(self) -> dict:

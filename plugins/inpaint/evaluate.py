@@ -1,7 +1,7 @@
 """Evaluate inpainting on Kodak24 against OpenCV Telea and Navier-Stokes, per hole-ratio bucket.
 
-    python -m plugins.inpaint.evaluate --data /work/shared/data/photos/kodak24 \
-        [--model onnx resources/models/inpaint_pconv.onnx | --model checkpoint runs/inpaint/best.pt]
+    python -m photoai_plugins.inpaint.evaluate --data ../shared/data/photos/kodak24 \
+        [--model onnx plugins/inpaint/models/inpaint_pconv.onnx | --model checkpoint runs/inpaint/best.pt]
 
 Every image gets one fixed-seed free-form mask per bucket (1-10, 10-20, 20-30, 30-40, 40-50 %).
 ``--scratches`` adds a row of thin scratches across the photo, and ``--upscale N`` enlarges every
@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
-import sys
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 import cv2
@@ -27,6 +26,7 @@ import numpy as np
 
 from photoai.core.metrics import psnr, ssim, to_y255
 
+from .._training import command_line
 from .data import list_images, load_rgb
 from .masks import BUCKETS, eval_mask, scratch_mask
 
@@ -104,8 +104,8 @@ def plugin_inpainter(models_dir: Path, working_size: int, passes: int = 1) -> In
 
     def run(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
         buf = ImageBuffer(img.astype(np.float32) / 255.0)
-        out = run_plugin(plugin, buf, hole.astype(np.float32), {"grow": 0, "working_size": working_size, "passes": passes},
-                         runtime=runtime)
+        values = {"grow": 0, "working_size": working_size, "passes": passes}
+        out = run_plugin(plugin, buf, hole.astype(np.float32), values, runtime=runtime)
         return np.clip(np.rint(out.rgb * 255.0), 0, 255).astype(np.uint8)
 
     return run
@@ -117,8 +117,8 @@ MaskFn = Callable[[int, int, int], np.ndarray]  # (image index, h, w) -> uint8 h
 def mask_sets(seed: int, buckets: Sequence[tuple[float, float]] = BUCKETS,
               scratches: bool = False) -> dict[str, MaskFn]:
     """The evaluation's rows: one fixed-seed mask generator per hole-ratio bucket (and scratches)."""
-    rows: dict[str, MaskFn] = {f"{round(b[0] * 100)}-{round(b[1] * 100)}%": (
-        lambda i, h, w, b=b: eval_mask(seed, b, i, h, w)) for b in buckets}
+    rows: dict[str, MaskFn] = {f"{round(b[0] * 100)}-{round(b[1] * 100)}%": partial(eval_mask, seed, b)
+                               for b in buckets}
     if scratches:
         rows["scratches"] = lambda i, h, w: scratch_mask(seed, i, h, w)
     return rows
@@ -170,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", required=True, help="folder of evaluation images (Kodak24)")
     p.add_argument("--model", nargs=2, metavar=("KIND", "PATH"), default=None,
-                   help="onnx PATH or checkpoint PATH (default: onnx resources/models/inpaint_pconv.onnx)")
+                   help="onnx PATH or checkpoint PATH (default: onnx plugins/inpaint/models/inpaint_pconv.onnx)")
     p.add_argument("--no-model", action="store_true", help="only the OpenCV baselines")
     p.add_argument("--plugin-sizes", type=int, nargs="*", default=[],
                    help="also score the app's plugin (crop strategy) at these working sizes (onnx only)")
@@ -209,8 +209,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     print(f"{len(images)} images from {args.data}" + (f" enlarged x{args.upscale}" if args.upscale > 1 else "")
           + f"; masks seed {args.seed}; OpenCV radius {args.radius}")
     print(format_table(results))
-    command = " ".join(shlex.quote(a) for a in ["python", "-m", "plugins.inpaint.evaluate",
-                                                *(sys.argv[1:] if argv is None else argv)])
+    command = command_line("inpaint.evaluate", argv)
     out = {"kodak24" if "kodak" in str(args.data).lower() else Path(args.data).name: results,
            "command": command, "ssim": "Y (BT.601), Gaussian 11x11 sigma 1.5", "psnr": "RGB, full image"}
     if args.json:

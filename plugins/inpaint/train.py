@@ -1,14 +1,15 @@
 """Train the PConv U-Net inpainting model on CPU.
 
-Example (the real run)::
+Example (the real run; a folder that does not exist as given is looked up in the data folder,
+``$PHOTOAI_DATA`` or else ``../shared/data`` beside the repository)::
 
-    python -m plugins.inpaint.train --data DIR [DIR ...] --weights W [W ...] \
-        --iterations 40000 --batch 8 --size 128 --out runs/inpaint
+    python -m photoai_plugins.inpaint.train --data photos/train/imagenet_sample sr/T91 ... \
+        --weights W [W ...] --iterations 40000 --batch 8 --size 128 --out runs/inpaint
 
 ``--resume`` continues from ``<out>/last.pt`` (model, optimiser, sampler RNG, iteration). A
 checkpoint is written every ``--ckpt-minutes`` and at the end; ``<out>/train.log`` gets one line per
 ``--log-every`` iterations and a validation line (held-out crops) every ``--val-every``.
-``<out>/best.pt`` holds the weights with the best validation PSNR (model only).
+``<out>/best.pt`` holds the weights with the best validation PSNR (weights-only checkpoint).
 ``--init CKPT`` starts a new run (iteration 0, fresh optimiser) from the weights of an earlier one;
 layers the new config adds (``--res-blocks``, ``--refine``) start as identity, so the warm start loses nothing.
 ``--tiny`` trains a tiny net on generated images (smoke tests; no data folders needed).
@@ -18,9 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-import shlex
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,15 +27,20 @@ import torch
 
 from photoai.runtime.devices import pick_torch_device
 
-from .._training import TrainLog, save_checkpoint
+from .._training import Run, cosine_lr, default_data_dir, set_lr
 from .data import CropSampler, build_sources, validation_batch, worker_batches, write_synthetic_images
 from .losses import InpaintLoss, LossWeights
 from .net import PConvUNet, composite, count_params
 
+LR_FLOOR = 0.05  # the cosine decay ends at this fraction of --lr
+NEW_LAYERS = ("res.", "refine.")  # what a warm start (--init) may add: they start as identity
+
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", nargs="+", default=[], help="image folders (read non-recursively)")
+    p.add_argument("--data", nargs="+", default=[],
+                   help="image folders (read non-recursively); one that does not exist as given is taken from "
+                        "the data folder ($PHOTOAI_DATA, else ../shared/data beside the repository)")
     p.add_argument("--weights", nargs="+", type=float, default=None, help="sampling weight per folder")
     p.add_argument("--iterations", type=int, default=40000)
     p.add_argument("--batch", type=int, default=8)
@@ -91,28 +94,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def lr_at(it: int, args: argparse.Namespace) -> float:
-    start = int(args.iterations * (1.0 - args.decay_frac))
-    if it < start:
-        return args.lr
-    t = (it - start) / max(1, args.iterations - start)
-    return args.lr * (0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * min(t, 1.0))))
-
-
-def warm_start(net: PConvUNet, path: str) -> tuple[str, list[dict]]:
-    """Load matching weights from ``path``; only residual blocks and the refine head may be missing.
-    Returns a log line and the commands that produced those weights (kept for the manifest)."""
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    try:
-        missing, unexpected = net.load_state_dict(state["model"], strict=False)
-    except RuntimeError as exc:  # shape mismatch
-        raise SystemExit(f"--init {path}: incompatible weights: {exc}") from None
-    if unexpected or any(not k.startswith(("res.", "refine.")) for k in missing):
-        raise SystemExit(f"--init {path}: incompatible weights (missing {missing}, unexpected {unexpected})")
-    label = f"warm-start source {Path(path).name}, {state.get('iteration')} iterations"
-    history = [{"run": label, **c} for c in state.get("commands", [])]  # older sources keep their label
-    return (f"warm start from {path} (iteration {state.get('iteration')}, config {state.get('config')}); "
-            f"{len(missing)} new tensors start as identity blocks"), history
+def data_folder(folder: str) -> str:
+    """``folder`` as given if it exists, else the same path inside the data folder."""
+    return folder if Path(folder).is_dir() else str(default_data_dir() / folder)
 
 
 @torch.no_grad()
@@ -126,99 +110,74 @@ def validate(net: PConvUNet, val: tuple[torch.Tensor, torch.Tensor]) -> dict[str
     mse = ((comp - img) ** 2).mean(dim=(1, 2, 3)).clamp_min(1e-10)
     net.train()
     return {"val_psnr": float((-10 * torch.log10(mse)).mean()),
-            "val_hole_l1": float(((comp - img).abs().sum() / hole.sum().clamp_min(1) / 3))}
+            "val_hole_l1": float((comp - img).abs().sum() / hole.sum().clamp_min(1) / 3)}
 
 
 def main(argv: Sequence[str] | None = None) -> Path:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    ckpt_path = out_dir / "last.pt"
-    say = TrainLog(out_dir / "train.log")
-
-    sources, held = build_sources(args.data, args.weights, args.holdout_every)
+    sources, held = build_sources([data_folder(f) for f in args.data], args.weights, args.holdout_every)
     sampler = CropSampler(sources, args.size, args.seed, args.min_scale)
     device = torch.device(pick_torch_device().torch_name if args.device == "auto" else args.device)
-    val = tuple(t.to(device) for t in validation_batch(held, args.size)) if held else None
+    val = None
+    if held:
+        val_img, val_hole = validation_batch(held, args.size)
+        val = val_img.to(device), val_hole.to(device)
     net = PConvUNet(args.widths, res_blocks=args.res_blocks, prefill=args.prefill,
                     refine=args.refine)
     net.to(device)
     loss_fn = InpaintLoss(LossWeights(hole=args.hole, perceptual=args.perceptual, style=args.style, tv=args.tv,
                                      hole_mse=args.hole_mse)).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
-    it, best, commands = 0, -1.0, []
-    if args.resume and ckpt_path.exists():
-        state = torch.load(ckpt_path, map_location="cpu", weights_only=True)
-        if state["config"] != net.config():
-            raise SystemExit(f"checkpoint net config {state['config']} != requested {net.config()}")
-        net.load_state_dict(state["model"])
-        opt.load_state_dict(state["optim"])
-        sampler.load_state_dict(state["sampler"])
-        torch.set_rng_state(state["torch_rng"])
-        it, best, commands = state["iteration"], state.get("best_val_psnr", -1.0), state.get("commands", [])
-        say(f"resumed from {ckpt_path} at iteration {it}")
-    elif args.init:
-        msg, commands = warm_start(net, args.init)
-        say(msg)
-    command = " ".join(shlex.quote(a) for a in [sys.executable.split("/")[-1], "-m", "plugins.inpaint.train",
-                                                *(sys.argv[1:] if argv is None else argv)])
-    commands = commands + [{"command": command, "start_iteration": it}]
-    say(f"start: {command}")
+    run = Run("inpaint", args, argv, net, opt, sampler.rng, args.ckpt_minutes)
+    run.begin(args.resume, args.init, NEW_LAYERS)
+    say = run.log
     say(f"device={device} params={count_params(net)} config={json.dumps(net.config())} sources="
         + ", ".join(f"{s.folder.name}:{len(s.files)}x{s.weight:g}" for s in sources)
         + f" held_out={len(held)} loss={json.dumps(loss_fn.weights_dict())}")
 
-    def checkpoint() -> None:
-        save_checkpoint(ckpt_path, dict(model=net.state_dict(), optim=opt.state_dict(), sampler=sampler.state_dict(),
-                                        torch_rng=torch.get_rng_state(), iteration=it, config=net.config(),
-                                        args=vars(args), commands=commands, best_val_psnr=best))
+    def lr_at(it: int) -> float:
+        return cosine_lr(it, args.iterations, args.lr, LR_FLOOR * args.lr, args.decay_frac)
 
     if args.workers > 0:
-        batches = worker_batches(sources, args.size, args.min_scale, args.batch, (args.seed, it), args.workers,
-                                 pin_memory=device.type == "cuda")
+        batches = worker_batches(sources, args.size, args.min_scale, args.batch, (args.seed, run.iteration),
+                                 args.workers, pin_memory=device.type == "cuda")
     else:
         batches = iter(lambda: sampler.batch(args.batch), None)
     sums: dict[str, float] = {}
-    t_log = t_ckpt = time.time()
-    while it < args.iterations:
-        for g in opt.param_groups:
-            g["lr"] = lr_at(it, args)
+    t_log = time.time()
+    while run.iteration < args.iterations:
+        set_lr(opt, lr_at(run.iteration))
         img, hole = (t.to(device, non_blocking=True) for t in next(batches))
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=args.bf16):
             out = net(img * (1 - hole), hole)
         loss, terms = loss_fn(out.float(), img, hole)
         if not torch.isfinite(loss):
-            say(f"it={it} non-finite loss {terms}; batch skipped")
+            say(f"it={run.iteration} non-finite loss {terms}; batch skipped")
             continue
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        it += 1
+        run.iteration = it = run.iteration + 1
         terms["total"] = float(loss.detach())
         for k, v in terms.items():
             sums[k] = sums.get(k, 0.0) + v
         if it % args.log_every == 0 or it == args.iterations:
             n = args.log_every if it % args.log_every == 0 else it % args.log_every
             now = time.time()
-            say(f"it={it} lr={lr_at(it - 1, args):.2e} " + " ".join(f"{k}={v / n:.4f}" for k, v in sums.items())
+            say(f"it={it} lr={lr_at(it - 1):.2e} " + " ".join(f"{k}={v / n:.4f}" for k, v in sums.items())
                 + f" s/it={(now - t_log) / n:.3f}")
             sums, t_log = {}, now
         if val is not None and (it % args.val_every == 0 or it == args.iterations):
             metrics = validate(net, val)
             say(f"it={it} " + " ".join(f"{k}={v:.4f}" for k, v in metrics.items()))
-            if metrics["val_psnr"] > best:
-                best = metrics["val_psnr"]
-                save_checkpoint(out_dir / "best.pt", dict(model=net.state_dict(), iteration=it, config=net.config(),
-                                                          args=vars(args), commands=commands, val=metrics))
-        if time.time() - t_ckpt > args.ckpt_minutes * 60:
-            checkpoint()
-            t_ckpt = time.time()
-    checkpoint()
-    say(f"done at iteration {it}; checkpoint {ckpt_path}")
-    say.close()
-    return ckpt_path
+            best = run.best("val_psnr")
+            run.record(metrics)
+            if best is None or metrics["val_psnr"] > best:
+                run.save_weights("best.pt")
+        run.save_if_due()
+    return run.finish()
 
 
 if __name__ == "__main__":

@@ -10,14 +10,17 @@ random aligned crops with flips / 90-degree rotations.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 from PIL import Image
 
 from photoai.core.resize import imresize, rgb_to_y
+
+from .._training import atomic_path
 
 __all__ = ["ImageBank", "make_lr", "load_rgb", "list_images", "modcrop", "build_bank", "bank_cache_path",
            "sample_batch", "DEFAULT_SOURCES"]
@@ -61,16 +64,15 @@ class ImageBank:
     lr: dict[int, list[np.ndarray]]
 
     def save(self, path: Path) -> None:
-        arrays = {"hr": _pack(self.hr), "hr_shapes": np.array([a.shape for a in self.hr])}
+        arrays: dict[str, Any] = {"hr": _pack(self.hr), "hr_shapes": np.array([a.shape for a in self.hr])}
         for s, imgs in self.lr.items():
             arrays[f"lr{s}"] = _pack(imgs)
             arrays[f"lr{s}_shapes"] = np.array([a.shape for a in imgs])
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez(tmp, **arrays)
-        tmp.replace(path)
+        with atomic_path(path) as tmp:
+            np.savez(tmp, **arrays)
 
     @classmethod
-    def load(cls, path: Path) -> "ImageBank":
+    def load(cls, path: Path) -> ImageBank:
         with np.load(path) as z:
             scales = sorted(int(k[2:]) for k in z.files if k.startswith("lr") and not k.endswith("shapes"))
             hr = _unpack(z["hr"], z["hr_shapes"])

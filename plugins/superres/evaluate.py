@@ -6,7 +6,7 @@ quantized to 8 bit and compared with the HR Y in [0, 255] with ``scale`` pixels
 shaved from each border (PSNR and Wang et al. SSIM).  Bicubic = MATLAB
 ``imresize`` of the LR RGB.
 
-    python -m plugins.superres.evaluate --data /work/shared/data/sr/Set5 --scale 2 \
+    python -m photoai_plugins.superres.evaluate --data ../shared/data/sr/Set5 --scale 2 \
         --model onnx|checkpoint|bicubic [--path FILE]
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -24,8 +24,8 @@ from photoai.core.resize import imresize, rgb_to_y
 
 from .data import list_images, load_rgb, make_lr, modcrop
 
-__all__ = ["Predictor", "bicubic_predictor", "torch_predictor", "onnx_predictor",
-           "load_pairs", "evaluate", "main"]
+__all__ = ["Predictor", "torch_predictor", "checkpoint_predictor", "onnx_predictor", "make_predictor",
+           "load_pairs", "evaluate", "mean_metrics", "main"]
 
 #: LR Y (HxW float32 in [0, 1]) -> SR Y (sHxsW).  Bicubic takes the LR RGB instead.
 Predictor = Callable[[np.ndarray], np.ndarray]
@@ -53,7 +53,7 @@ def bicubic_sr(lr_rgb: np.ndarray, scale: int) -> np.ndarray:
     return rgb_to_y(imresize(lr_rgb, float(scale)))
 
 
-def torch_predictor(model: "object", scale: int) -> Predictor:
+def torch_predictor(model: object, scale: int) -> Predictor:
     """Predictor from an ``SRNet`` (multi-scale) or a single-scale module."""
     import torch
 
@@ -118,7 +118,7 @@ def format_table(bic: Sequence[tuple[str, float, float]],
                  ours: Sequence[tuple[str, float, float]] | None, label: str) -> str:
     """Per-image table with bicubic and model columns and a mean row."""
     lines = [f"{'image':<14}{'bicubic PSNR':>14}{'SSIM':>8}" + (f"{label + ' PSNR':>18}{'SSIM':>8}" if ours else "")]
-    rows = list(zip(bic, ours)) if ours else [(b, None) for b in bic]
+    rows = list(zip(bic, ours, strict=True)) if ours else [(b, None) for b in bic]
     for b, o in rows:
         lines.append(f"{b[0]:<14}{b[1]:>14.2f}{b[2]:>8.4f}" + (f"{o[1]:>18.2f}{o[2]:>8.4f}" if o else ""))
     bp, bs = mean_metrics(bic)

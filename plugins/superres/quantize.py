@@ -15,7 +15,9 @@ import onnx
 
 from photoai.core.resize import rgb_to_y
 
+from .._training import atomic_path
 from .data import list_images, load_rgb, make_lr, modcrop
+
 
 def float_nodes(model_path: Path) -> list[str]:
     """Names of the nodes to keep in float32: the first Conv, the last two Convs and what follows them."""
@@ -35,7 +37,7 @@ def calibration_inputs(folder: Path, scale: int, limit: int = 24, crop: int = 96
 
 
 def quantize(src: Path, dst: Path, scale: int, calib_dir: Path, input_name: str = "y_lr") -> Path:
-    """Write an int8 QDQ copy of ``src`` to ``dst``."""
+    """Write an int8 QDQ copy of ``src`` to ``dst`` (through a temporary file: ``dst`` is whole or untouched)."""
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
     class Reader(CalibrationDataReader):
@@ -48,7 +50,8 @@ def quantize(src: Path, dst: Path, scale: int, calib_dir: Path, input_name: str 
     feeds = [{input_name: f["y_lr"]} for f in calibration_inputs(calib_dir, scale)]
     if not feeds:
         raise RuntimeError(f"no calibration images in {calib_dir}")
-    quantize_static(str(src), str(dst), Reader(feeds), quant_format=QuantFormat.QDQ,
-                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=True,
-                    nodes_to_exclude=float_nodes(src))
+    with atomic_path(dst) as tmp:
+        quantize_static(str(src), str(tmp), Reader(feeds), quant_format=QuantFormat.QDQ,
+                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=True,
+                        nodes_to_exclude=float_nodes(src))
     return dst

@@ -1,26 +1,27 @@
 """Train the multi-scale Y-channel SR net on CPU (resumable, logs + periodic Set5 eval).
 
 Each iteration trains one scale (round-robin over ``--scales``) with L1 loss, Adam
-and a cosine learning-rate decay.  Sources are folders relative to ``--data``,
+and a cosine learning-rate decay.  Sources are folders relative to ``--data``
+(default ``$PHOTOAI_DATA``, else ``../shared/data`` beside the repository),
 optionally with extra downscaled copies, e.g. ``sr/T91:1,0.8,0.6``.
 
-    python -m plugins.superres.train --data /work/shared/data --iters 10000 --out runs/superres
+    python -m photoai_plugins.superres.train --iters 10000 --out runs/superres
+
+``--resume`` continues from ``OUT/last.pt`` (model, Adam, RNGs, iteration; every command is
+recorded in the checkpoint, see ``plugins/_training.py``).
 """
 
 from __future__ import annotations
 
 import argparse
-import math
-import shlex
-import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch
 
-from .._training import TrainLog, save_checkpoint
+from .._training import Run, cosine_lr, default_data_dir, load_net, set_lr
 from .data import DEFAULT_SOURCES, ImageBank, bank_cache_path, build_bank, list_images, sample_batch
 from .evaluate import evaluate, load_pairs, mean_metrics, torch_predictor
 from .net import SRNet, macs_per_output_pixel, param_count, receptive_field
@@ -32,7 +33,8 @@ DEFAULT_T91_RESCALES = "1,0.9,0.8,0.7,0.6"
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=Path("/work/shared/data"), help="shared data dir")
+    ap.add_argument("--data", type=Path, default=default_data_dir(),
+                    help="shared data dir (default: $PHOTOAI_DATA, else ../shared/data beside the repository)")
     ap.add_argument("--sources", nargs="+", default=[f"{DEFAULT_SOURCES[0]}:{DEFAULT_T91_RESCALES}",
                                                       *DEFAULT_SOURCES[1:]],
                     help="folders under --data (not recursive), optional ':f1,f2' rescale copies")
@@ -54,8 +56,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     ap.add_argument("--smoke", action="store_true", help="tiny model/batch, no cache, for tests")
     args = ap.parse_args(argv)
-    args.resumed_with = []
-    args.command = "python -m plugins.superres.train " + shlex.join(list(argv if argv is not None else sys.argv[1:]))
     if args.smoke:
         args.channels, args.blocks, args.batch, args.patch = 8, 1, 2, 8
         args.eval_every = max(args.iters, 1)
@@ -67,7 +67,7 @@ def _parse_source(spec: str, data: Path) -> tuple[Path, tuple[float, ...]]:
     return data / folder, tuple(float(f) for f in rescales.split(",")) if rescales else (1.0,)
 
 
-def load_bank(args: argparse.Namespace, log) -> ImageBank:
+def load_bank(args: argparse.Namespace, log: Callable[[str], None]) -> ImageBank:
     """Build (or load the cached) image bank for all sources."""
     sources = [_parse_source(s, args.data) for s in args.sources]
     cache = None if args.smoke else bank_cache_path(args.out, [p for p, _ in sources], args.scales,
@@ -88,28 +88,9 @@ def load_bank(args: argparse.Namespace, log) -> ImageBank:
     return bank
 
 
-def cosine_lr(it: int, total: int, base: float, low: float) -> float:
-    """Cosine decay from ``base`` to ``low`` over ``total`` iterations."""
-    return low + 0.5 * (base - low) * (1.0 + math.cos(math.pi * min(it, total) / max(total, 1)))
-
-
 def load_model(path: Path) -> SRNet:
     """SRNet from a checkpoint file (eval mode)."""
-    ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    model = SRNet(**ckpt["config"])
-    model.load_state_dict(ckpt["model"])
-    return model.eval()
-
-
-def save_state(path: Path, model: SRNet, opt: torch.optim.Optimizer, it: int,
-                    rng: np.random.Generator, args: argparse.Namespace, history: list) -> None:
-    """Atomic checkpoint with everything needed to resume and to export."""
-    state = {"model": model.state_dict(), "config": model.config(), "opt": opt.state_dict(), "iter": it,
-             "rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(), "command": args.command,
-             "resumed_with": args.resumed_with,
-             "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-             "history": history}
-    save_checkpoint(path, state)
+    return load_net(path, SRNet)[0]
 
 
 def eval_set(model: SRNet, pairs_by_scale: dict, scales: Sequence[int]) -> dict[int, tuple[float, float]]:
@@ -123,28 +104,14 @@ def eval_set(model: SRNet, pairs_by_scale: dict, scales: Sequence[int]) -> dict[
 def main(argv: Sequence[str] | None = None) -> Path:
     """Train; returns the path of the final checkpoint."""
     args = parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    log = TrainLog(args.out / "train.log")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     model = SRNet(args.channels, args.blocks, tuple(args.scales))
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
-    ckpt_path, start, history = args.out / "last.pt", 0, []
-    if args.resume and ckpt_path.exists():
-        ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=True)
-        if ckpt["config"] != model.config():
-            raise SystemExit(f"checkpoint config {ckpt['config']} != {model.config()}")
-        model.load_state_dict(ckpt["model"])
-        opt.load_state_dict(ckpt["opt"])
-        rng.bit_generator.state = ckpt["rng"]
-        torch.set_rng_state(ckpt["torch_rng"])
-        start, history = ckpt["iter"], ckpt.get("history", [])
-        args.resumed_with = ckpt.get("resumed_with", []) + [args.command]  # every command that shaped the weights
-        args.command = ckpt.get("command", args.command)
-        log(f"resumed from {ckpt_path} at iter {start}: {args.resumed_with[-1]}")
-    else:
-        log(f"command: {args.command}")
+    run = Run("superres", args, argv, model, opt, rng, args.ckpt_minutes)
+    run.begin(args.resume)
+    log = run.log
     log(f"model {model.config()}: {param_count(model)} params, receptive field {receptive_field(model)} LR px, "
         + ", ".join(f"x{s} {macs_per_output_pixel(model, s):.0f} MACs/px" for s in args.scales))
 
@@ -152,43 +119,37 @@ def main(argv: Sequence[str] | None = None) -> Path:
     eval_dir = args.eval_dir or args.data / "sr" / "Set5"
     pairs = {s: load_pairs(eval_dir, s) for s in args.scales} if eval_dir.is_dir() else None
 
-    def do_eval(it: int) -> None:
+    def do_eval() -> None:
         if pairs is None:
             return
         res = eval_set(model, pairs, args.scales)
-        history.append({"iter": it, **{f"x{s}": [round(v, 4) for v in res[s]] for s in args.scales}})
-        log(f"eval iter {it} {eval_dir.name}: "
+        run.record({f"x{s}": [round(v, 4) for v in res[s]] for s in args.scales})
+        log(f"eval iter {run.iteration} {eval_dir.name}: "
             + "  ".join(f"x{s} {p:.2f} dB / {q:.4f}" for s, (p, q) in res.items()))
 
     model.train()
-    last_save, t_log, loss_acc = time.time(), time.time(), 0.0
-    for it in range(start, args.iters):
+    t_log, loss_acc = time.time(), 0.0
+    for it in range(run.iteration, args.iters):
         scale = args.scales[it % len(args.scales)]
         lr_np, hr_np = sample_batch(bank, scale, args.batch, args.patch, rng)
-        for group in opt.param_groups:
-            group["lr"] = cosine_lr(it, args.iters, args.lr, args.lr_min)
+        set_lr(opt, cosine_lr(it, args.iters, args.lr, args.lr_min))
         loss = torch.nn.functional.l1_loss(model(torch.from_numpy(lr_np), scale), torch.from_numpy(hr_np))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         loss_acc += loss.item()
-        done = it + 1
+        run.iteration = done = it + 1
         if done % args.log_every == 0:
             dt = (time.time() - t_log) / args.log_every
             log(f"iter {done}/{args.iters} loss {loss_acc / args.log_every:.5f} "
                 f"lr {opt.param_groups[0]['lr']:.2e} {dt:.3f} s/iter")
             loss_acc, t_log = 0.0, time.time()
         if done % args.eval_every == 0 and done < args.iters:
-            do_eval(done)
-        if time.time() - last_save > args.ckpt_minutes * 60:
-            save_state(ckpt_path, model, opt, done, rng, args, history)
-            last_save = time.time()
-    if not history or history[-1]["iter"] != args.iters:
-        do_eval(args.iters)
-    save_state(ckpt_path, model, opt, max(args.iters, start), rng, args, history)
-    log(f"done: {ckpt_path}")
-    log.close()
-    return ckpt_path
+            do_eval()
+        run.save_if_due()
+    if not run.history or run.history[-1]["iteration"] != run.iteration:
+        do_eval()
+    return run.finish()
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from plugins.inpaint.losses import InpaintLoss, LossWeights
+from photoai_plugins.inpaint.losses import InpaintLoss, LossWeights
 
 
 def _case():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from plugins.inpaint.masks import BUCKETS, eval_mask, mask_for_ratio_bucket, random_training_mask
+from photoai_plugins.inpaint.masks import BUCKETS, eval_mask, mask_for_ratio_bucket, random_training_mask
 
 
 @pytest.mark.parametrize("hw", [(64, 64), (128, 128), (96, 160)])

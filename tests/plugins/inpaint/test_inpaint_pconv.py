@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from plugins.inpaint.net import PartialConv2d, PConvUNet, push_pull_fill
+from photoai_plugins.inpaint.net import PartialConv2d, PConvUNet, push_pull_fill
 
 
 def _layer(k: int, stride: int, seed: int = 0) -> PartialConv2d:

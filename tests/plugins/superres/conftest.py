@@ -1,18 +1,12 @@
-"""Shared fixtures for the super-resolution plugin tests; puts the repo root on sys.path."""
+"""Shared fixtures for the super-resolution plugin tests."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
-
-REPO = Path(__file__).resolve().parents[3]
-SHARED_DATA = REPO.parent / "shared/data"
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
 
 
 @pytest.fixture

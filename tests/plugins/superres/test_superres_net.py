@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from photoai.core.resize import imresize
-from plugins.superres.export import export_onnx, verify_onnx
-from plugins.superres.net import BicubicUpsample, SRNet, SingleScale, macs_per_output_pixel, receptive_field
+from photoai_plugins.superres.export import export_onnx, verify_onnx
+from photoai_plugins.superres.net import BicubicUpsample, SingleScale, SRNet, macs_per_output_pixel, receptive_field
 
 
 @pytest.mark.parametrize("scale", [2, 3, 4])

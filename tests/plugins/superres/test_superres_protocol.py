@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from plugins.superres.evaluate import evaluate, load_pairs, mean_metrics
+from photoai_plugins._training import default_data_dir
+from photoai_plugins.superres.evaluate import evaluate, load_pairs, mean_metrics
 
-SET5 = Path(__file__).resolve().parents[3].parent / "shared/data" / "sr/Set5"
+SET5 = default_data_dir() / "sr/Set5"
 
 
 @pytest.mark.skipif(not SET5.is_dir(), reason="shared data not available")

@@ -1,15 +1,23 @@
-"""Data bank alignment and a tiny resumable training run on generated images."""
+"""Data bank alignment, a tiny resumable training run on generated images, its export, and the committed checkpoint."""
 
 from __future__ import annotations
 
+import argparse
+import shutil
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from photoai.core.models import ModelSpec
 from photoai.core.resize import imresize
-from plugins.superres import train
-from plugins.superres.data import ImageBank, build_bank, list_images, sample_batch
+from photoai.runtime.manifest import read_manifest, sha256_of
+from photoai_plugins._training import Run, load_net
+from photoai_plugins.superres import export, train
+from photoai_plugins.superres.data import ImageBank, build_bank, list_images, sample_batch
+from photoai_plugins.superres.net import SRNet
+
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_bank_patches_are_aligned(image_dir: Path, tmp_path: Path) -> None:
@@ -19,7 +27,7 @@ def test_bank_patches_are_aligned(image_dir: Path, tmp_path: Path) -> None:
     assert len(bank) == 4 and set(bank.lr) == {2, 3}
     lr, hr = sample_batch(bank, 3, batch=6, patch=16, rng=np.random.default_rng(0))
     assert lr.shape == (6, 1, 16, 16) and hr.shape == (6, 1, 48, 48)
-    for a, b in zip(lr[:, 0], hr[:, 0]):  # LR patch = downscaled HR patch away from the crop border
+    for a, b in zip(lr[:, 0], hr[:, 0], strict=True):  # LR patch = downscaled HR patch away from the crop border
         np.testing.assert_allclose(a[3:-3, 3:-3], imresize(b.astype(np.float64), 1 / 3)[3:-3, 3:-3], atol=0.01)
 
 
@@ -30,10 +38,60 @@ def test_smoke_training_and_resume(image_dir: Path, tmp_path: Path) -> None:
     ckpt = train.main(common + ["--iters", "3"])
     assert ckpt.exists()
     train.main(common + ["--iters", "5", "--resume"])
-    state = torch.load(ckpt, weights_only=False)
-    assert state["iter"] == 5 and state["history"][-1]["iter"] == 5
-    assert "--iters 3" in state["command"] and "--resume" not in state["command"]
-    assert len(state["resumed_with"]) == 1 and "--iters 5 --resume" in state["resumed_with"][0]
+    state = torch.load(ckpt, weights_only=True)
+    assert state["schema"] == 1 and state["iteration"] == 5 and state["history"][-1]["iteration"] == 5
+    first, resumed = state["commands"]
+    assert first["command"].startswith("python -m photoai_plugins.superres.train ")
+    assert "--iters 3" in first["command"] and "--resume" not in first["command"] and first["start_iteration"] == 0
+    assert "--iters 5 --resume" in resumed["command"] and resumed["start_iteration"] == 3
     assert "resumed from" in (out / "train.log").read_text()
     model = train.load_model(ckpt)
     assert model(torch.rand(1, 1, 8, 8), 3).shape == (1, 1, 24, 24)
+
+
+def test_export_writes_checked_models_and_a_schema_valid_manifest(image_dir: Path, tmp_path: Path) -> None:
+    common = ["--data", str(image_dir.parent), "--sources", "imgs", "--eval-dir", str(image_dir),
+              "--out", str(tmp_path / "run"), "--smoke", "--scales", "2", "3"]
+    ckpt = train.main(common + ["--iters", "2"])
+    models = tmp_path / "models"
+    export.main(["--checkpoint", str(ckpt), "--out-dir", str(models), "--scales", "3", "--no-int8",
+                 "--data", str(tmp_path / "no-data")])
+    specs = {s.id: s for s in read_manifest(models)}
+    assert set(specs) == {"superres-x3", "superres-torch"}
+    x3 = specs["superres-x3"]
+    assert (x3.task, x3.arch, x3.scale, x3.color, x3.inputs, x3.min_size) == ("superres", "srnet", 3, "y-bt601",
+                                                                             ("y_lr",), 3)
+    assert x3.sha256 == sha256_of(x3.path) and x3.training["command"].startswith("python -m photoai_plugins.")
+    net, state = load_net(specs["superres-torch"].path, SRNet)  # the shipped torch weights are a checkpoint too
+    assert state["iteration"] == 2 and net.config() == {"channels": 8, "blocks": 1, "scales": [2, 3]}
+
+
+def test_committed_checkpoint_resumes_and_describes_the_shipped_models(tmp_path: Path) -> None:
+    """checkpoints/superres_last.pt (the layout before the shared schema) still resumes, and its
+    manifest entries state the same facts as the shipped ones."""
+    out = tmp_path / "run"
+    out.mkdir()
+    shutil.copy(REPO / "checkpoints" / "superres_last.pt", out / "last.pt")
+    net, state = load_net(out / "last.pt", SRNet)
+    assert state["iteration"] == 8000 and state["history"][-1]["iteration"] == 8000
+    assert state["commands"] == [{"command": "python -m photoai_plugins.superres.train --data ../shared/data "
+                                             "--out runs/superres --iters 10000 --batch 16 --patch 48 --channels 48 "
+                                             "--blocks 6 --scales 2 3 4 --lr 1e-3 --seed 0 --eval-every 500"}]
+    model = SRNet(48, 6, (2, 3, 4))
+    run = Run("superres", argparse.Namespace(out=out), ["--resume"], model,
+              torch.optim.Adam(model.parameters()), np.random.default_rng(0))
+    run.begin(resume=True)
+    run.log.close()
+    assert run.iteration == 8000 and len(run.optimizer.state) == len(list(model.parameters()))
+    assert run.commands[-1] == {"command": "python -m photoai_plugins.superres.train --resume", "start_iteration": 8000}
+    torch.testing.assert_close(model.state_dict(), net.state_dict())
+
+    shipped = {s.id: s for s in read_manifest(REPO / "plugins" / "superres" / "models")}
+    for scale in (2, 3, 4):
+        for precision, suffix in (("float32", ""), ("int8", "_int8")):
+            mine = export.manifest_entry(net, scale, f"superres_x{scale}{suffix}.onnx", state, {}, precision)
+            spec = ModelSpec.from_dict({**mine, "sha256": "0" * 64}, REPO / "plugins/superres/models/manifest.json")
+            same = ("file", "task", "format", "arch", "title", "scale", "in_channels", "out_channels", "inputs",
+                    "color", "min_size", "size_multiple", "receptive_field", "tiling", "input_range", "output_range",
+                    "precision", "params", "macs_per_output_pixel", "description")
+            assert {k: getattr(spec, k) for k in same} == {k: getattr(shipped[spec.id], k) for k in same}
