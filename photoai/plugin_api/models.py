@@ -1,18 +1,22 @@
-"""Where plugins and the model runtime meet: the runtime built from the plugins' model folders, and
-``model`` parameters filled with every installed model of their task."""
+"""Where plugins and the model runtime meet: the runtime built from the plugins' model folders,
+``model`` parameters filled with every installed model of their task, and importing/removing models
+with every plugin's architectures (one implementation for the CLI and the editor)."""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
 from collections.abc import Iterable
+from pathlib import Path
 
-from photoai.core.models import ModelProvider
+from photoai.core.errors import ModelError
+from photoai.core.models import ModelProvider, ModelSpec
 from photoai.core.params import ModelParam, Param
 from photoai.plugin_api.registry import PluginRegistry
 from photoai.runtime import Runtime
 from photoai.runtime.archs import Arch
 from photoai.runtime.manifest import ModelSource
+from photoai.runtime.store import ModelStore
 
 
 def model_sources(registry: PluginRegistry) -> list[ModelSource]:
@@ -44,7 +48,8 @@ def resolve_params(params: Iterable[Param], provider: ModelProvider | None, own:
         if isinstance(p, ModelParam) and provider is not None:
             specs = provider.models(p.task)
             variants = {s.gpu_variant for s in specs}
-            extra = [s for s in specs if s.id not in own_ids | variants and s.id not in p.choices]
+            extra = [s for s in specs
+                     if s.format == "onnx" and s.id not in own_ids | variants and s.id not in p.choices]
             if extra:
                 labels = p.labels or tuple(str(c) for c in p.choices)
                 p = dataclasses.replace(p, choices=p.choices + tuple(s.id for s in extra),
@@ -52,6 +57,7 @@ def resolve_params(params: Iterable[Param], provider: ModelProvider | None, own:
                                                               for s in extra))
         out.append(p)
     return tuple(out)
+
 
 def plugin_archs(registry: PluginRegistry) -> list[Arch]:
     """The architectures the plugins can import (``plugin.architectures()``, where a plugin has it), in
@@ -66,3 +72,27 @@ def plugin_archs(registry: PluginRegistry) -> list[Arch]:
         except Exception as e:  # noqa: BLE001 - a third-party plugin must not break importing the others
             logging.getLogger(__name__).warning("plugin %s: architectures() failed: %s", plugin.info.id, e)
     return archs
+
+
+def import_weights(registry: PluginRegistry, runtime: Runtime, path: Path | str, model_id: str,
+                   scale: int | None = None) -> ModelSpec:
+    """Import PyTorch weights into the user's store (every plugin's architectures and the built-in ones),
+    refusing an id any source already uses; the runtime sees the new model at once. Needs torch."""
+    from photoai.runtime.archs import builtin_archs
+    from photoai.runtime.importer import import_model, require_torch
+
+    require_torch()  # before the architectures import it: a clear message, not an ImportError
+    spec = import_model(path, model_id, archs=[*plugin_archs(registry), *builtin_archs()], scale=scale,
+                        known_ids=runtime.manifest.specs)
+    runtime.reload()
+    return spec
+
+
+def remove_model(runtime: Runtime, model_id: str) -> ModelSpec:
+    """Remove an imported model; a built-in one is refused with a clear message."""
+    spec = runtime.manifest.specs.get(model_id)
+    if spec is not None and not spec.imported:
+        raise ModelError(f"model '{model_id}' ships with {spec.manifest}; only imported models can be removed")
+    removed = ModelStore().remove(model_id)
+    runtime.reload()
+    return removed

@@ -37,6 +37,8 @@ from photoai.core.errors import PhotoAIError
 from photoai.core.export import same_file
 from photoai.core.image import ImageBuffer
 from photoai.core.mask import BrushSettings
+from photoai.core.params import Param
+from photoai.plugin_api.models import resolve_params
 from photoai.plugin_api.plugin import Plugin
 from photoai.plugin_api.registry import PluginRegistry
 from photoai.ui import dialogs, menus
@@ -153,7 +155,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
     def _build_dock(self) -> None:
-        self.plugin_panel = PluginPanel(self.registry, self.settings)
+        self.plugin_panel = PluginPanel(self.registry, self.settings, params_for=self.plugin_params)
         self.progress_panel = ProgressPanel()
         holder = QWidget()
         v = QVBoxLayout(holder)
@@ -683,6 +685,21 @@ class MainWindow(QMainWindow):
             self.setWindowModified(False)
             self.size_label.setText("")
         self.zoom_label.setText(f"{self.canvas.zoom() * 100:.0f} %" if has_doc else "")
+
+    def plugin_params(self, plugin: Plugin) -> tuple[Param, ...]:
+        """The plugin's parameters, its ``model`` lists filled with the installed models of their task."""
+        return resolve_params(plugin.info.params, self.runtime, plugin.info.model_ids)
+
+    def show_models(self) -> None:
+        """Edit > Models...: list, import and remove models; the plugin form follows at once."""
+        from photoai.plugin_api.models import import_weights, remove_model
+        from photoai.ui.widgets.models_dialog import ModelsDialog
+
+        dialog = ModelsDialog(self.runtime, lambda path, model_id, scale: import_weights(
+            self.registry, self.runtime, path, model_id, scale), lambda model_id: remove_model(self.runtime, model_id),
+            self)
+        dialog.changed.connect(self.plugin_panel.refresh)
+        dialog.exec()
 
     def about(self) -> None:
         from PySide6.QtWidgets import QMessageBox

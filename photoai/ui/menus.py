@@ -101,6 +101,7 @@ class Actions:
             for pref in DEVICE_PREFERENCES
         }
         _exclusive(w, self.device.values())
+        self.models = add("&Models…", w.show_models, None, "The installed models; import your own weights")
         self.about = add("&About PhotoAI", w.about, None, "About PhotoAI")
 
 
@@ -123,7 +124,7 @@ def build_menus(w: MainWindow, a: Actions) -> QMenu:
     m.addAction(a.export)
     m.addSeparator()
     m.addAction(a.quit)
-    _add(mb.addMenu("&Edit"), [a.undo, a.redo], [a.run, a.keep, a.discard])
+    _add(mb.addMenu("&Edit"), [a.undo, a.redo], [a.run, a.keep, a.discard], [a.models])
     _add(mb.addMenu("&View"), [a.zoom_in, a.zoom_out, a.fit, a.actual], [a.compare_toggle, a.show_mask],
          [w.dock.toggleViewAction()])
     _add(mb.addMenu("&Mask"), [a.brush, a.eraser, a.bigger, a.smaller], [a.clear_mask, a.invert_mask],

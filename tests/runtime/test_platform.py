@@ -135,7 +135,8 @@ def test_model_param_lists_other_models_of_its_task(tmp_path):
     write_folder(tmp_path, [entry("own", task="superres"), entry("theirs", task="superres", title="FSRCNN x3",
                                                                  source={"file": "fsrcnn_x3.pth"}),
                             entry("dark", task="lowlight"), entry("theirs-gpu", task="superres"),
-                            entry("fast", task="superres", gpu_variant="theirs-gpu")])
+                            entry("fast", task="superres", gpu_variant="theirs-gpu"),
+                            entry("weights", task="superres", format="torch-state-dict")])
     param = ModelParam("model", "Method", choices=("network", "bicubic"), task="superres")
     [resolved] = resolve_params([param], Runtime(tmp_path, user_models=False), own=("own",))
     assert resolved.choices == ("network", "bicubic", "fast", "theirs")

@@ -65,6 +65,9 @@ class FakeRuntime:
     def summary(self) -> str:
         return "Fake runtime · " + ("CPU forced" if self.device_preference == "cpu" else "auto")
 
+    def models(self, task: str | None = None) -> list:
+        return []
+
 
 @pytest.fixture(autouse=True)
 def qsettings_in_tmp(tmp_path, qapp):

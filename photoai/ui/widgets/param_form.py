@@ -164,7 +164,9 @@ class ChoiceEditor(ParamEditor):
         return self.param.choices[max(0, self.combo.currentIndex())]
 
     def set_value(self, value: Any) -> None:
-        self.combo.setCurrentIndex(self.param.choices.index(self.param.coerce(value)))
+        """Select ``value``; one that is not offered (e.g. a model removed since) selects the default."""
+        value = self.param.coerce(value)
+        self.combo.setCurrentIndex(self.param.choices.index(value if value in self.param.choices else self.param.default))
 
 
 #: Builds the editor of one parameter type (takes a parameter of that type).
