@@ -84,3 +84,34 @@ def test_suggested_ids_are_valid():
     assert suggest_id(Path("FSRCNN_x3.pth")) == "fsrcnn_x3"
     assert suggest_id(Path("Zero DCE++ (epoch 99).pth")) == "zero-dce-epoch-99"
     assert suggest_id(Path("...pth")) == "model"
+
+
+def test_the_editor_imports_weights_and_the_plugin_form_offers_them(qtbot, settings, photoai_home, monkeypatch):
+    """Edit > Models...: our own SR weights imported as a x3 model (a real conversion), listed in the
+    superres form's Method list at once, and gone from it after removal."""
+    pytest.importorskip("torch")
+    from photoai.plugin_api.models import open_runtime
+    from photoai.plugin_api.registry import discover_plugins
+    from photoai.ui.main_window import MainWindow
+    from photoai.ui.widgets import models_dialog
+
+    registry = discover_plugins(entry_point_group=None, paths=[])
+    window = MainWindow(registry, open_runtime(registry), settings)
+    qtbot.addWidget(window)
+    window.plugin_panel.select("superres")
+    weights = registry.get("superres").models_dir / "superres_net.pt"
+
+    def drive(dialog):
+        assert dialog.import_file(weights, "my-sr-x3", 3) is not None
+        methods = window.plugin_panel.form.editors["model"]
+        assert "my-sr-x3" in methods.param.choices
+        methods.set_value("my-sr-x3")
+        dialog.select("my-sr-x3")
+        dialog.remove("my-sr-x3")
+        return 0
+
+    monkeypatch.setattr(models_dialog.ModelsDialog, "exec", drive)
+    window.act.models.trigger()
+    methods = window.plugin_panel.form.editors["model"]
+    assert "my-sr-x3" not in methods.param.choices and methods.value() == "network"
+    assert not (photoai_home / "models" / "my-sr-x3.onnx").exists()
