@@ -294,15 +294,14 @@ def cmd_models(args: argparse.Namespace, registry: PluginRegistry) -> int:
 
 def _models_import(args: argparse.Namespace, registry: PluginRegistry, runtime: Runtime) -> int:
     from photoai.plugin_api.models import import_weights
-    from photoai.runtime.importer import require_torch
 
-    require_torch()  # a one-line error, not an ImportError, where torch is missing
     print(f"importing {args.file} ...", file=sys.stderr)
     spec = import_weights(registry, runtime, Path(args.file), args.model_id, args.scale)
     scale = f", x{spec.scale}" if spec.scale > 1 else ""
     print(f"imported '{spec.id}': {spec.title} ({spec.task}{scale}) -> {spec.path}")
     if spec.task in {p.info.id for p in registry.plugins()}:
-        print(f"use it: photoai run {spec.task} IN -o OUT --set model={spec.id}")
+        also = f" --set scale={spec.scale}" if spec.task == "superres" else ""
+        print(f"use it: photoai run {spec.task} IN -o OUT --set model={spec.id}{also}")
     else:
         print(f"(no installed plugin runs '{spec.task}' models yet)")
     return 0
