@@ -39,7 +39,9 @@ def open_runtime(registry: PluginRegistry, device: str = "auto", *, user_models:
     return Runtime(model_sources(registry), device, user_models=user_models)
 
 
-def resolve_params(params: Iterable[Param], provider: ModelProvider | None, own: Iterable[str] = ()) -> tuple[Param, ...]:
+def resolve_params(
+    params: Iterable[Param], provider: ModelProvider | None, own: Iterable[str] = ()
+) -> tuple[Param, ...]:
     """``params`` with each :class:`ModelParam` extended by the installed models of its task that are
     not among ``own`` (the plugin's built-in model ids), labelled with their titles."""
     own_ids = set(own)

@@ -102,7 +102,7 @@ class PluginRegistry:
         builtin: bool = True,
         entry_point_group: str | None = ENTRY_POINT_GROUP,
         paths: Iterable[str | os.PathLike] | None = None,
-    ) -> "PluginRegistry":
+    ) -> PluginRegistry:
         """Load every plugin source; ``paths`` defaults to ``$PHOTOAI_PLUGIN_PATH``."""
         if builtin:
             self._discover_builtin()

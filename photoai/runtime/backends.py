@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -36,7 +37,7 @@ def pad_inputs(inputs: tuple[np.ndarray, ...], spec: ModelSpec) -> tuple[list[np
     th, tw = th + (-th) % m, tw + (-tw) % m
     if (th, tw) == (h, w):
         return list(inputs), h, w
-    mode = "reflect" if h > th - h and w > tw - w else "edge"
+    mode: Literal["reflect", "edge"] = "reflect" if h > th - h and w > tw - w else "edge"
     padded = [np.pad(x, ((0, 0), (0, 0), (0, th - h), (0, tw - w)), mode=mode) for x in inputs]
     return padded, h, w
 
@@ -77,7 +78,7 @@ class OrtModel:
         if len(inputs) != len(self.input_names):
             raise ModelError(f"model '{self.spec.id}' takes {len(self.input_names)} inputs, got {len(inputs)}")
         padded, h, w = pad_inputs(inputs, self.spec)
-        feeds = {n: np.ascontiguousarray(x, dtype=np.float32) for n, x in zip(self.input_names, padded)}
+        feeds = {n: np.ascontiguousarray(x, dtype=np.float32) for n, x in zip(self.input_names, padded, strict=True)}
         run_options = ort.RunOptions()
         remove = ctx.on_cancel(lambda: setattr(run_options, "terminate", True)) if ctx else None
         try:

@@ -101,5 +101,5 @@ class ResamplePlugin(BasePlugin):
             ctx.raise_if_cancelled()
             ctx.progress(c, 3, "Resampling")
             plane = Image.fromarray(np.ascontiguousarray(request.image[:, :, c]), mode="F")
-            planes.append(np.asarray(plane.resize(tuple(out_size), method), np.float32))
+            planes.append(np.asarray(plane.resize((out_size.width, out_size.height), method), np.float32))
         return np.stack(planes, axis=2)

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 
@@ -80,7 +81,7 @@ def hole_thickness(hole: np.ndarray) -> float:
         padded = np.zeros((-(-h // block) * block, -(-w // block) * block), bool)
         padded[:h, :w] = hole
         pooled = padded.reshape(padded.shape[0] // block, block, -1, block).any(axis=(1, 3))
-        return hole_thickness(pooled) * block
+        return hole_thickness(cast(np.ndarray, pooled)) * block  # any(axis=...) of a 4-D array is 2-D
     runs = np.minimum(_run_lengths(hole), _run_lengths(hole.T).T).astype(np.float32)
     diagonal = np.minimum(_diagonal_run_lengths(hole), _diagonal_run_lengths(hole[:, ::-1])[:, ::-1])
     runs = np.minimum(runs, diagonal * np.float32(np.sqrt(2.0)))

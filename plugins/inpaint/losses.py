@@ -34,6 +34,7 @@ class RandomFeatures(nn.Module):
             with torch.no_grad():
                 w = torch.randn(conv.weight.shape, generator=gen) * (2.0 / fan_in) ** 0.5
                 conv.weight.copy_(w - w.mean(dim=(1, 2, 3), keepdim=True))  # zero-mean filters: edge/texture
+                assert conv.bias is not None  # built with bias=True
                 conv.bias.zero_()
             self.convs.append(conv)
         for p in self.parameters():
@@ -98,7 +99,7 @@ class InpaintLoss(nn.Module):
             f_both = self.features(torch.cat([out, comp], 0))
             perc = out.new_zeros(())
             style = out.new_zeros(())
-            for fg, fb in zip(f_gt, f_both):
+            for fg, fb in zip(f_gt, f_both, strict=True):
                 g_gt = gram(fg)
                 for f in (fb[:b], fb[b:]):
                     perc = perc + (f - fg).abs().mean()

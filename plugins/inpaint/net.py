@@ -8,7 +8,7 @@ shared by all feature channels. The public :class:`PConvUNet` takes a ``hole`` m
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import torch
 import torch.nn.functional as F
@@ -27,6 +27,8 @@ class PartialConv2d(nn.Conv2d):
     so zero padding counts as hole (the paper's formula; this is "partial-conv padding").
     The ratio is a plain conv with a ones kernel plus clamp/division, so it exports to ONNX.
     """
+
+    ones_kernel: torch.Tensor  # registered buffer
 
     def __init__(self, in_ch: int, out_ch: int, kernel_size: int, stride: int = 1, bias: bool = True) -> None:
         super().__init__(in_ch, out_ch, kernel_size, stride=stride, padding=kernel_size // 2, bias=bias)
@@ -59,8 +61,8 @@ class RefineHead(nn.Module):
             nn.Conv2d(width, width, 3, padding=4, dilation=4), nn.LeakyReLU(0.2),
             nn.Conv2d(width, 3, 3, padding=1),
         )
-        nn.init.zeros_(self.body[-1].weight)
-        nn.init.zeros_(self.body[-1].bias)
+        for p in self.body[-1].parameters():  # weight and bias
+            nn.init.zeros_(p)
 
     def forward(self, completed: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
         return self.body(torch.cat([completed, hole], dim=1))
@@ -98,8 +100,8 @@ class PConvResBlock(nn.Module):
         super().__init__()
         self.conv1 = PartialConv2d(ch, ch, 3)
         self.conv2 = PartialConv2d(ch, ch, 3)
-        nn.init.zeros_(self.conv2.weight)
-        nn.init.zeros_(self.conv2.bias)
+        for p in self.conv2.parameters():  # weight and bias
+            nn.init.zeros_(p)
 
     def forward(self, h: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         r, m = self.conv1(h, valid)
@@ -172,7 +174,7 @@ class PConvUNet(nn.Module):
             h, m = self.dec[i](h, m)
             if i > 0:
                 h = F.leaky_relu(h, 0.2)
-                for block in self.res[i]:
+                for block in cast(nn.ModuleList, self.res[i]):
                     h, m = block(h, m)
         if self.refine is not None:
             h = h + self.refine(h * hole + x, hole)  # x is the normalised input, 0 in the hole

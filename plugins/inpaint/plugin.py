@@ -18,8 +18,18 @@ from photoai.core.channels import is_gray, resize_float
 from photoai.core.geometry import Size
 from photoai.core.mask_ops import grow_mask
 from photoai.core.tiling import run_tiled
-from photoai.plugin_api import (BasePlugin, ChoiceParam, FloatParam, IntParam, Model, ModelParam, PluginError,
-                                PluginInfo, Request, RunContext)
+from photoai.plugin_api import (
+    BasePlugin,
+    ChoiceParam,
+    FloatParam,
+    IntParam,
+    Model,
+    ModelParam,
+    PluginError,
+    PluginInfo,
+    Request,
+    RunContext,
+)
 from photoai.runtime.archs import Arch
 
 from .crops import crop_plan, hole_thickness, network_scale
@@ -30,12 +40,14 @@ MODEL_ID = "inpaint-pconv"
 def mirrored_average(model: Model, x: np.ndarray, hole: np.ndarray, passes: int, ctx: RunContext) -> np.ndarray:
     """Mean of the model over ``passes`` mirrorings of NCHW ``x`` and ``hole`` (1: as is, 2: and
     left-right, 4: and up-down, both): a self-ensemble that trades time for a smoother, closer fill."""
-    acc = None
+    acc: np.ndarray | None = None
     for axes in ((), (3,), (2,), (2, 3))[:passes]:
         ctx.raise_if_cancelled()
         y = model(np.ascontiguousarray(np.flip(x, axes)), np.ascontiguousarray(np.flip(hole, axes)), ctx=ctx)
         y = np.flip(y, axes)
         acc = y if acc is None else acc + y
+    if acc is None:
+        raise ValueError(f"passes must be 1 to 4, got {passes}")
     return acc / passes
 
 

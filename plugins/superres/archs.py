@@ -11,7 +11,7 @@ import torch
 
 from photoai.runtime.archs import Arch
 
-from .net import SRNet, SingleScale, macs_per_output_pixel, receptive_field
+from .net import SingleScale, SRNet, macs_per_output_pixel, receptive_field
 
 _BLOCK = re.compile(r"^body\.(\d+)\.conv1\.weight$")
 _TAIL = re.compile(r"^tails\.(\d+)\.weight$")

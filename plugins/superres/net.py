@@ -10,6 +10,9 @@ untrained net already equals bicubic and everything exports cleanly to ONNX.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import cast
+
 import numpy as np
 import torch
 from torch import nn
@@ -45,6 +48,8 @@ def _symmetric_pad(x: torch.Tensor, pad: int) -> torch.Tensor:
 class BicubicUpsample(nn.Module):
     """Exact MATLAB ``imresize(x, s, 'bicubic')`` for integer ``s`` (input >= 2 px per side)."""
 
+    weight: torch.Tensor  # registered buffer
+
     def __init__(self, scale: int) -> None:
         super().__init__()
         self.scale = scale
@@ -79,9 +84,9 @@ class SRNet(nn.Module):
         self.tails = nn.ModuleDict({str(s): nn.Conv2d(channels, s * s, 3, padding=1) for s in self.scales})
         self.shuffles = nn.ModuleDict({str(s): nn.PixelShuffle(s) for s in self.scales})
         self.upsamplers = nn.ModuleDict({str(s): BicubicUpsample(s) for s in self.scales})
-        for tail in self.tails.values():  # start exactly at bicubic
-            nn.init.zeros_(tail.weight)
-            nn.init.zeros_(tail.bias)
+        for tail in self.tails.values():  # start exactly at bicubic: zero weight and bias
+            for p in tail.parameters():
+                nn.init.zeros_(p)
 
     def config(self) -> dict:
         """Constructor arguments (stored in checkpoints)."""
@@ -130,12 +135,11 @@ def receptive_field(model: SRNet | SingleScale) -> int:
     return 2 * max(radius, _BICUBIC_PAD) + 1
 
 
-def _main_path_convs(model: nn.Module) -> list[nn.Conv2d]:
+def _main_path_convs(model: SRNet | SingleScale) -> list[nn.Conv2d]:
     """Convs on the longest path: head, both convs per block, body end, one tail."""
-    net = model
-    tail = net.tail if isinstance(net, SingleScale) else next(iter(net.tails.values()))
-    convs = [net.head, net.body_end, tail]
-    for block in net.body:
+    tail = model.tail if isinstance(model, SingleScale) else next(iter(model.tails.values()))
+    convs = [model.head, model.body_end, cast(nn.Conv2d, tail)]
+    for block in cast(Iterable[ResBlock], model.body):
         convs += [block.conv1, block.conv2]
     return convs
 

@@ -17,9 +17,18 @@ from photoai.core.channels import resize_float
 from photoai.core.geometry import Size
 from photoai.core.resize import YCBCR, imresize, rgb_to_ycbcr, ycbcr_to_rgb
 from photoai.core.tiling import run_tiled
+from photoai.plugin_api import (
+    BasePlugin,
+    ChoiceParam,
+    Model,
+    ModelParam,
+    ModelSpec,
+    PluginError,
+    PluginInfo,
+    Request,
+    RunContext,
+)
 from photoai.runtime.archs import Arch
-from photoai.plugin_api import (BasePlugin, ChoiceParam, Model, ModelParam, ModelSpec, PluginError, PluginInfo,
-                                Request, RunContext)
 
 SCALES = (2, 3, 4)
 AUTO_TILE = 384  # LR pixels per tile side: ~25 MB of features per layer, fast on CPU and GPU

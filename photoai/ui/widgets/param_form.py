@@ -166,7 +166,8 @@ class ChoiceEditor(ParamEditor):
     def set_value(self, value: Any) -> None:
         """Select ``value``; one that is not offered (e.g. a model removed since) selects the default."""
         value = self.param.coerce(value)
-        self.combo.setCurrentIndex(self.param.choices.index(value if value in self.param.choices else self.param.default))
+        choices = self.param.choices
+        self.combo.setCurrentIndex(choices.index(value if value in choices else self.param.default))
 
 
 #: Builds the editor of one parameter type (takes a parameter of that type).
