@@ -6,9 +6,10 @@
 - Training: :class:`TrainLog`, the checkpoint schema below (:func:`save_checkpoint`,
   :func:`load_checkpoint`, :func:`load_net`, :func:`warm_start`), :class:`Run` (resume, periodic
   checkpoints, every command recorded) and :func:`cosine_lr`.
-- Export: :func:`export_onnx` (checked against torch with ONNX Runtime, then moved into place) and
-  :func:`upsert_manifest` (sha256, the strict :class:`~photoai.core.models.ModelSpec` schema, atomic
-  write of the plugin's ``models/manifest.json``); :func:`training_record` is the manifest's ``training``.
+- Export: the ONNX file itself is written by :func:`photoai.runtime.onnx_export.export_checked`
+  (checked against torch with ONNX Runtime, then moved into place); :func:`upsert_manifest` (sha256,
+  the strict :class:`~photoai.core.models.ModelSpec` schema, atomic write of the plugin's
+  ``models/manifest.json``); :func:`training_record` is the manifest's ``training``.
 
 Checkpoint schema (``schema`` = 1; older files are upgraded by :func:`load_checkpoint`)::
 
@@ -39,8 +40,7 @@ import re
 import shlex
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -48,6 +48,7 @@ import numpy as np
 
 from photoai.core.models import ModelSpec
 from photoai.runtime.manifest import MANIFEST_NAME, read_manifest, sha256_of
+from photoai.runtime.onnx_export import atomic_path
 
 if TYPE_CHECKING:
     import torch
@@ -55,8 +56,6 @@ if TYPE_CHECKING:
 DATA_ENV = "PHOTOAI_DATA"
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = 1
-OPSET = 17
-TOLERANCE = 1e-4
 WEIGHTS_KEYS = ("schema", "model", "config", "iteration", "commands", "args", "history")
 
 
@@ -79,18 +78,6 @@ def command_line(script: str, argv: Sequence[str] | None = None) -> str:
     """How a command is recorded: ``python -m photoai_plugins.<script> ARGS`` (``script``: e.g.
     ``superres.train``; ``argv``: default ``sys.argv[1:]``)."""
     return shlex.join(["python", "-m", f"photoai_plugins.{script}", *(sys.argv[1:] if argv is None else argv)])
-
-
-@contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary file beside ``path`` to write; it replaces ``path`` when the block succeeds and is
-    removed otherwise, so ``path`` is always whole: the old file or the new one."""
-    tmp = path.with_name(f".{path.stem}.partial{path.suffix}")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 class TrainLog:
@@ -303,47 +290,6 @@ def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
 
 
 # --------------------------------------------------------------------------- export
-
-def export_onnx(module: torch.nn.Module, example_inputs: tuple[torch.Tensor, ...], path: Path, *,
-                input_names: Sequence[str], output_names: Sequence[str],
-                check_inputs: Iterable[tuple[np.ndarray, ...]] = (), tolerance: float = TOLERANCE,
-                **options: Any) -> float:
-    """Export ``module`` (eval mode) to ONNX (opset 17; ``options`` go to ``torch.onnx.export``:
-    ``dynamo``, ``dynamic_axes``, ``dynamic_shapes``), check it against torch on ``check_inputs``
-    (see :func:`verify_onnx`) and only then move it to ``path``. Returns the largest difference."""
-    import warnings
-
-    import torch
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as tmp, warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(module.eval(), example_inputs, str(tmp), input_names=list(input_names),
-                          output_names=list(output_names), opset_version=OPSET, **options)
-        return verify_onnx(module, tmp, check_inputs, tolerance)
-
-
-def verify_onnx(module: torch.nn.Module, path: Path, cases: Iterable[tuple[np.ndarray, ...]],
-                tolerance: float = TOLERANCE) -> float:
-    """Max |ONNX Runtime - torch| over ``cases`` (each a tuple of float32 inputs); raises if an output
-    shape differs or the difference exceeds ``tolerance``."""
-    import onnxruntime as ort
-    import torch
-
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    names = [i.name for i in session.get_inputs()]
-    worst = 0.0
-    for inputs in cases:
-        with torch.inference_mode():
-            ref = module.eval()(*(torch.from_numpy(x) for x in inputs)).numpy()
-        out = session.run(None, dict(zip(names, inputs, strict=True)))[0]
-        if out.shape != ref.shape:
-            raise RuntimeError(f"ONNX output shape {out.shape} != torch {ref.shape} for inputs {inputs[0].shape}")
-        worst = max(worst, float(np.abs(out - ref).max()))
-    if worst > tolerance:
-        raise RuntimeError(f"ONNX Runtime differs from torch by {worst:.2e} > {tolerance:g}")
-    return worst
-
 
 def training_record(state: Mapping[str, Any]) -> dict[str, Any]:
     """A checkpoint's manifest ``training`` record: the command that started the run, the commands

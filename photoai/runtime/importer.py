@@ -10,42 +10,29 @@ leaves the store as it was. Needs ``pip install "photoai[train]"`` (torch, onnx,
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
-import logging
-import math
 import pickle
 import re
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
 
 from photoai import __version__
 from photoai.core.errors import ModelError
 from photoai.core.models import ModelSpec
 from photoai.runtime.archs import Arch, builtin_archs
 from photoai.runtime.manifest import sha256_of
+from photoai.runtime.onnx_export import export_onnx, grown_inputs, one_line, verify_onnx
 from photoai.runtime.store import ModelStore, check_model_id
 
 if TYPE_CHECKING:
     from photoai.runtime.archs.torch_arch import Prepared
 
-OPSET = 17
-TOLERANCE = 1e-4  # max |ONNX Runtime - torch|, relative to the output's magnitude when that exceeds 1
 CONTAINER_KEYS = ("params_ema", "params", "state_dict", "model", "net")  # checkpoint wrappers, preferred first
 NEEDS = ("torch", "onnx", "onnxscript")
-NOISY_LOGGERS = ("torch.onnx", "torch.export", "torch._dynamo", "onnxscript")  # exporter chatter users need not see
 _SCALE_TOKENS = (re.compile(r"(?:^|[^a-z0-9])x([1-8])(?![0-9])"), re.compile(r"(?:^|[^a-z0-9])([1-8])x(?![a-z0-9])"))
-
-
-def one_line(error: BaseException, limit: int = 300) -> str:
-    """A foreign exception's text on one line, shortened (for messages that must stay one line)."""
-    text = " ".join(str(error).split()) or type(error).__name__
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def require_torch() -> None:
@@ -134,75 +121,6 @@ def recognize(state: dict[str, Any], archs: Sequence[Arch], scale: int | None, n
         raise ModelError(f"{name} is not an architecture PhotoAI can import (supported: {supported}); {e}") from None
 
 
-@contextlib.contextmanager
-def quiet_exporter() -> Iterator[None]:
-    """The exporters' warnings and log lines silenced (they are about torch internals, not the user's file)."""
-    loggers = [logging.getLogger(n) for n in NOISY_LOGGERS]
-    levels = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.ERROR)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        for lg, level in zip(loggers, levels, strict=True):
-            lg.setLevel(level)
-
-
-def export_onnx(prepared: Prepared, path: Path) -> None:
-    """ONNX (opset 17) with dynamic height and width (multiples of the size multiple); the dynamo exporter,
-    else the TorchScript one."""
-    import torch
-
-    entry = prepared.entry
-    names = list(entry.get("inputs") or [f"input{i}" for i in range(len(prepared.inputs))])
-    m, low = int(entry.get("size_multiple", 1)), int(entry.get("min_size", 1))
-    if m > 1:
-        height, width = (m * torch.export.Dim(f"{n}_blocks", min=max(1, math.ceil(low / m))) for n in ("h", "w"))
-    else:
-        height, width = (torch.export.Dim(n, min=max(2, low)) for n in ("height", "width"))
-    dims = tuple({2: height, 3: width} for _ in prepared.inputs)
-    common: dict[str, Any] = {"input_names": names, "output_names": ["output"], "opset_version": OPSET}
-    with quiet_exporter():
-        try:
-            torch.onnx.export(prepared.module, prepared.inputs, str(path), dynamic_shapes=dims, dynamo=True,
-                              external_data=False, verbose=False, **common)
-        except Exception as dynamo_error:  # noqa: BLE001 - fall back to the TorchScript exporter
-            axes = {n: {2: "height", 3: "width"} for n in [*names, "output"]}
-            try:
-                torch.onnx.export(prepared.module, prepared.inputs, str(path), dynamic_axes=axes, dynamo=False,
-                                  **common)
-            except Exception:  # noqa: BLE001
-                raise ModelError(f"the network could not be exported to ONNX: {one_line(dynamo_error)}") from None
-
-
-def verify_onnx(prepared: Prepared, path: Path) -> float:
-    """Max |ONNX Runtime - torch| on random inputs of two sizes; ModelError above the tolerance."""
-    import onnxruntime as ort
-    import torch
-
-    try:
-        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    except Exception as e:  # noqa: BLE001 - ORT raises its own types
-        raise ModelError(f"the ONNX export does not load in ONNX Runtime: {one_line(e)}") from None
-    feeds = [i.name for i in session.get_inputs()]
-    m = int(prepared.entry.get("size_multiple", 1))
-    worst = 0.0
-    for extra_h, extra_w in ((0, 0), (m, 2 * m)):
-        inputs = tuple(torch.nn.functional.pad(x, (0, extra_w, 0, extra_h), mode="replicate")
-                       for x in prepared.inputs)
-        with torch.inference_mode():
-            expected = prepared.module(*inputs).numpy()
-        got = session.run(None, {n: x.numpy() for n, x in zip(feeds, inputs, strict=True)})[0]
-        if got.shape != expected.shape:
-            raise ModelError(f"the ONNX export gives shape {got.shape} where torch gives {expected.shape}")
-        worst = max(worst, float(np.abs(got - expected).max()) / max(1.0, float(np.abs(expected).max())))
-    if not worst <= TOLERANCE:
-        raise ModelError(f"the ONNX export differs from torch by {worst:.2e} (more than {TOLERANCE:g})")
-    return worst
-
-
 def source_record(path: Path) -> dict[str, str]:
     """Where an imported model came from (the manifest's ``source``)."""
     return {"file": path.name, "sha256": sha256_of(path),
@@ -232,10 +150,13 @@ def import_model(path: Path | str, model_id: str, *, archs: Sequence[Arch] | Non
                          path.name)
     tmp = store.temp_path()
     try:
-        export_onnx(prepared, tmp)
-        verify_onnx(prepared, tmp)
+        facts, multiple = prepared.entry, int(prepared.entry.get("size_multiple", 1))
+        names = facts.get("inputs") or [f"input{i}" for i in range(len(prepared.inputs))]
+        export_onnx(prepared.module, prepared.inputs, tmp, input_names=names, size_multiple=multiple,
+                    min_size=int(facts.get("min_size", 1)))
+        verify_onnx(prepared.module, tmp, grown_inputs(prepared.inputs, multiple))
         params = sum(int(p.numel()) for p in prepared.module.parameters())
-        entry = {**prepared.entry, "id": model_id, "format": "onnx", "params": params, "source": source_record(path)}
+        entry = {**facts, "id": model_id, "format": "onnx", "params": params, "source": source_record(path)}
         return store.add(entry, tmp)
     finally:
         tmp.unlink(missing_ok=True)  # moved into the store on success; gone on any failure

@@ -7,9 +7,10 @@ Every image gets one fixed-seed free-form mask per bucket (1-10, 10-20, 20-30, 3
 ``--scratches`` adds a row of thin scratches across the photo, and ``--upscale N`` enlarges every
 image first (Lanczos), a stand-in for the large photos the app's crop strategy is for.
 All methods see the same 8-bit input; their 8-bit results keep the pixels outside the mask equal
-to the input. The network runs fully convolutionally on the whole image (reflect-padded to a
-multiple of its ``size_multiple``). Metrics are on the full image: PSNR on RGB, SSIM on Y
-(BT.601, [0, 255], Gaussian 11x11 sigma 1.5, Wang et al. 2004) and mean |error| on RGB in [0, 1].
+to the input. The network runs fully convolutionally on the whole image, padded to a multiple of
+its ``size_multiple`` and cropped back as the runtime runs every model. Metrics are on the full
+image: PSNR on RGB, SSIM on Y (BT.601, [0, 255], Gaussian 11x11 sigma 1.5, Wang et al. 2004) and
+mean |error| on RGB in [0, 1].
 """
 
 from __future__ import annotations
@@ -25,12 +26,15 @@ import cv2
 import numpy as np
 
 from photoai.core.metrics import psnr, ssim, to_y255
+from photoai.core.models import ModelSpec
+from photoai.runtime.manifest import read_manifest
 
 from .._training import command_line
 from .data import list_images, load_rgb
 from .masks import BUCKETS, eval_mask, scratch_mask
 
 Inpainter = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (uint8 HxWx3, uint8 HxW hole) -> uint8 HxWx3
+DEFAULT_MULTIPLE = 64  # the shipped net's size multiple, for an ONNX file no manifest entry describes
 
 
 def opencv_inpainter(flag: int, radius: int) -> Inpainter:
@@ -39,48 +43,47 @@ def opencv_inpainter(flag: int, radius: int) -> Inpainter:
     return run
 
 
-def _pad(x: np.ndarray, multiple: int) -> np.ndarray:
-    """Reflect-pad an NCHW array on the bottom/right to a multiple of ``multiple``."""
-    h, w = x.shape[-2:]
-    ph, pw = -h % multiple, -w % multiple
-    return np.pad(x, ((0, 0), (0, 0), (0, ph), (0, pw)), mode="reflect") if ph or pw else x
+def onnx_model(path: Path) -> Callable[..., np.ndarray]:
+    """The ONNX file (ONNX Runtime, CPU) under the runtime's call contract, with the facts of its
+    entry in the manifest beside it (else size multiple :data:`DEFAULT_MULTIPLE`)."""
+    from photoai.runtime.backends import OrtModel
+
+    spec = next((s for s in read_manifest(path.parent) if s.file == path.name), None)
+    spec = spec or ModelSpec(id=path.stem, file=path.name, sha256="", size_multiple=DEFAULT_MULTIPLE, root=path.parent)
+    return OrtModel(spec, path, "cpu")
+
+
+def checkpoint_model(path: Path) -> Callable[..., np.ndarray]:
+    """The net of a training checkpoint (torch) under the runtime's call contract."""
+    import torch
+
+    from photoai.runtime.backends import finish_output, pad_inputs
+
+    from .export import load_net
+    from .net import InpaintExportWrapper
+
+    net, _ = load_net(path)
+    wrapper = InpaintExportWrapper(net).eval()
+    spec = ModelSpec(id=path.stem, file=path.name, sha256="", size_multiple=net.size_multiple)
+
+    def call(*inputs: np.ndarray) -> np.ndarray:
+        padded, h, w = pad_inputs(inputs, spec)
+        with torch.no_grad():
+            return finish_output(wrapper(*(torch.from_numpy(x) for x in padded)).numpy(), spec, h, w)
+    return call
 
 
 def network_inpainter(kind: str, path: str) -> tuple[Inpainter, str]:
-    """Our model from an ONNX file (onnxruntime) or a training checkpoint (torch)."""
-    if kind == "onnx":
-        import onnxruntime as ort
-
-        session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
-        manifest = Path(path).with_name("manifest.json")
-        multiple = 64
-        if manifest.exists():
-            for m in json.loads(manifest.read_text()).get("models", []):
-                if m.get("file") == Path(path).name:
-                    multiple = int(m.get("size_multiple", multiple))
-
-        def forward(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
-            return session.run(None, {"image": image, "mask": hole})[0]
-    elif kind == "checkpoint":
-        import torch
-
-        from .export import load_net
-        from .net import InpaintExportWrapper
-
-        net, _ = load_net(path)
-        wrapper, multiple = InpaintExportWrapper(net).eval(), net.size_multiple
-
-        def forward(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
-            with torch.no_grad():
-                return wrapper(torch.from_numpy(image), torch.from_numpy(hole)).numpy()
-    else:
+    """Our model from an ONNX file (onnxruntime) or a training checkpoint (torch); either pads its
+    inputs to the net's size multiple and crops its output (the runtime's model call contract)."""
+    if kind not in ("onnx", "checkpoint"):
         raise ValueError(f"unknown model kind {kind!r}")
+    model = onnx_model(Path(path)) if kind == "onnx" else checkpoint_model(Path(path))
 
     def run(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
-        h, w = hole.shape
         m = hole.astype(np.float32)[None, None]
         x = img.astype(np.float32).transpose(2, 0, 1)[None] / 255.0 * (1.0 - m)
-        out = forward(_pad(x, multiple), _pad(m, multiple))[0, :, :h, :w].transpose(1, 2, 0)
+        out = model(x, m)[0].transpose(1, 2, 0)
         out = np.clip(np.rint(out * 255.0), 0, 255).astype(np.uint8)
         return np.where(hole[..., None] > 0, out, img)  # outside the mask: exactly the input
     return run, f"pconv({kind})"

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from photoai.runtime import onnx_export
+
 from .. import _training as training
 from .archs import PConvUNetArch
 from .masks import mask_for_ratio_bucket
@@ -27,7 +29,6 @@ MODEL_ID = "inpaint-pconv"
 ONNX_NAME = "inpaint_pconv.onnx"
 WORKING_SIZE = 1024  # the plugin's default working size (plugin.py)
 ARCH = PConvUNetArch()
-AXES = {0: "batch", 2: "height", 3: "width"}
 
 # Terms of every folder the real run may use (from ../shared/data/SOURCES.md).
 DATA_TERMS = {
@@ -65,13 +66,12 @@ def check_inputs(net: PConvUNet, sizes: Sequence[tuple[int, int]] | None = None,
 
 
 def export_onnx(net: PConvUNet, path: str | Path, sizes: Sequence[tuple[int, int]] | None = None) -> float:
-    """Write the ONNX graph (opset 17, dynamic batch/height/width), checked against torch at ``sizes``
-    (see :func:`check_inputs`); returns the largest difference."""
+    """Write the ONNX graph (opset 17, dynamic batch/height/width; the TorchScript exporter), checked
+    against torch at ``sizes`` (see :func:`check_inputs`); returns the largest difference."""
     config = net.config()
-    return training.export_onnx(ARCH.deploy(net, config), ARCH.example_inputs(config), Path(path),
-                                input_names=["image", "mask"], output_names=["output"],
-                                check_inputs=check_inputs(net, sizes), dynamo=False,
-                                dynamic_axes={"image": AXES, "mask": AXES, "output": AXES})
+    return onnx_export.export_checked(ARCH.deploy(net, config), ARCH.example_inputs(config), Path(path),
+                                      cases=check_inputs(net, sizes), input_names=["image", "mask"],
+                                      size_multiple=net.size_multiple, dynamic_batch=True, dynamo=False)
 
 
 def data_entries(folders: Sequence[str]) -> list[str]:

@@ -2,9 +2,9 @@
 
 For each scale: ``models/superres_x{s}.onnx`` beside this file (opset 17, input ``y_lr``
 NCHW float32 Y in [0, 1] with dynamic H/W >= 3, output ``y_sr``), checked against torch
-with onnxruntime (max abs diff <= 1e-4), measured on Set5/Set14 with ``evaluate.py``'s
-protocol, quantized to int8 (unless ``--no-int8``) and recorded in ``models/manifest.json``
-together with the multi-scale torch weights (``superres_net.pt``).
+with onnxruntime (max diff <= 1e-4, see ``photoai.runtime.onnx_export``), measured on
+Set5/Set14 with ``evaluate.py``'s protocol, quantized to int8 (unless ``--no-int8``) and
+recorded in ``models/manifest.json`` together with the multi-scale torch weights (``superres_net.pt``).
 
     python -m photoai_plugins.superres.export --checkpoint runs/superres/last.pt
 """
@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
+
+from photoai.runtime import onnx_export
 
 from .. import _training as training
 from .archs import SRNetArch
@@ -51,16 +52,14 @@ def _check_inputs(shapes: Sequence[tuple[int, int]]) -> list[tuple[np.ndarray]]:
 def export_onnx(model: SRNet, scale: int, path: Path) -> float:
     """Write the single-scale ONNX graph (dynamic H and W >= 3), checked against torch; returns the max diff."""
     config = _arch_config(model, scale)
-    dims = {2: torch.export.Dim("height", min=3), 3: torch.export.Dim("width", min=3)}
-    return training.export_onnx(ARCH.deploy(model, config), ARCH.example_inputs(config), path,
-                                input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
-                                check_inputs=_check_inputs(CHECK_SHAPES), dynamo=True, external_data=False,
-                                dynamic_shapes={"x": dims})
+    return onnx_export.export_checked(ARCH.deploy(model, config), ARCH.example_inputs(config), path,
+                                      cases=_check_inputs(CHECK_SHAPES), input_names=[INPUT_NAME],
+                                      output_names=[OUTPUT_NAME], min_size=ARCH.facts(config)["min_size"])
 
 
 def verify_onnx(model: SRNet, scale: int, path: Path, shapes: Sequence[tuple[int, int]] = CHECK_SHAPES) -> float:
     """Max |ORT - torch| over random inputs of several sizes; raises if above the tolerance."""
-    return training.verify_onnx(ARCH.deploy(model, _arch_config(model, scale)), path, _check_inputs(shapes))
+    return onnx_export.verify_onnx(ARCH.deploy(model, _arch_config(model, scale)), path, _check_inputs(shapes))
 
 
 def measure(onnx_path: Path, scale: int, data: Path) -> dict[str, Any]:

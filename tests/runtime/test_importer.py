@@ -17,8 +17,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+pytest.importorskip("torch")
 pytest.importorskip("onnxscript")
+
+import torch  # noqa: E402
 
 from photoai.core.errors import ModelError  # noqa: E402
 from photoai.plugin_api import BasePlugin, PluginInfo  # noqa: E402
@@ -182,7 +184,7 @@ def test_remove_deletes_the_file(tmp_path, photoai_home):
 
 @pytest.mark.parametrize("error", [KeyboardInterrupt, RuntimeError])
 def test_interrupted_export_leaves_nothing(error, tmp_path, photoai_home, monkeypatch):
-    def half_export(prepared, path):
+    def half_export(module, inputs, path, **options):
         Path(path).write_bytes(b"half an onnx file")
         raise error("stop")
 
@@ -193,7 +195,7 @@ def test_interrupted_export_leaves_nothing(error, tmp_path, photoai_home, monkey
 
 
 def test_failed_verification_leaves_nothing(tmp_path, photoai_home, monkeypatch):
-    def bad(prepared, path):
+    def bad(module, path, cases):
         raise ModelError("the ONNX export differs from torch")
 
     monkeypatch.setattr(importer, "verify_onnx", bad)

@@ -43,7 +43,7 @@ def prepare_with_spandrel(state: Mapping[str, Any]) -> Prepared:
     """The network spandrel loads from ``state``; ModelError if it does not, or has no PhotoAI task."""
     import spandrel
 
-    from photoai.runtime.importer import one_line
+    from photoai.runtime.onnx_export import one_line
 
     try:
         desc = spandrel.ModelLoader().load_from_state_dict(dict(state))

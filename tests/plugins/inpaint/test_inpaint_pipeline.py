@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from photoai.runtime import onnx_export
 from photoai.runtime.manifest import read_manifest, sha256_of
 from photoai_plugins import _training as training
 from photoai_plugins.inpaint import evaluate, export, train
@@ -24,7 +25,7 @@ def test_onnx_export_matches_torch_and_merges_manifest(tmp_path, extras):
         if name.startswith(("res.", "refine.")):
             torch.nn.init.normal_(param, std=0.1)
     path = tmp_path / export.ONNX_NAME
-    assert export.export_onnx(net, path, sizes=[(8, 8), (40, 24), (64, 96)]) <= training.TOLERANCE
+    assert export.export_onnx(net, path, sizes=[(8, 8), (40, 24), (64, 96)]) <= onnx_export.TOLERANCE
     (tmp_path / "manifest.json").write_text(json.dumps({"models": [{"id": "other", "file": "o.onnx", "sha256": "x"}]}))
     state = {"args": {"size": 32, "data": ["/x/imagenet_sample"]}, "iteration": 3,
              "commands": [{"command": "python -m photoai_plugins.inpaint.train", "start_iteration": 0}]}
