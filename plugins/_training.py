@@ -46,9 +46,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
 
+from photoai.core.atomic import atomic_path
 from photoai.core.models import ModelSpec
 from photoai.runtime.manifest import MANIFEST_NAME, read_manifest, sha256_of
-from photoai.runtime.onnx_export import atomic_path
 
 if TYPE_CHECKING:
     import torch

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import errno
 import os
-import secrets
 import struct
 import zlib
 from collections.abc import Callable
@@ -21,6 +20,7 @@ import numpy as np
 from PIL import Image
 from PIL.TiffImagePlugin import ImageFileDirectory_v2
 
+from photoai.core.atomic import atomic_path
 from photoai.core.errors import ImageReadError, ImageWriteError
 from photoai.core.geometry import Size
 from photoai.core.image import ImageBuffer, to_uint
@@ -224,32 +224,21 @@ def _icc_fits(icc: bytes | None, gray: bool) -> bool:
 
 
 def _atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
-    """Run ``write`` on a temp file beside ``path``, fsync it and move it over ``path``."""
+    """Run ``write`` on a new temporary file beside ``path`` that then replaces ``path`` atomically
+    (:func:`photoai.core.atomic.atomic_path`); every failure is one readable ``ImageWriteError``."""
     if not path.parent.is_dir():
         raise ImageWriteError(f"Cannot write '{path.name}': the folder '{path.parent}' does not exist.")
     if path.is_dir():
         raise ImageWriteError(f"Cannot write '{path.name}': a folder has that name.")
     if path.exists() and not os.access(path, os.W_OK):
         raise ImageWriteError(f"Cannot write '{path.name}': the existing file is read-only.")
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
-        fp = open(tmp, "x+b")  # noqa: SIM115 - closed below; "x" never clobbers
-    except OSError as exc:
-        raise ImageWriteError(f"Cannot write '{path.name}': {_os_reason(exc)}.") from exc
-    try:
-        with fp:
+        with atomic_path(path) as tmp, open(tmp, "x+b") as fp:  # "x" never clobbers; "+": TIFF reads back
             write(fp)
-            fp.flush()
-            os.fsync(fp.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
     except BaseException as exc:
-        tmp.unlink(missing_ok=True)
         if isinstance(exc, ImageWriteError) or not isinstance(exc, Exception):
             raise
         raise ImageWriteError(f"Cannot write '{path.name}': {_os_reason(exc)}.") from exc
-    _fsync_dir(path.parent)
 
 
 def _os_reason(exc: BaseException) -> str:
@@ -260,20 +249,6 @@ def _os_reason(exc: BaseException) -> str:
     if isinstance(exc, MemoryError):
         return "there is not enough memory"
     return str(exc).strip() or type(exc).__name__
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename durable where the OS allows it (not on Windows)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # --------------------------------------------------------------------------- format writers

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-import os
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from photoai.core.atomic import atomic_path
 from photoai.core.errors import ModelError
 
 if TYPE_CHECKING:
@@ -35,18 +35,6 @@ def one_line(error: BaseException, limit: int = 300) -> str:
     """A foreign exception's text on one line, shortened (for messages that must stay one line)."""
     text = " ".join(str(error).split()) or type(error).__name__
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-@contextlib.contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary file beside ``path`` to write; it replaces ``path`` when the block succeeds and is
-    removed otherwise, so ``path`` is always whole: the old file or the new one."""
-    tmp = path.with_name(f".{path.stem}.partial{path.suffix}")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager

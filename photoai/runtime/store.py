@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from photoai.core.atomic import atomic_path
 from photoai.core.errors import ModelError
 from photoai.core.models import ModelSpec
 from photoai.runtime.manifest import MANIFEST_NAME, read_manifest, sha256_of, user_models_dir
@@ -72,15 +73,5 @@ class ModelStore:
 
     def _write(self, models: list[dict[str, Any]]) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        path = self.root / MANIFEST_NAME
-        fd, tmp = tempfile.mkstemp(prefix=".manifest-", suffix=".json", dir=self.root)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump({"models": models}, f, indent=1)
-                f.write("\n")
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_path(self.root / MANIFEST_NAME) as tmp:
+            tmp.write_text(json.dumps({"models": models}, indent=1) + "\n", encoding="utf-8")

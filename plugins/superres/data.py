@@ -18,9 +18,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from photoai.core.atomic import atomic_path
 from photoai.core.resize import imresize, rgb_to_y
-
-from .._training import atomic_path
 
 __all__ = ["ImageBank", "make_lr", "load_rgb", "list_images", "modcrop", "build_bank", "bank_cache_path",
            "sample_batch", "DEFAULT_SOURCES"]

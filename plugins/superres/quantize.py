@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import onnx
 
+from photoai.core.atomic import atomic_path
 from photoai.core.resize import rgb_to_y
 
-from .._training import atomic_path
 from .data import list_images, load_rgb, make_lr, modcrop
 
 

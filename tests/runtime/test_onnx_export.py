@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from photoai.core.atomic import atomic_path
+
 pytest.importorskip("torch")
 pytest.importorskip("onnxscript")
 
@@ -130,11 +132,11 @@ def test_export_checked_replaces_the_file_only_after_a_passing_check(tmp_path: P
 def test_atomic_path_keeps_the_old_file_when_the_block_fails(tmp_path: Path) -> None:
     path = tmp_path / "a.json"
     path.write_text("old")
-    with pytest.raises(KeyboardInterrupt), onnx_export.atomic_path(path) as tmp:
+    with pytest.raises(KeyboardInterrupt), atomic_path(path) as tmp:
         tmp.write_text("half")
         raise KeyboardInterrupt
     assert path.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["a.json"]
-    with onnx_export.atomic_path(path) as tmp:
+    with atomic_path(path) as tmp:
         tmp.write_text("new")
     assert path.read_text() == "new" and [p.name for p in tmp_path.iterdir()] == ["a.json"]
 
