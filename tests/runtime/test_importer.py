@@ -91,7 +91,7 @@ def test_import_runs_like_the_authors_code(case, legacy, tmp_path, photoai_home)
 
 def test_fsrcnn_facts(tmp_path, photoai_home):
     spec = import_model(save(ref.fsrcnn_state(), tmp_path / "x4_fsrcnn.pth", False), "f4")
-    assert (spec.scale, spec.in_channels, spec.out_channels, spec.color, spec.tiling) == (4, 1, 1, "y-bt601",
+    assert (spec.scale, spec.in_channels, spec.out_channels, spec.color, spec.tiling) == (4, 1, 1, "y-bt601-srcnn",
                                                                                          "supported")
     assert spec.config == {"d": 56, "s": 12, "m": 4, "chroma": "pil-bicubic"}
     assert spec.receptive_field == 8 // 4 + 1 + 4 + 8 and spec.output_range == (0.0, 1.0)

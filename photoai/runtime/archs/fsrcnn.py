@@ -58,9 +58,9 @@ class FSRCNN(TorchArch):
         scale = int(config["scale"])
         # LR pixels one output pixel sees: the transposed conv's taps, the 5x5 conv and the m 3x3 convs.
         receptive = 8 // scale + 1 + 4 + 2 * int(config["m"])
-        return {"scale": scale, "in_channels": 1, "out_channels": 1, "inputs": ["y_lr"], "color": "y-bt601",
+        return {"scale": scale, "in_channels": 1, "out_channels": 1, "inputs": ["y_lr"], "color": "y-bt601-srcnn",
                 "receptive_field": receptive, "tiling": "supported",
                 "config": {"d": config["d"], "s": config["s"], "m": config["m"], "chroma": "pil-bicubic"},
                 "description": f"FSRCNN x{scale} (d={config['d']}, s={config['s']}, m={config['m']}): Y of BT.601 "
-                               "YCbCr (studio range /255) of the low-resolution image -> Y of the high-resolution "
+                               "YCbCr (the /256 constants of the authors' utils, red 64.738) of the low-resolution image -> Y of the high-resolution "
                                "one, clamped to [0, 1]; Cb/Cr from a PIL bicubic upscale, as the authors' test does"}
