@@ -7,26 +7,63 @@ The CLI runs the same plugin code as the editor (``run_plugin``), headless.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import itertools
 import json
 import logging
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from photoai import __version__
 from photoai.core.errors import Cancelled, PhotoAIError
-from photoai.core.export import EXPORT_FORMATS, format_for_path, same_file
+from photoai.core.export import EXPORT_FORMATS, check_destination, format_for_path, same_file
 from photoai.core.jobs import RunContext
+from photoai.core.logs import setup_logging, traceback_log
 from photoai.core.params import parse_assignments
 from photoai.plugin_api.registry import PluginRegistry, discover_plugins
 from photoai.runtime.devices import DEFAULT_DEVICE_PREFERENCE, DEVICE_PREFERENCES
+from photoai.runtime.manifest import user_data_dir
 
 if TYPE_CHECKING:
     from photoai.core.models import ModelSpec
     from photoai.runtime import Manifest, Runtime
 
 PROG = "photoai"
+log = logging.getLogger(__name__)
+
+
+def log_file() -> Path:
+    """Where every run logs in full (tracebacks included): ``<user data>/logs/photoai.log``, rotated."""
+    return user_data_dir() / "logs" / "photoai.log"
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, systemd, docker): handled like Ctrl-C (job cancelled, temporary files removed)."""
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """While the block runs, SIGTERM raises :class:`Terminated` in the main thread; a second SIGTERM
+    during the clean-up is ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class ConsoleProgress:
@@ -77,15 +114,17 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("input", nargs="+", help="input photo; several photos or folders run as a batch")
     r.add_argument("-o", "--output", required=True,
                    help="output file (format from its extension); for a batch, a folder")
-    r.add_argument("--mask", help="grayscale mask of the input's size, white = selected; for a batch, a mask "
-                                  "for all or a folder of masks named like the photos (NAME.png or NAME_mask.png)")
+    r.add_argument("--mask", help="grayscale mask of the input's size, white = selected (one that selects nothing "
+                                  "is refused); for a batch, a mask for all or a folder of masks named like the "
+                                  "photos (NAME.png or NAME_mask.png)")
     r.add_argument("--format", choices=sorted(f.lower() for f in EXPORT_FORMATS),
                    help="batch output format (default: the input's own where it can be written, else png)")
     r.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE", help="plugin parameter")
     r.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
     r.add_argument("--device", choices=DEVICE_PREFERENCES, default=DEFAULT_DEVICE_PREFERENCE,
                    help="'cpu' disables GPU providers")
-    r.add_argument("--overwrite-source", action="store_true", help="allow OUTPUT to be the INPUT file")
+    r.add_argument("--overwrite-source", action="store_true",
+                   help="allow OUTPUT to be the INPUT photo (never the mask)")
 
     pl = sub.add_parser("plugins", help="list plugins and their parameters")
     pl.add_argument("--json", action="store_true", help="machine-readable output")
@@ -118,24 +157,40 @@ def _command_names(parser: argparse.ArgumentParser) -> list[str]:
 
 
 def _fail(message: str, code: int = 2) -> int:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+    """Print ``photoai: error: MESSAGE`` as one line (naming the log file if a traceback went there)."""
+    logged = traceback_log()
+    details = f" (details in {logged})" if logged else ""
+    print(f"{PROG}: error: {' '.join(message.split())}{details}", file=sys.stderr)
     return code
 
 
 def cmd_run(args: argparse.Namespace, registry: PluginRegistry) -> int:
-    from photoai.plugin_api.models import open_runtime
-
     plugin = registry.get(args.plugin)
     values = parse_assignments(args.sets)
-    runtime = open_runtime(registry, args.device)
     batch = batch_inputs(args.input)
     if batch is None:
         src, out = Path(args.input[0]), Path(args.output)
-        if not args.overwrite_source and same_file(out, src):  # fail before the (slow) run, not at export
-            return _fail(f"refusing to overwrite the input {src}; pass --overwrite-source to allow it")
-        _run_one(plugin, src, out, Path(args.mask) if args.mask else None, values, runtime, args)
+        mask = Path(args.mask) if args.mask else None
+        check_output(src, out, mask, args)  # before the (slow) load and run, not at export
+        _run_one(plugin, src, out, mask, values, _runtime(registry, args), args)
         return 0
-    return _run_batch(plugin, batch, values, runtime, args)
+    return _run_batch(plugin, batch, values, registry, args)
+
+
+def _runtime(registry: PluginRegistry, args: argparse.Namespace) -> Runtime:
+    from photoai.plugin_api.models import open_runtime
+
+    return open_runtime(registry, args.device)
+
+
+def check_output(src: Path, out: Path, mask: Path | None, args: argparse.Namespace) -> None:
+    """Refuse, before any work, an output that would replace an input (the photo, unless
+    ``--overwrite-source``; the mask, always) or that the export would refuse."""
+    if not args.overwrite_source and same_file(out, src):
+        raise PhotoAIError(f"refusing to overwrite the input {src}; pass --overwrite-source to allow it")
+    if mask is not None and same_file(out, mask):
+        raise PhotoAIError(f"refusing to overwrite the mask {mask} with the result")
+    check_destination(out, quality=args.quality, source_path=src, overwrite_source=args.overwrite_source)
 
 
 def batch_inputs(inputs: list[str]) -> list[Path] | None:
@@ -162,7 +217,9 @@ def _batch_output(src: Path, out_dir: Path, fmt: str | None) -> Path:
     return out_dir / (src.name if fmt is None else src.stem + chosen.extensions[0])
 
 
-def _batch_mask(mask_arg: str | None, src: Path) -> Path | None:
+def _batch_mask(mask_arg: str | None, src: Path) -> Path | PhotoAIError | None:
+    """The mask for ``src``: ``--mask`` itself, or its file in the ``--mask`` folder; a missing one is
+    the error that photo fails with on its turn."""
     if not mask_arg:
         return None
     folder = Path(mask_arg)
@@ -171,11 +228,19 @@ def _batch_mask(mask_arg: str | None, src: Path) -> Path | None:
     for name in (f"{src.stem}.png", f"{src.stem}_mask.png"):
         if (folder / name).is_file():
             return folder / name
-    raise PhotoAIError(f"no mask for {src.name} in {folder} (looked for {src.stem}.png, {src.stem}_mask.png)")
+    return PhotoAIError(f"no mask for {src.name} in {folder} (looked for {src.stem}.png, {src.stem}_mask.png)")
 
 
-def _run_batch(plugin, files: list[Path], values: dict, runtime, args: argparse.Namespace) -> int:
-    """Each photo in turn (the model stays loaded); a failure is reported and the batch goes on."""
+def _make_folder(folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing parents; returns those created, deepest first."""
+    created = list(itertools.takewhile(lambda p: not p.exists(), (folder, *folder.parents)))
+    folder.mkdir(parents=True, exist_ok=True)
+    return created
+
+
+def _run_batch(plugin, files: list[Path], values: dict, registry: PluginRegistry, args: argparse.Namespace) -> int:
+    """Each photo in turn (the model stays loaded); a failure is reported and the batch goes on.
+    Every output is checked before the first photo runs."""
     out_dir = Path(args.output)
     if out_dir.exists() and not out_dir.is_dir():
         return _fail(f"with several inputs or a folder, -o must be a folder: {out_dir} is a file")
@@ -185,12 +250,23 @@ def _run_batch(plugin, files: list[Path], values: dict, runtime, args: argparse.
     clash = next((o for i, o in enumerate(outputs) if o in outputs[:i]), None)
     if clash is not None:
         return _fail(f"two inputs would both be written to {clash}; pass --format or rename one")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    masks = [_batch_mask(args.mask, src) for src in files]
+    created = _make_folder(out_dir)
+    try:
+        for src, out, mask in zip(files, outputs, masks, strict=True):
+            check_output(src, out, mask if isinstance(mask, Path) else None, args)
+    except PhotoAIError:
+        for folder in created:
+            folder.rmdir()
+        raise
+    runtime = _runtime(registry, args)
     failed = 0
-    for i, (src, out) in enumerate(zip(files, outputs, strict=True), 1):
+    for i, (src, out, mask) in enumerate(zip(files, outputs, masks, strict=True), 1):
         print(f"[{i}/{len(files)}] {src}", file=sys.stderr)
         try:
-            _run_one(plugin, src, out, _batch_mask(args.mask, src), values, runtime, args)
+            if isinstance(mask, PhotoAIError):
+                raise mask
+            _run_one(plugin, src, out, mask, values, runtime, args)
         except Cancelled:
             raise
         except (PhotoAIError, OSError) as e:
@@ -202,7 +278,8 @@ def _run_batch(plugin, files: list[Path], values: dict, runtime, args: argparse.
 
 def _run_one(plugin, src: Path, out: Path, mask_path: Path | None, values: dict, runtime,
              args: argparse.Namespace) -> None:
-    """Load, run, export one photo (the input is never overwritten unless allowed)."""
+    """Load, run, export one photo (the input is never overwritten unless allowed). A mask file that
+    selects nothing is an error (``mask_given``)."""
     from photoai.core import export, io
     from photoai.plugin_api.execute import run_plugin
 
@@ -211,8 +288,8 @@ def _run_one(plugin, src: Path, out: Path, mask_path: Path | None, values: dict,
     progress = ConsoleProgress()
     ctx = RunContext(on_progress=progress)
     try:
-        result = run_plugin(plugin, image, mask, values, ctx, runtime)
-    except KeyboardInterrupt:
+        result = run_plugin(plugin, image, mask, values, ctx, runtime, mask_given=mask is not None)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM (Terminated): stop what the plugin started
         ctx.token.cancel()
         raise
     progress.done()
@@ -352,23 +429,31 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or (argv[0] not in _command_names(parser) and not argv[0].startswith("-")):
         argv = ["gui", *argv]  # `photoai photo.jpg` opens the editor
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    setup_logging(args.verbose, log_file())
     if args.command in (None, "gui"):
         from photoai.ui.app import main as gui_main  # Qt is imported only when the editor opens
 
         return gui_main([args.file] if getattr(args, "file", None) else [])
-    registry = discover_plugins()
+    return _run_command(args)
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    """A non-GUI command; every failure is one ``photoai: error:`` line (a traceback goes to the log
+    file only), Ctrl-C exits 130 and SIGTERM 143, both after the same clean-up."""
     commands = {"run": cmd_run, "plugins": cmd_plugins, "info": cmd_info, "eval": cmd_eval, "models": cmd_models}
-    try:
-        return commands[args.command](args, registry)
-    except Cancelled:
-        return _fail("cancelled", 130)
-    except KeyboardInterrupt:
-        print(file=sys.stderr)
-        return _fail("interrupted", 130)
-    except (PhotoAIError, OSError) as e:
-        return _fail(_describe(e))
+    with sigterm_as_interrupt():
+        try:
+            return commands[args.command](args, discover_plugins())
+        except Cancelled:
+            return _fail("cancelled", 130)
+        except KeyboardInterrupt as e:
+            print(file=sys.stderr)
+            return _fail("terminated", 143) if isinstance(e, Terminated) else _fail("interrupted", 130)
+        except (PhotoAIError, OSError) as e:
+            return _fail(_describe(e))
+        except Exception as e:  # noqa: BLE001 - a bug (ours or a plugin's): one line here, the traceback in the log
+            log.exception("photoai %s failed", args.command)
+            return _fail(f"{type(e).__name__}: {e}", 1)
 
 
 if __name__ == "__main__":

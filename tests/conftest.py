@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,6 +19,20 @@ from photoai.core.geometry import Size  # noqa: E402
 from photoai.core.image import ImageBuffer  # noqa: E402
 from photoai.plugin_api import BasePlugin, FloatParam, IntParam, PluginInfo, Request, RunContext  # noqa: E402
 from photoai.plugin_api.registry import PluginRegistry  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def require_data(relative: str, what: str = "test data") -> Path:
+    """``relative`` in the shared data folder (``$PHOTOAI_DATA``, else ``../shared/data`` beside the repository:
+    ``photoai_plugins._training.default_data_dir``); skips the test saying where it looked when it is missing."""
+    from photoai_plugins._training import DATA_ENV, default_data_dir
+
+    path = default_data_dir() / relative
+    if not path.exists():
+        pytest.skip(f"{what} not found: {path} does not exist (set {DATA_ENV} to the data folder; without it "
+                    f"the tests look in ../shared/data beside the repository)")
+    return path
 
 
 class InvertPlugin(BasePlugin):

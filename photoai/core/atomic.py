@@ -14,13 +14,28 @@ from pathlib import Path
 NAME_MAX = 255  # bytes in a file name on common file systems (ext4, APFS, NTFS in UTF-16 units)
 
 
+def name_limit(folder: Path) -> int:
+    """The longest file name (in bytes) ``folder``'s file system allows: what the OS says where it can
+    (``PC_NAME_MAX``), else :data:`NAME_MAX`."""
+    try:
+        limit = int(os.pathconf(folder, "PC_NAME_MAX"))
+    except (AttributeError, OSError, ValueError):  # Windows has no pathconf; a folder not made yet
+        return NAME_MAX
+    return limit if limit > 0 else NAME_MAX
+
+
+def name_length(name: str) -> int:
+    """``name``'s length as file-name limits count it: UTF-16 units on Windows, UTF-8 bytes elsewhere."""
+    return len(name.encode("utf-16-le")) // 2 if os.name == "nt" else len(name.encode("utf-8"))
+
+
 def temp_path(path: Path) -> Path:
     """A unique hidden name beside ``path``, ``.STEM.xxxxxxxx.tmp.SUFFIX`` (the suffix kept for writers
-    that go by it, e.g. ``np.savez``), the stem shortened so that the name never exceeds the file-name
-    limit, even when ``path``'s own name is at the limit."""
+    that go by it, e.g. ``np.savez``), the stem shortened so that the name never exceeds the file
+    system's name limit (:func:`name_limit`), even when ``path``'s own name is at the limit."""
     tail = f".{secrets.token_hex(4)}.tmp{path.suffix}"
     stem = path.stem.encode("utf-8")
-    room = NAME_MAX - 1 - len(tail.encode("utf-8"))
+    room = name_limit(path.parent) - 1 - len(tail.encode("utf-8"))
     if len(stem) > room:
         stem = stem[:room].decode("utf-8", "ignore").encode("utf-8")
     return path.with_name("." + stem.decode("utf-8") + tail)

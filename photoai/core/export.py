@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image
 from PIL.TiffImagePlugin import ImageFileDirectory_v2
 
-from photoai.core.atomic import atomic_path
+from photoai.core.atomic import atomic_path, name_length, name_limit
 from photoai.core.errors import ImageReadError, ImageWriteError
 from photoai.core.geometry import Size
 from photoai.core.image import ImageBuffer, to_uint
@@ -123,8 +123,24 @@ def save(image: ImageBuffer, path: str | Path, *, format: str | None = None, qua
     too long for a JPEG segment (64 KB) is dropped. The ICC profile is colour, not metadata:
     it is always embedded when it matches the output (RGB or gray).
     Raises :class:`OverwriteSourceError` if ``path`` is ``source_path`` and not
-    ``overwrite_source``, :class:`ImageWriteError` on any other failure.
+    ``overwrite_source``, :class:`ImageWriteError` on any other failure (what
+    :func:`check_destination` refuses is refused before any pixel is touched).
     """
+    path = Path(path)
+    fmt = check_destination(path, format=format, quality=quality, source_path=source_path,
+                            overwrite_source=overwrite_source)
+    job = _job(image, fmt, _bits(image, fmt, bit_depth, path), int(quality), lossless, keep_metadata)
+    _atomic_write(path, lambda fp: _WRITERS[fmt.name](fp, job))
+    return path
+
+
+def check_destination(path: str | Path, *, format: str | None = None, quality: int = 95,
+                      source_path: str | Path | None = None, overwrite_source: bool = False) -> ExportFormat:
+    """The format :func:`save` would write ``path`` in, or the :class:`ImageWriteError` it would raise
+    for the destination itself: an unknown format, quality outside 1-100, the original photo
+    (:class:`OverwriteSourceError`), a missing folder or a file in its place, a name longer than the
+    file system allows, a folder or a read-only file by that name. Callers with slow work ahead (the
+    CLI) check first; nothing is created."""
     path = Path(path)
     fmt = format_for_path(path, format)
     if source_path is not None and not overwrite_source and same_file(path, Path(source_path)):
@@ -132,9 +148,8 @@ def save(image: ImageBuffer, path: str | Path, *, format: str | None = None, qua
                                    "Choose another name or allow overwriting the original.")
     if not 1 <= int(quality) <= 100:
         raise ImageWriteError(f"Cannot export '{path.name}': quality must be 1-100, got {quality}.")
-    job = _job(image, fmt, _bits(image, fmt, bit_depth, path), int(quality), lossless, keep_metadata)
-    _atomic_write(path, lambda fp: _WRITERS[fmt.name](fp, job))
-    return path
+    _check_writable(path)
+    return fmt
 
 
 def save_mask(mask: np.ndarray, path: str | Path) -> Path:
@@ -226,12 +241,7 @@ def _icc_fits(icc: bytes | None, gray: bool) -> bool:
 def _atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
     """Run ``write`` on a new temporary file beside ``path`` that then replaces ``path`` atomically
     (:func:`photoai.core.atomic.atomic_path`); every failure is one readable ``ImageWriteError``."""
-    if not path.parent.is_dir():
-        raise ImageWriteError(f"Cannot write '{path.name}': the folder '{path.parent}' does not exist.")
-    if path.is_dir():
-        raise ImageWriteError(f"Cannot write '{path.name}': a folder has that name.")
-    if path.exists() and not os.access(path, os.W_OK):
-        raise ImageWriteError(f"Cannot write '{path.name}': the existing file is read-only.")
+    _check_writable(path)
     try:
         with atomic_path(path) as tmp, open(tmp, "x+b") as fp:  # "x" never clobbers; "+": TIFF reads back
             write(fp)
@@ -239,6 +249,26 @@ def _atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
         if isinstance(exc, ImageWriteError) or not isinstance(exc, Exception):
             raise
         raise ImageWriteError(f"Cannot write '{path.name}': {_os_reason(exc)}.") from exc
+
+
+def _check_writable(path: Path) -> None:
+    """Raise :class:`ImageWriteError` if a file cannot be created or replaced at ``path``."""
+    def refuse(reason: str) -> ImageWriteError:
+        return ImageWriteError(f"Cannot write '{path.name}': {reason}.")
+
+    folder = path.parent
+    if not folder.is_dir():
+        existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+        if existing is not None and not existing.is_dir():
+            raise refuse(f"'{existing}' is a file, not a folder")
+        raise refuse(f"the folder '{folder}' does not exist")
+    length, limit = name_length(path.name), name_limit(folder)
+    if length > limit:
+        raise refuse(f"the name is too long ({length} bytes; the limit is {limit})")
+    if path.is_dir():
+        raise refuse("a folder has that name")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise refuse("the existing file is read-only")
 
 
 def _os_reason(exc: BaseException) -> str:

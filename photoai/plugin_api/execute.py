@@ -22,8 +22,14 @@ from photoai.plugin_api.plugin import Plugin, Request
 log = logging.getLogger(__name__)
 
 
-def check_mask(plugin: Plugin, image: ImageBuffer, mask: np.ndarray | None) -> np.ndarray | None:
-    """The mask as float32 HxW in [0, 1], or a clear error when it is needed and missing."""
+def check_mask(plugin: Plugin, image: ImageBuffer, mask: np.ndarray | None,
+               mask_given: bool = False) -> np.ndarray | None:
+    """The mask as float32 HxW in [0, 1] (uint8 masks scaled), or None for the whole image.
+
+    The one rule for every plugin: a mask that selects nothing is an error when the user gave it
+    (``mask_given``: the CLI's ``--mask``); otherwise (the editor's mask with nothing painted) it
+    means no mask. A plugin that needs a mask gets a clear error without one.
+    """
     if mask is not None:
         mask = np.asarray(mask)
         if mask.shape != image.rgb.shape[:2]:
@@ -33,6 +39,8 @@ def check_mask(plugin: Plugin, image: ImageBuffer, mask: np.ndarray | None) -> n
         if mask.max(initial=0) > 1.0:
             mask = mask / 255.0
         if not mask.any():
+            if mask_given:
+                raise PluginError("the mask selects nothing (it is all black): white marks the area to change")
             mask = None
     if plugin.info.needs_mask and mask is None:
         raise PluginError(f"{plugin.info.title} needs a mask: paint over the area to change first")
@@ -69,13 +77,18 @@ def run_plugin(
     values: Mapping[str, Any] | None = None,
     ctx: RunContext | None = None,
     runtime: Any = None,
+    *,
+    mask_given: bool = False,
 ) -> ImageBuffer:
-    """Validate, run and check one plugin job; the input ``image`` is never modified."""
+    """Validate, run and check one plugin job; the input ``image`` is never modified.
+
+    ``mask_given``: the user named ``mask`` (a file), so selecting nothing is an error
+    (:func:`check_mask`)."""
     ctx = ctx or RunContext()
     if runtime is not None:
         ctx.runtime = runtime
     checked = validate(plugin.info.params, values)
-    mask = check_mask(plugin, image, mask)
+    mask = check_mask(plugin, image, mask, mask_given)
     expected = plugin.output_size(image.size, checked)
     alpha_by_model = image.alpha is not None and plugin.info.changes_size and plugin.info.alpha_mode == "model"
     main_ctx = ctx.sub(0.0, 0.5) if alpha_by_model else ctx

@@ -1,5 +1,8 @@
 """Evaluate super-resolution on a benchmark folder (Set5/Set14) with the standard SR protocol.
 
+Relative paths are read from the working folder, else from the repository (the form manifests record,
+e.g. ``--path plugins/superres/models/superres_x2.onnx``), so a recorded command runs from any folder.
+
 Protocol: HR RGB modcropped to a multiple of ``scale``; LR = MATLAB-bicubic
 downscale of the RGB, quantized to 8 bit; the output Y (BT.601, [16, 235]) is
 quantized to 8 bit and compared with the HR Y in [0, 255] with ``scale`` pixels
@@ -19,12 +22,14 @@ from pathlib import Path
 
 import numpy as np
 
+from photoai.core.errors import PhotoAIError
 from photoai.core.metrics import sr_y_metrics
 from photoai.core.resize import imresize, rgb_to_y
 
+from .._training import REPO_ROOT
 from .data import list_images, load_rgb, make_lr, modcrop
 
-__all__ = ["Predictor", "torch_predictor", "checkpoint_predictor", "onnx_predictor", "make_predictor",
+__all__ = ["Predictor", "torch_predictor", "checkpoint_predictor", "onnx_predictor", "make_predictor", "locate",
            "load_pairs", "evaluate", "mean_metrics", "main"]
 
 #: LR Y (HxW float32 in [0, 1]) -> SR Y (sHxsW).  Bicubic takes the LR RGB instead.
@@ -32,6 +37,17 @@ Predictor = Callable[[np.ndarray], np.ndarray]
 
 DEFAULT_CHECKPOINT = Path("runs/superres/last.pt")
 DEFAULT_ONNX = Path(__file__).resolve().parent / "models" / "superres_x{scale}.onnx"
+
+
+def locate(path: Path, what: str) -> Path:
+    """``path`` as given (absolute, or relative to the working folder), else relative to the repository;
+    a one-line :class:`PhotoAIError` naming both places when it is in neither."""
+    candidates = [path] if path.is_absolute() else [path, REPO_ROOT / path]
+    found = next((p for p in candidates if p.exists()), None)
+    if found is None:
+        where = " or ".join(str(p.absolute()) for p in candidates)
+        raise PhotoAIError(f"{what} {path} not found (looked for {where})")
+    return found
 
 
 def load_pairs(folder: Path, scale: int) -> list[tuple[str, np.ndarray, np.ndarray]]:
@@ -110,8 +126,8 @@ def make_predictor(kind: str, scale: int, path: Path | None) -> Predictor | None
     if kind == "bicubic":
         return None
     if kind == "checkpoint":
-        return checkpoint_predictor(path or DEFAULT_CHECKPOINT, scale)
-    return onnx_predictor(path or Path(str(DEFAULT_ONNX).format(scale=scale)))
+        return checkpoint_predictor(locate(path or DEFAULT_CHECKPOINT, "checkpoint"), scale)
+    return onnx_predictor(locate(path or Path(str(DEFAULT_ONNX).format(scale=scale)), "model file"))
 
 
 def format_table(bic: Sequence[tuple[str, float, float]],
@@ -138,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     ap.add_argument("--path", type=Path, default=None,
                     help=f"model file (default {DEFAULT_ONNX} or {DEFAULT_CHECKPOINT})")
     args = ap.parse_args(argv)
-    pairs = load_pairs(args.data, args.scale)
+    pairs = load_pairs(locate(args.data, "data folder"), args.scale)
     bic = evaluate(pairs, args.scale, None)
     predictor = make_predictor(args.model, args.scale, args.path)
     ours = evaluate(pairs, args.scale, predictor) if predictor else None

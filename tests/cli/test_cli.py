@@ -1,21 +1,13 @@
 """The CLI end to end, in a subprocess as a user runs it."""
 
 import json
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
 import pytest
 from PIL import Image
 
-
-def photoai(*args, env=None, cwd=None):
-    import os
-
-    full_env = dict(os.environ, **(env or {}))
-    return subprocess.run([sys.executable, "-m", "photoai", *map(str, args)], capture_output=True, text=True,
-                          env=full_env, cwd=cwd)
+from tests.cli.conftest import photoai
 
 
 @pytest.fixture

@@ -300,6 +300,59 @@ def test_refuses_to_overwrite_source(tmp_path):
     save(buf, tmp_path / "copy.jpg", source_path=source)  # a different file is fine
 
 
+@pytest.mark.parametrize("name, kwargs, message", [
+    ("out.xyz", {}, "unknown file type '.xyz'"),
+    ("nope/out.png", {}, "the folder '.*nope' does not exist"),
+    ("file.txt/out.png", {}, "'.*file.txt' is a file, not a folder"),
+    ("out.jpg", {"quality": 0}, "quality must be 1-100"),
+    ("a" * 252 + ".png", {}, "the name is too long \\(256 bytes; the limit is 255\\)"),
+    ("folder.png", {}, "a folder has that name"),
+    ("orig.png", {"source_path": "orig.png"}, "it is the original photo"),
+])
+def test_check_destination_says_what_save_would_refuse(tmp_path, monkeypatch, name, kwargs, message):
+    """The CLI checks its output with this before the (slow) run; save() refuses the same things."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "file.txt").write_text("not a folder")
+    (tmp_path / "folder.png").mkdir()
+    (tmp_path / "orig.png").write_bytes(b"the photo")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(ImageWriteError, match=message):
+        export.check_destination(tmp_path / name, **kwargs)
+    with pytest.raises(ImageWriteError, match=message):
+        save(random_buffer(3, 8), tmp_path / name, **kwargs)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_check_destination_returns_the_format(tmp_path):
+    assert export.check_destination(tmp_path / "x.TIF").name == "TIFF"
+    assert export.check_destination(tmp_path / "x.png", format="jpeg", quality=1).name == "JPEG"
+    assert not any(tmp_path.iterdir())
+
+
+def test_the_name_limit_is_the_file_systems(tmp_path, monkeypatch):
+    """A file system with 100-byte names: a 100-byte name is written (its temporary name shortened to fit),
+    a 101-byte one refused up front."""
+    real = os.pathconf if hasattr(os, "pathconf") else None
+
+    def pathconf(path, name):
+        return 100 if name == "PC_NAME_MAX" else real(path, name)
+
+    monkeypatch.setattr(os, "pathconf", pathconf, raising=False)
+    created: list[str] = []
+    real_open = open
+
+    def spy_open(file, *args, **kwargs):
+        created.append(Path(file).name)
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", spy_open)
+    save(random_buffer(3, 8), tmp_path / ("a" * 96 + ".png"))
+    assert (tmp_path / ("a" * 96 + ".png")).is_file()
+    assert created and all(len(n.encode()) <= 100 for n in created)
+    with pytest.raises(ImageWriteError, match="too long .101 bytes; the limit is 100"):
+        export.check_destination(tmp_path / ("a" * 97 + ".png"))
+
+
 # --------------------------------------------------------------------------- masks
 
 

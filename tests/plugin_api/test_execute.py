@@ -82,3 +82,28 @@ def test_wrong_output_size_is_caught(small_image):
 
     with pytest.raises(PluginError, match="expected 32x24"):
         run_plugin(Liar(), small_image)
+
+
+def test_a_given_mask_that_selects_nothing_is_an_error_for_every_plugin(registry, small_image):
+    """The CLI's --mask is explicit; the editor's unpainted mask is not and means the whole photo."""
+    from photoai.plugin_api import BasePlugin, PluginInfo
+
+    class Fill(BasePlugin):
+        info = PluginInfo("fill", "Fill", needs_mask=True)
+
+        def run(self, request, ctx):
+            return request.image
+
+    empty = np.zeros((24, 32), np.float32)
+    for plugin in (registry.get("invert"), Fill()):
+        with pytest.raises(PluginError, match="the mask selects nothing"):
+            run_plugin(plugin, small_image, empty, mask_given=True)
+    out = run_plugin(registry.get("invert"), small_image, empty)  # the editor, nothing painted
+    np.testing.assert_allclose(out.rgb, 1 - small_image.rgb, atol=1e-6)
+    with pytest.raises(PluginError, match="needs a mask"):
+        run_plugin(Fill(), small_image, empty)
+    mask = np.zeros((24, 32), np.uint8)
+    mask[0, 0] = 255
+    out = run_plugin(registry.get("invert"), small_image, mask, mask_given=True)  # one pixel is a selection
+    np.testing.assert_allclose(out.rgb[0, 0], 1 - small_image.rgb[0, 0], atol=1e-6)
+    np.testing.assert_array_equal(out.rgb[1:], small_image.rgb[1:])
