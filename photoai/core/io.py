@@ -3,7 +3,9 @@
 Pillow decodes the common formats; tifffile takes the TIFFs whose precision Pillow would
 drop (16-bit RGB, RGBA, gray+alpha, float); 16-bit colour PNGs are decoded by Pillow in two
 passes (high and low bytes) because Pillow has no 16-bit RGB mode; camera raws go through
-rawpy (LibRaw), imported only when a raw is opened.
+rawpy (LibRaw), imported only when a raw is opened, and are developed by :mod:`photoai.core.raw`.
+Whether a file is a camera raw is decided by its content (:func:`is_raw`), not its name: a raw named
+``.jpg`` is developed, never shown as its embedded preview, and a JPEG named ``.nef`` opens as a JPEG.
 
 Pixels are returned upright: the EXIF orientation is applied (``ImageOps.exif_transpose``
 semantics) and the kept EXIF says orientation 1. ICC profiles are kept as found; pixels are
@@ -21,9 +23,11 @@ import numpy as np
 from PIL import Image, ImageFile, UnidentifiedImageError
 from PIL.TiffImagePlugin import TiffImageFile
 
-from photoai.core.errors import ImageReadError
+from photoai.core import raw as core_raw
+from photoai.core.errors import ImageReadError, ParamError
 from photoai.core.geometry import Size
 from photoai.core.image import ImageBuffer
+from photoai.core.raw import DevelopOptions, RawFacts
 
 try:  # LittleCMS may be missing from a Pillow build
     from PIL import ImageCms
@@ -43,16 +47,6 @@ SUPPORTED_READ_EXTENSIONS = frozenset({
     ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".tif", ".tiff", ".webp", ".bmp", ".dib",
     ".gif", ".tga", ".ppm", ".pgm", ".pbm", ".pnm",
 }) | RAW_EXTENSIONS
-
-#: rawpy ``postprocess`` settings: camera white balance, 16 bits per channel, sRGB primaries
-#: with the sRGB tone curve (LibRaw's ``-g 2.4 12.92``), and no auto brightening so the
-#: exposure is the one shot. LibRaw applies the camera's orientation itself.
-RAW_POSTPROCESS = {
-    "use_camera_wb": True,
-    "output_bps": 16,
-    "no_auto_bright": True,
-    "gamma": (2.4, 12.92),
-}
 
 _EXIF_HEADER = b"Exif\x00\x00"
 _TIFF_MAGIC = (b"II*\x00", b"MM\x00*")
@@ -86,22 +80,44 @@ class _Unreadable(Exception):
 # --------------------------------------------------------------------------- public API
 
 
-def load(path: str | Path) -> ImageBuffer:
+def load(path: str | Path, raw_options: DevelopOptions | None = None) -> ImageBuffer:
     """Decode ``path`` into an :class:`ImageBuffer`; any failure raises :class:`ImageReadError`.
 
     ``source_format`` is Pillow's format name or ``"RAW"``; ``info`` holds ``mode`` (the
     file's own colour mode, e.g. ``"RGB;16"``, ``"CMYK"``, ``"P"``), ``orientation`` (the EXIF
-    orientation that was applied) and, when known, ``dpi``.
+    orientation that was applied) and, when known, ``dpi``. A camera raw is developed with
+    ``raw_options`` (default: :class:`~photoai.core.raw.DevelopOptions`, LibRaw's brightness and
+    the camera's white balance); ``info["raw_develop"]`` records what was applied.
     """
     path = Path(path)
     try:
         _check_file(path)
-        if path.suffix.lower() in RAW_EXTENSIONS:
-            return _load_raw(path)
+        if is_raw(path):
+            return _load_raw(path, raw_options or DevelopOptions())
         return _load_image(path)
     except ImageReadError:
         raise
     except Exception as exc:  # decoders raise many types for damaged files
+        raise ImageReadError(_message(path, _reason(exc))) from exc
+
+
+def is_raw(path: str | Path) -> bool:
+    """Whether ``path`` is opened as a camera raw: by its content, or by its extension when the
+    content does not tell (:func:`photoai.core.raw.sniff`)."""
+    by_content = core_raw.sniff(path)
+    return Path(path).suffix.lower() in RAW_EXTENSIONS if by_content is None else by_content
+
+
+def raw_facts(path: str | Path) -> RawFacts:
+    """What the camera raw ``path`` allows when developing (reads its headers only)."""
+    path = Path(path)
+    try:
+        _check_file(path)
+        with _open_raw(path) as raw:
+            return core_raw.facts(raw)
+    except ImageReadError:
+        raise
+    except Exception as exc:
         raise ImageReadError(_message(path, _reason(exc))) from exc
 
 
@@ -110,8 +126,11 @@ def probe(path: str | Path) -> ImageProbe:
     path = Path(path)
     try:
         _check_file(path)
-        if path.suffix.lower() in RAW_EXTENSIONS:
-            return _probe_raw(path)
+        if is_raw(path):
+            try:
+                return _probe_raw(path)
+            except _NotRaw:
+                pass  # only the extension said raw: maybe an ordinary image
         with _open(path) as im:
             orientation = _pil_orientation(im)
             return ImageProbe(_oriented(Size(*im.size), orientation), im.format or "", im.mode,
@@ -513,38 +532,52 @@ def _rawpy(path: Path):
     return rawpy
 
 
-def _load_raw(path: Path) -> ImageBuffer:
-    """Develop a camera raw with :data:`RAW_POSTPROCESS` into a 16-bit sRGB buffer.
+def _open_raw(path: Path):
+    """``rawpy.imread(path)`` with LibRaw's failures in plain words (a file whose content is not a
+    known raw may still be an ordinary image: :class:`_NotRaw`)."""
+    rawpy = _rawpy(path)
+    try:
+        return rawpy.imread(str(path))
+    except rawpy.LibRawFileUnsupportedError as exc:
+        if core_raw.sniff(path) is None:
+            raise _NotRaw from exc
+        raise ImageReadError(_message(
+            path, "it is a camera raw file that LibRaw cannot read (an unknown camera or format, or a "
+                  "damaged file); its small embedded preview is not opened in its place")) from exc
+    except rawpy.LibRawError as exc:
+        raise _libraw_failed(path, exc) from exc
 
-    A raw whose data is already one RGB(G) sample per pixel (e.g. a film scanner's NEF) is
-    developed by LibRaw too; should LibRaw refuse, its samples are used as they are. A file
-    LibRaw does not know is tried as an ordinary image (many raws are TIFF containers).
-    EXIF is taken from the raw's TIFF structure when it has one.
+
+def _libraw_failed(path: Path, exc: Exception) -> ImageReadError:
+    return ImageReadError(_message(path, f"the camera raw file is damaged or LibRaw cannot read it ({exc})"))
+
+
+class _NotRaw(Exception):
+    """Internal: LibRaw does not know the file and its content does not say it is a raw."""
+
+
+def _load_raw(path: Path, options: DevelopOptions) -> ImageBuffer:
+    """Develop a camera raw (:func:`photoai.core.raw.develop`) into a 16-bit sRGB buffer.
+
+    A file LibRaw does not know, whose content does not say it is a raw (only its extension
+    did), is tried as an ordinary image. EXIF is taken from the raw's TIFF structure when it has one.
     """
     rawpy = _rawpy(path)
     try:
-        with rawpy.imread(str(path)) as raw:
+        with _open_raw(path) as raw:
             _check_pixels(Size(raw.sizes.width, raw.sizes.height))
-            rgb, raw_type = _develop(raw, rawpy), raw.raw_type.name.lower()
-    except rawpy.LibRawFileUnsupportedError as exc:
+            developed, raw_type = core_raw.develop(raw, options), raw.raw_type.name.lower()
+    except _NotRaw as exc:
         return _load_unknown_raw(path, exc)
+    except ParamError as exc:  # options this raw does not allow
+        raise ImageReadError(_message(path, str(exc))) from exc
     except rawpy.LibRawError as exc:
-        raise ImageReadError(_message(
-            path, f"the camera raw file is damaged or LibRaw cannot read it ({exc})")) from exc
+        raise _libraw_failed(path, exc) from exc
     meta = _Meta(exif=_tiff_metadata(path).exif) if _is_tiff(path) else _Meta()
-    return _buffer(rgb, 16, meta, "RAW", "RGB", raw_type=raw_type,
-                   raw_format=path.suffix.lower().lstrip("."))
-
-
-def _develop(raw, rawpy) -> np.ndarray:
-    try:
-        return raw.postprocess(output_color=rawpy.ColorSpace.sRGB, **RAW_POSTPROCESS)
-    except rawpy.LibRawError as exc:
-        stack = raw.raw_image_visible
-        if stack.ndim == 3 and stack.shape[2] >= 3:  # not a CFA: RGB samples per pixel
-            peak = float(raw.white_level or np.iinfo(stack.dtype).max)
-            return np.clip(stack[..., :3].astype(np.float32) / peak, 0.0, 1.0)
-        raise _Unreadable(f"LibRaw opened this raw file but could not develop it ({exc})") from exc
+    suffix = path.suffix.lower()
+    family = suffix.lstrip(".") if suffix in RAW_EXTENSIONS else core_raw.raw_format(path) or ""
+    return _buffer(developed.rgb, 16, meta, "RAW", "RGB", raw_type=raw_type, raw_format=family,
+                   raw_develop=developed.record())
 
 
 def _load_unknown_raw(path: Path, exc: Exception) -> ImageBuffer:
@@ -557,12 +590,8 @@ def _load_unknown_raw(path: Path, exc: Exception) -> ImageBuffer:
 
 
 def _probe_raw(path: Path) -> ImageProbe:
-    rawpy = _rawpy(path)
-    try:
-        with rawpy.imread(str(path)) as raw:
-            size = Size(raw.sizes.width, raw.sizes.height)
-            flip = raw.sizes.flip
-    except rawpy.LibRawError as exc:
-        raise ImageReadError(_message(path, f"LibRaw cannot read this camera raw file ({exc})")) from exc
+    with _open_raw(path) as raw:
+        size = Size(raw.sizes.width, raw.sizes.height)
+        flip = raw.sizes.flip
     return ImageProbe(Size(size.height, size.width) if flip in (5, 6) else size, "RAW", "RGB", 16)
 

@@ -38,6 +38,7 @@ from photoai.core.export import same_file
 from photoai.core.image import ImageBuffer
 from photoai.core.mask import BrushSettings
 from photoai.core.params import Param
+from photoai.core.raw import DevelopOptions
 from photoai.plugin_api.models import resolve_params
 from photoai.plugin_api.plugin import Plugin
 from photoai.plugin_api.registry import PluginRegistry
@@ -46,7 +47,7 @@ from photoai.ui.canvas.brush import BrushController
 from photoai.ui.canvas.view import CanvasView
 from photoai.ui.jobs import JobRunner, run_while_painting
 from photoai.ui.qsettings import Settings
-from photoai.ui.widgets import export_dialog
+from photoai.ui.widgets import export_dialog, raw_dialog
 from photoai.ui.widgets.brush_options import BrushOptions
 from photoai.ui.widgets.compare_bar import CompareBar
 from photoai.ui.widgets.plugin_panel import PluginPanel
@@ -235,6 +236,9 @@ class MainWindow(QMainWindow):
         path = Path(path)
         if not self._maybe_save_changes():
             return False
+        develop = raw_dialog.develop_options(self, path, self.settings)  # a camera raw: how to develop it
+        if not develop.proceed:
+            return False
         if self.runner.busy:
             self.runner.cancel()
         try:
@@ -246,10 +250,10 @@ class MainWindow(QMainWindow):
                 QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
             self._loading = path
             self.statusBar().showMessage(f"Opening {path.name}…")
-            self.loader.submit(lambda _ctx: _load(path))
+            self.loader.submit(lambda _ctx: _load(path, develop.options))
             return True
         try:
-            image = _load(path)
+            image = _load(path, develop.options)
         except PhotoAIError as e:
             self._open_failed(path, str(e), "")
             return False
@@ -310,6 +314,8 @@ class MainWindow(QMainWindow):
                 self.settings.add_recent_file(document.path)
                 self.settings.set_last_folder(document.path.parent)
         self._update_state()
+        if document is not None and (developed := raw_dialog.summary(document.image)):
+            self.statusBar().showMessage(developed, 10000)
         self.document_opened.emit(document.path if document is not None else None)
 
     def _open_dropped(self, files: list[Path]) -> None:
@@ -720,10 +726,10 @@ class MainWindow(QMainWindow):
 
 
 # ===================================================================== helpers
-def _load(path: Path) -> ImageBuffer:
+def _load(path: Path, raw_options: DevelopOptions | None = None) -> ImageBuffer:
     from photoai.core import io as core_io
 
-    return core_io.load(path)
+    return core_io.load(path, raw_options)
 
 
 def _message(e: BaseException) -> str:
