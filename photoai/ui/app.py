@@ -55,8 +55,14 @@ def build_window(registry=None, runtime=None, settings=None):  # -> MainWindow
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the editor; returns the exit status."""
+    """Run the editor; returns the exit status (2, with one line on stderr, when Qt cannot start)."""
+    from photoai.ui.qt_platform import xcb_problem
+
     args, qt_args = _parse(sys.argv[1:] if argv is None else argv)
+    problem = xcb_problem(qt_args)  # Qt would abort the process (exit 134) with several lines
+    if problem:
+        print(f"photoai: error: {problem}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = create_app(qt_args)
     window = build_window()

@@ -40,13 +40,26 @@ def confirm(parent: QWidget | None, title: str, message: str, informative: str =
 
 def ask_save_changes(parent: QWidget | None, name: str) -> str:
     """Save / Discard / Cancel for a modified photo; returns SAVE, DISCARD or CANCEL."""
+    return _save_discard_cancel(parent, "Unsaved changes", f"Export the changes to “{name}” before closing?",
+                                "Your edits are lost if you don't export them.", "Export…")
+
+
+def ask_save_mask(parent: QWidget | None, name: str) -> str:
+    """Save / Discard / Cancel for a painted mask on an unchanged photo; returns SAVE, DISCARD or CANCEL."""
+    return _save_discard_cancel(parent, "Unsaved mask", f"Save the mask painted on “{name}” before closing?",
+                                "The photo itself is unchanged. The mask is lost unless you save it as a PNG "
+                                "(Mask > Load Mask… brings it back).", "Save Mask…")
+
+
+def _save_discard_cancel(parent: QWidget | None, title: str, text: str, informative: str, save_text: str) -> str:
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle("Unsaved changes")
-    box.setText(f"Export the changes to “{name}” before closing?")
-    box.setInformativeText("Your edits are lost if you don't export them.")
+    box.setWindowTitle(title)
+    box.setText(text)
+    box.setInformativeText(informative)
     Btn = QMessageBox.StandardButton
     box.setStandardButtons(Btn.Save | Btn.Discard | Btn.Cancel)
+    box.button(Btn.Save).setText(save_text)
     box.setDefaultButton(Btn.Save)
     answer = box.exec()
     return {Btn.Save: SAVE, Btn.Discard: DISCARD}.get(Btn(answer), CANCEL)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 import traceback
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -30,8 +29,9 @@ log = logging.getLogger(__name__)
 JobFn = Callable[[RunContext], Any]
 T = TypeVar("T")
 
-#: Minimum seconds between two progress signals of one job.
-PROGRESS_INTERVAL = 0.05
+#: Progress resolution: the panel's bar has this many steps, and a job's progress reaches the GUI once per
+#: step (and per stage change), however fast it is reported: per tile, never dropped, never more.
+PROGRESS_STEPS = 1000
 
 #: Seconds a cancelled job may take to stop before the runner lets go of it. A plugin that never
 #: checks its cancel token then finishes in the background, its result dropped; the UI is free again.
@@ -119,14 +119,15 @@ class JobRunner(QObject):
         job_id = self._next_id
         token = CancelToken()
         self._current, self._token = job_id, token
-        last = [0.0]
+        sent: tuple[int, str] | None = None  # the last (step, stage) sent
 
         def on_progress(fraction: float, stage: str) -> None:
-            now = time.monotonic()
-            if fraction < 1.0 and now - last[0] < PROGRESS_INTERVAL:
-                return
-            last[0] = now
-            self._w_progress.emit(job_id, float(fraction), stage or "")
+            nonlocal sent
+            fraction = min(max(float(fraction), 0.0), 1.0)
+            key = (int(fraction * PROGRESS_STEPS), stage or "")  # floor: 100 % only when done
+            if key != sent:
+                sent = key
+                self._w_progress.emit(job_id, fraction, key[1])
 
         ctx = RunContext(on_progress=on_progress, token=token, runtime=self.runtime)
 

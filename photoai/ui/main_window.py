@@ -47,6 +47,7 @@ from photoai.ui.canvas.brush import BrushController
 from photoai.ui.canvas.view import CanvasView
 from photoai.ui.jobs import JobRunner, run_while_painting
 from photoai.ui.qsettings import Settings
+from photoai.ui.saved_state import SavedState
 from photoai.ui.widgets import export_dialog, raw_dialog
 from photoai.ui.widgets.brush_options import BrushOptions
 from photoai.ui.widgets.compare_bar import CompareBar
@@ -116,6 +117,7 @@ class MainWindow(QMainWindow):
         self.runtime = runtime
         self.settings = settings or Settings()
         self.document: Document | None = None
+        self.saved: SavedState | None = None  # what of the document is written out
         self._unsubscribe: list = []
         self._job: _Job | None = None
         self._last_run_seconds: float | None = None
@@ -143,17 +145,12 @@ class MainWindow(QMainWindow):
 
     # ================================================================= construction
     def _build_central(self) -> None:
-        central = QWidget()
-        lay = QVBoxLayout(central)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(0)
-        self.compare_bar = CompareBar()
         self.canvas = CanvasView()
         self.canvas.set_brush(self.brush)
         self.canvas.placeholder = "Open a photo (Ctrl+O) or drop one here"
-        lay.addWidget(self.compare_bar)
-        lay.addWidget(self.canvas, 1)
-        self.setCentralWidget(central)
+        self.compare_bar = CompareBar()
+        self.canvas.set_overlay(self.compare_bar)  # floats over the photo: the canvas never moves
+        self.setCentralWidget(self.canvas)
 
     def _build_dock(self) -> None:
         self.plugin_panel = PluginPanel(self.registry, self.settings, params_for=self.plugin_params)
@@ -171,7 +168,8 @@ class MainWindow(QMainWindow):
         self.dock = QDockWidget("Enhance")
         self.dock.setObjectName("pluginDock")
         features = QDockWidget.DockWidgetFeature
-        self.dock.setFeatures(features.DockWidgetMovable | features.DockWidgetFloatable)
+        # closable: View > Enhance hides and shows it (a running job shows it again, see run_plugin)
+        self.dock.setFeatures(features.DockWidgetMovable | features.DockWidgetFloatable | features.DockWidgetClosable)
         self.dock.setWidget(holder)
         self.dock.setMinimumWidth(290)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
@@ -292,6 +290,7 @@ class MainWindow(QMainWindow):
         if self.runner.busy:
             self.runner.cancel()
         self.document = document
+        self.saved = SavedState(document) if document is not None else None
         self.brush.set_document(document)
         self.canvas.end_compare()
         self.compare_bar.setVisible(False)
@@ -455,19 +454,23 @@ class MainWindow(QMainWindow):
         except Exception as e:  # noqa: BLE001
             dialogs.show_error(self, "Cannot load mask", _message(e), _details(e))
             return False
+        if self.saved is not None:
+            self.saved.mask_saved()  # it is on disk
         self.settings.set_last_folder(path.parent, "maskFolder")
         return True
 
-    def save_mask_dialog(self) -> None:
+    def save_mask_dialog(self) -> bool:
+        """Mask > Save Mask…: returns True when the mask was written."""
         doc = self.document
         if doc is None:
-            return
+            return False
         stem = doc.path.stem if doc.path else "mask"
         suggested = Path(self.settings.last_folder("maskFolder")) / f"{stem}-mask.png"
         name, _ = QFileDialog.getSaveFileName(self, "Save Mask", str(suggested), "PNG mask (*.png)")
-        if name:
-            path = Path(name)
-            self.save_mask(path if path.suffix else path.with_suffix(".png"))
+        if not name:
+            return False
+        path = Path(name)
+        return self.save_mask(path if path.suffix else path.with_suffix(".png"))
 
     def save_mask(self, path: Path) -> bool:
         doc = self.document
@@ -480,6 +483,8 @@ class MainWindow(QMainWindow):
         except Exception as e:  # noqa: BLE001
             dialogs.show_error(self, "Cannot save mask", _message(e), _details(e))
             return False
+        if self.saved is not None:
+            self.saved.mask_saved()
         self.settings.set_last_folder(path.parent, "maskFolder")
         self.statusBar().showMessage(f"Mask saved to {path}", 4000)
         return True
@@ -507,6 +512,7 @@ class MainWindow(QMainWindow):
         if hasattr(self.runtime, "last_device_label"):
             self.runtime.last_device_label = ""  # set again by the models this run loads
         self.progress_panel.start(plugin.info.title)
+        self.dock.show()  # progress and Cancel live there
         # a snapshot: the user may keep painting while the job runs
         job_id = self.runner.start_plugin(plugin, doc.image, doc.mask.copy(), values)
         self.statusBar().showMessage(f"Running {plugin.info.title}…")
@@ -605,19 +611,27 @@ class MainWindow(QMainWindow):
             dialogs.show_error(self, "Export failed", _message(e), _details(e))
             return False
         doc.history.mark_clean()
+        if self.saved is not None:
+            self.saved.photo_saved()
+        self._update_state()
         self.settings.set_last_folder(Path(written or path).parent, "lastExportFolder")
         self.statusBar().showMessage(f"Exported to {written or path}", 5000)
         return True
 
     def _maybe_save_changes(self) -> bool:
-        """True when it is fine to drop the current document (exported, discarded or unmodified)."""
-        doc = self.document
-        if doc is None or not doc.modified:
+        """True when it is fine to drop the current document: a changed photo was exported or
+        discarded, an unsaved mask on an unchanged photo was saved or discarded (its own question)."""
+        doc, saved = self.document, self.saved
+        if doc is None or saved is None:
             return True
-        answer = dialogs.ask_save_changes(self, doc.path.name if doc.path else "Untitled")
-        if answer == dialogs.SAVE:
-            return self.export_image()
-        return answer == dialogs.DISCARD
+        name = doc.path.name if doc.path else "Untitled"
+        if saved.photo_modified:
+            answer = dialogs.ask_save_changes(self, name)
+            return self.export_image() if answer == dialogs.SAVE else answer == dialogs.DISCARD
+        if saved.mask_unsaved:
+            answer = dialogs.ask_save_mask(self, name)
+            return self.save_mask_dialog() if answer == dialogs.SAVE else answer == dialogs.DISCARD
+        return True
 
     # ================================================================= settings / status
     def set_device_preference(self, device: str) -> None:
@@ -682,7 +696,7 @@ class MainWindow(QMainWindow):
         if doc is not None:
             name = doc.path.name if doc.path else "Untitled"
             self.setWindowTitle(f"{name}[*] — {APP_NAME}")
-            self.setWindowModified(doc.modified)
+            self.setWindowModified(self.saved is not None and self.saved.photo_modified)
             img = doc.image
             depth = f" · {img.bit_depth}-bit" if img.bit_depth != 8 else ""
             self.size_label.setText(f"{img.size.width} × {img.size.height}{depth}")

@@ -32,8 +32,15 @@ DEVICE_LABELS: dict[str, tuple[str, str]] = {
 
 
 def make_action(w: QMainWindow, text: str, slot: Callable[..., object] | None, shortcut: Shortcut = None,
-                tip: str = "", icon_name: str | None = None, checkable: bool = False) -> QAction:
-    """A window-wide action (its shortcut works with the menu bar hidden); the tooltip shows the key."""
+                tip: str = "", icon_name: str | None = None, checkable: bool = False,
+                with_checked: bool = False) -> QAction:
+    """A window-wide action (its shortcut works with the menu bar hidden); the tooltip shows the key.
+
+    ``slot`` is called without arguments: ``triggered``'s ``checked`` flag never lands in a parameter
+    such as ``fit(max_zoom)``. Only a checkable action with ``with_checked`` passes its new state.
+    """
+    if with_checked and not checkable:
+        raise ValueError(f"action {text!r}: with_checked needs a checkable action")
     a = QAction(text, w)
     if shortcut is not None:
         keys = shortcut if isinstance(shortcut, list) else [shortcut]
@@ -47,7 +54,7 @@ def make_action(w: QMainWindow, text: str, slot: Callable[..., object] | None, s
         a.setIcon(icon(icon_name))
     a.setCheckable(checkable)
     if slot is not None:
-        a.triggered.connect(slot)
+        a.triggered.connect(slot if with_checked else lambda _checked=False: slot())
     w.addAction(a)  # shortcuts work even when the menu bar is hidden
     return a
 
@@ -74,7 +81,7 @@ class Actions:
         self.compare_toggle = add("Toggle &Split / Result", w.toggle_compare, "\\",
                                   "Switch between the split view and the result", "compare")
         self.show_mask = add("Show &Mask Overlay", w.canvas.set_mask_visible, None, "Show the painted mask",
-                             checkable=True)
+                             checkable=True, with_checked=True)
         self.show_mask.setChecked(True)
 
         self.brush = add("&Brush", w.brush.use_brush, "B", "Paint the mask", "brush", checkable=True)
@@ -96,8 +103,8 @@ class Actions:
         self.discard = add("&Discard Result", w.discard, "Esc", "Throw the result away")
 
         self.device: dict[str, QAction] = {
-            pref: add(DEVICE_LABELS[pref][0], lambda _checked=False, p=pref: w.set_device_preference(p), None,
-                      DEVICE_LABELS[pref][1], checkable=True)
+            pref: add(DEVICE_LABELS[pref][0], partial(w.set_device_preference, pref), None, DEVICE_LABELS[pref][1],
+                      checkable=True)
             for pref in DEVICE_PREFERENCES
         }
         _exclusive(w, self.device.values())

@@ -23,7 +23,7 @@ QPushButton#runButton, QPushButton#keepButton {
 }
 QPushButton#runButton:hover, QPushButton#keepButton:hover { background: #3a7bd0; }
 QPushButton#runButton:disabled { background: #34343a; color: #78787e; border: 1px solid #3c3c40; }
-QFrame#compareBar { background: #2a2d33; border-bottom: 1px solid #1c1c1e; }
+QFrame#compareBar { background: rgba(36, 38, 44, 236); border: 1px solid #4a4a50; border-radius: 6px; }
 QStatusBar QLabel { padding: 0 6px; color: #b8b8bc; }
 QProgressBar { border: 1px solid #3c3c40; border-radius: 3px; text-align: center; height: 16px; }
 QProgressBar::chunk { background: #2f6fc0; border-radius: 2px; }

@@ -14,6 +14,7 @@ import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from photoai.core.image import ImageBuffer  # noqa: E402
+from photoai.core.tiling import run_tiled  # noqa: E402
 from photoai.plugin_api import BasePlugin, BoolParam, ChoiceParam, FloatParam, IntParam, PluginInfo  # noqa: E402
 from photoai.plugin_api.registry import PluginLoadFailure, PluginRegistry  # noqa: E402
 
@@ -48,6 +49,16 @@ class MaskedPlugin(BasePlugin):
     def run(self, request, ctx):
         m = request.mask[..., None]
         return request.image * (1 - m) + m
+
+
+class TiledPlugin(BasePlugin):
+    """Reports progress per tile through ``core.tiling.run_tiled``, as the model plugins do (130 tiles of
+    5 px on the 64x48 test photo, all in a few milliseconds)."""
+
+    info = PluginInfo("tiled", "Tiled", "Runs in 5 px tiles")
+
+    def run(self, request, ctx):
+        return run_tiled(request.image, lambda tile: tile, tile=5, overlap=0, ctx=ctx)
 
 
 class FakeRuntime:
@@ -106,6 +117,8 @@ def dialogs(monkeypatch):
         confirm_answer = False
         save_answer = mod.DISCARD
         save_asked = 0
+        mask_answer = mod.DISCARD
+        mask_asked = 0
 
     rec = Recorder()
     rec.errors, rec.confirms = [], []
@@ -123,7 +136,12 @@ def dialogs(monkeypatch):
 
     monkeypatch.setattr(mod, "show_error", show_error)
     monkeypatch.setattr(mod, "confirm", confirm)
+    def ask_save_mask(parent, name):
+        rec.mask_asked += 1
+        return rec.mask_answer
+
     monkeypatch.setattr(mod, "ask_save_changes", ask_save_changes)
+    monkeypatch.setattr(mod, "ask_save_mask", ask_save_mask, raising=False)
     return rec
 
 
@@ -131,7 +149,9 @@ def dialogs(monkeypatch):
 def ui_registry(registry) -> PluginRegistry:
     registry.register(FormPlugin(), "tests")
     registry.register(MaskedPlugin(), "tests")
-    registry.failures.append(PluginLoadFailure("broken_pkg", "ImportError: No module named 'torchvision'", "Traceback…"))
+    registry.register(TiledPlugin(), "tests")
+    registry.failures.append(PluginLoadFailure("broken_pkg", "ImportError: No module named 'torchvision'",
+                                               "Traceback…"))
     return registry
 
 

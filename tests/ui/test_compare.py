@@ -85,7 +85,8 @@ def test_divider_drags_with_the_mouse(view):
     vp = view.viewport()
     QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, view.mapFromScene(QPointF(50, 40)))
     QTest.mouseMove(vp, view.mapFromScene(QPointF(25, 40)))
-    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, view.mapFromScene(QPointF(25, 40)))
+    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       view.mapFromScene(QPointF(25, 40)))
     assert view.compare_item.fraction == pytest.approx(0.25, abs=0.02)
 
 

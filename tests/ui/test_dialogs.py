@@ -13,7 +13,8 @@ def _click_later(which):
         if not isinstance(box, QMessageBox):
             QTimer.singleShot(10, attempt)
             return
-        button = box.button(which) if not isinstance(which, str) else next(b for b in box.buttons() if b.text() == which)
+        by_text = (b for b in box.buttons() if b.text() == which)
+        button = next(by_text) if isinstance(which, str) else box.button(which)
         button.click()
 
     QTimer.singleShot(10, attempt)
@@ -32,6 +33,27 @@ def test_save_discard_cancel(qtbot, real_dialogs):
     for button, answer in ((Btn.Save, "save"), (Btn.Discard, "discard"), (Btn.Cancel, "cancel")):
         _click_later(button)
         assert real_dialogs.ask_save_changes(None, "photo.png") == answer
+
+
+def test_save_mask_question_in_its_own_words(qtbot, real_dialogs):
+    Btn = QMessageBox.StandardButton
+    seen = {}
+
+    def inspect():
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(10, inspect)
+            return
+        seen["text"], seen["save"] = box.text(), box.button(Btn.Save).text()
+        box.button(Btn.Cancel).click()
+
+    QTimer.singleShot(10, inspect)
+    assert real_dialogs.ask_save_mask(None, "photo.png") == "cancel"
+    assert "mask" in seen["text"] and "photo.png" in seen["text"] and "xport" not in seen["text"]
+    assert seen["save"] == "Save Mask…"
+    for button, answer in ((Btn.Save, "save"), (Btn.Discard, "discard")):
+        _click_later(button)
+        assert real_dialogs.ask_save_mask(None, "photo.png") == answer
 
 
 def test_confirm_defaults_to_cancel(qtbot, real_dialogs):

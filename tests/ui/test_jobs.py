@@ -1,4 +1,4 @@
-"""JobRunner: results, throttled progress, cancellation, errors and stale jobs."""
+"""JobRunner: results, progress per step (never dropped, bounded by the bar), cancellation, errors and stale jobs."""
 
 from __future__ import annotations
 
@@ -23,10 +23,26 @@ def test_finished_and_progress(qtbot, registry, small_image):
     result = blocker.args[1]
     np.testing.assert_array_equal(result.rgb, small_image.rgb)
     assert progress and progress[-1][0] == 1.0
-    # ~150 ms of work reported every 10 ms is throttled to a few signals, in order
-    assert len(progress) <= 8
     assert [f for f, _ in progress] == sorted(f for f, _ in progress)
+    assert len(progress) >= 15  # every step reaches the GUI, however fast they come
     assert not runner.busy
+
+
+def test_progress_signals_are_bounded_by_the_bar_resolution_not_by_time(qtbot):
+    from photoai.ui.jobs import PROGRESS_STEPS
+
+    runner = JobRunner()
+    progress: list[tuple[float, str]] = []
+    runner.progress.connect(lambda f, s: progress.append((f, s)))
+
+    def flood(ctx):
+        for i in range(20 * PROGRESS_STEPS + 1):
+            ctx.progress(i, 20 * PROGRESS_STEPS, "Rows" if i <= 10 * PROGRESS_STEPS else "More rows")  # mid-step
+
+    with qtbot.waitSignal(runner.finished, timeout=5000):
+        runner.submit(flood)
+    assert len(progress) == PROGRESS_STEPS + 2  # each displayed step once, plus the stage change
+    assert progress[-1] == (1.0, "More rows") and ("Rows", "More rows") == (progress[0][1], progress[-1][1])
 
 
 def test_cancel_stops_within_half_a_second(qtbot, registry, small_image):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, QRect, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog
 
@@ -38,8 +38,9 @@ def _paint(window, points):
     QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos[-1])
 
 
-def _mock_export(monkeypatch, target: Path, options=ExportOptions()):
+def _mock_export(monkeypatch, target: Path, options: ExportOptions | None = None):
     calls = []
+    options = options or ExportOptions()
 
     def get_save_file_name(parent, caption, directory, filters, selected):
         calls.append((directory, filters, selected))
@@ -128,6 +129,15 @@ def test_cancel_from_the_progress_panel(window, qtbot, photo):
     assert window.plugin_panel.run_button.isEnabled()
 
 
+def test_progress_moves_per_tile(window, qtbot, photo):
+    _open(window, qtbot, photo)
+    shown: list[int] = []
+    window.progress_panel.bar.valueChanged.connect(shown.append)
+    _run(window, qtbot, "tiled")  # 130 tiles reported within a few milliseconds
+    assert len(set(shown)) > 100 and shown == sorted(shown)
+    assert window.progress_panel.stage.text() == "Tiled"
+
+
 def test_super_resolution_result_discard_and_keep(window, qtbot, photo):
     _open(window, qtbot, photo)
     _run(window, qtbot, "double")
@@ -146,6 +156,26 @@ def test_super_resolution_result_discard_and_keep(window, qtbot, photo):
     _run(window, qtbot, "double")
     window.compare_bar.keep_button.click()
     assert window.document.image.size == (128, 96) and window.canvas.scene_size() == (128, 96)
+
+
+def test_the_canvas_does_not_move_when_the_keep_discard_bar_appears(window, qtbot, photo):
+    _open(window, qtbot, photo)
+    qtbot.wait(20)
+    c, bar = window.canvas, window.compare_bar
+
+    def where():
+        return c.geometry(), c.viewport().mapTo(window, QPoint(0, 0)), c.viewport().size(), c.mapFromScene(0, 0)
+
+    before = where()
+    _run(window, qtbot, "form")
+    qtbot.wait(20)  # pending layout requests
+    assert bar.isVisible() and bar.keep_button.isVisible()
+    assert where() == before
+    on_canvas = QRect(bar.mapTo(c, QPoint(0, 0)), bar.size())
+    assert c.rect().contains(on_canvas) and on_canvas.width() > 0  # floats over the canvas, whole
+    bar.discard_button.click()
+    qtbot.wait(20)
+    assert not bar.isVisible() and where() == before
 
 
 def test_open_errors_are_readable(window, tmp_path, dialogs):
@@ -187,6 +217,8 @@ def test_export_error_is_readable(window, qtbot, photo, tmp_path, dialogs):
 def test_close_with_unsaved_changes_asks(window, qtbot, photo, dialogs, monkeypatch, tmp_path):
     _open(window, qtbot, photo)
     _paint(window, [(10, 10)])
+    _run(window, qtbot, "invert")
+    window.keep()
     assert window.isWindowModified()
     dialogs.save_answer = "cancel"
     assert not window.close()
@@ -196,6 +228,33 @@ def test_close_with_unsaved_changes_asks(window, qtbot, photo, dialogs, monkeypa
     dialogs.save_answer = "save"
     assert window.close()
     assert out.exists()
+    assert dialogs.mask_asked == 0  # one question: exporting is what the photo needs
+
+
+def test_a_painted_mask_alone_is_not_an_edit_of_the_photo(window, qtbot, photo, dialogs, monkeypatch, tmp_path):
+    _open(window, qtbot, photo)
+    _paint(window, [(10, 10), (30, 20)])
+    assert window.document.mask.any() and not window.isWindowModified()
+    dialogs.mask_answer = "cancel"
+    assert not window.close()
+    assert dialogs.save_asked == 0 and dialogs.mask_asked == 1  # asked about the mask, not to export
+    saved = tmp_path / "kept-mask.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(saved), "")))
+    dialogs.mask_answer = "save"
+    assert window.close()
+    assert saved.exists() and dialogs.save_asked == 0 and dialogs.mask_asked == 2
+    np.testing.assert_array_equal(load(saved).rgb[..., 0] > 0.5, window.document.mask > 0.5)
+
+
+def test_no_question_for_a_saved_or_undone_mask(window, qtbot, photo, dialogs, tmp_path):
+    _open(window, qtbot, photo)
+    _paint(window, [(10, 10)])
+    window.undo()
+    assert window.open_path(photo)  # nothing painted any more: no question
+    _paint(window, [(10, 10)])
+    assert window.save_mask(tmp_path / "m.png")
+    assert window.close()
+    assert dialogs.save_asked == 0 and dialogs.mask_asked == 0
 
 
 def test_mask_menu_invert_save_load(window, qtbot, photo, tmp_path):
@@ -224,7 +283,8 @@ def test_mask_menu_grow_shrink_feather_are_undoable_steps(window, qtbot, photo, 
     asked = []
     monkeypatch.setattr(QInputDialog, "getInt", lambda *a: (asked.append(a[3]) or (3, True)))
     window.act.grow_mask.trigger()
-    assert doc.mask.sum() > painted.sum() and doc.mask[17, 25] == 1.0 and window.act.undo.text() == "&Undo Grow Mask 3 px"
+    assert doc.mask.sum() > painted.sum() and doc.mask[17, 25] == 1.0
+    assert window.act.undo.text() == "&Undo Grow Mask 3 px"
     window.act.undo.trigger()
     np.testing.assert_array_equal(doc.mask, painted)
     window.act.shrink_mask.trigger()

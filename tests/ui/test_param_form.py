@@ -5,11 +5,10 @@ from __future__ import annotations
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QSlider, QSpinBox
 
 from photoai.core.params import defaults
+from photoai.plugin_api.registry import PluginRegistry
 from photoai.ui.qsettings import restore_values
 from photoai.ui.widgets.param_form import ParamForm
 from photoai.ui.widgets.plugin_panel import PluginPanel
-
-from photoai.plugin_api.registry import PluginRegistry
 
 
 def _form_params(ui_registry):

@@ -13,7 +13,7 @@ import math
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -49,6 +49,7 @@ MIN_ZOOM = 0.01
 MAX_ZOOM = 64.0
 ZOOM_STEP = 1.25
 BACKGROUND = QColor(38, 38, 40)
+OVERLAY_MARGIN = 8  # px between the viewport's top edge and the overlay
 
 
 class CanvasView(QGraphicsView):
@@ -77,6 +78,7 @@ class CanvasView(QGraphicsView):
         self._pressing = False
         self._cursor: QPointF | None = None
         self.placeholder = ""  # drawn in the middle while there is no image
+        self.overlay: QWidget | None = None
 
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setBackgroundBrush(QBrush(BACKGROUND))
@@ -131,6 +133,32 @@ class CanvasView(QGraphicsView):
 
     def _brush_changed(self) -> None:
         self.viewport().update()
+
+    # -- overlay --------------------------------------------------------------------------
+    def set_overlay(self, widget: QWidget) -> None:
+        """Float ``widget`` centred at the top of the view, over the photo: showing or hiding it
+        never changes the canvas' geometry, so the photo does not jump (the Keep/Discard bar)."""
+        if self.overlay is not None:
+            self.overlay.removeEventFilter(self)
+        self.overlay = widget
+        widget.setParent(self)
+        widget.installEventFilter(self)
+        self._place_overlay()
+
+    def _place_overlay(self) -> None:
+        w = self.overlay
+        if w is None:
+            return
+        vp = self.viewport().geometry()
+        hint = w.sizeHint()
+        width = max(0, min(hint.width(), vp.width() - 2 * OVERLAY_MARGIN))
+        w.setGeometry(vp.x() + (vp.width() - width) // 2, vp.y() + OVERLAY_MARGIN, width, hint.height())
+        w.raise_()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if watched is self.overlay and event.type() in (QEvent.Type.Show, QEvent.Type.LayoutRequest):
+            self._place_overlay()  # its size hint follows its text
+        return super().eventFilter(watched, event)
 
     # -- comparison -----------------------------------------------------------------------
     def begin_compare(self, before: Size, after: ImageBuffer, mode: str = "split", fraction: float = 0.5) -> None:
@@ -412,6 +440,7 @@ class CanvasView(QGraphicsView):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
+        self._place_overlay()
         self.viewport().update()
 
     # -- drag and drop --------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The bar above the canvas while a result waits: what it is, view mode, Discard and Keep."""
+"""The Keep/Discard bar that floats over the top of the canvas while a result waits: what it is, view mode,
+Discard and Keep (see :meth:`photoai.ui.canvas.view.CanvasView.set_overlay`)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ import time
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
-STEPS = 1000
+from photoai.ui.jobs import PROGRESS_STEPS as STEPS
 
 
 class ProgressPanel(QWidget):
@@ -54,7 +54,7 @@ class ProgressPanel(QWidget):
         self.setVisible(True)
 
     def set_progress(self, fraction: float, stage: str) -> None:
-        self.bar.setValue(round(min(max(fraction, 0.0), 1.0) * STEPS))
+        self.bar.setValue(int(min(max(fraction, 0.0), 1.0) * STEPS))  # as the runner counts steps
         if stage:
             self.stage.setText(stage)
         self.elapsed.setText(f"{time.monotonic() - self._t0:.1f} s")
