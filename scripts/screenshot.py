@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtTest import QTest
 
     from photoai.plugin_api.registry import PluginRegistry
-    from photoai.runtime import default_runtime
+    from photoai.plugin_api.models import open_runtime
     from photoai.ui.app import create_app
     from photoai.ui.main_window import MainWindow
     from photoai.ui.qsettings import Settings
@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         image_path = tmp / "lake.png"
         Image.fromarray(synthetic_scene()).save(image_path)
 
-    window = MainWindow(registry, default_runtime(), settings)
+    window = MainWindow(registry, open_runtime(registry), settings)
     w, h = (int(n) for n in args.size.lower().split("x"))
     window.resize(w, h)
     window.show()
