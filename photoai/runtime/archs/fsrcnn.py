@@ -63,6 +63,5 @@ class FSRCNN(TorchArch):
                 "config": {"d": config["d"], "s": config["s"], "m": config["m"], "chroma": "pil-bicubic"},
                 "description": f"FSRCNN x{scale} (d={config['d']}, s={config['s']}, m={config['m']}): Y of BT.601 "
                                "YCbCr (the /256 constants of the authors' utils, red 64.738) of the low-resolution "
-                               "image "
-                               "-> Y of the high-resolution "
-                               "one, clamped to [0, 1]; Cb/Cr from a PIL bicubic upscale, as the authors' test does"}
+                               "image -> Y of the high-resolution one, clamped to [0, 1]; Cb/Cr from a PIL "
+                               "bicubic upscale, as the authors' test does"}
