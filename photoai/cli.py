@@ -120,6 +120,9 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--format", choices=sorted(f.lower() for f in EXPORT_FORMATS),
                    help="batch output format (default: the input's own where it can be written, else png)")
     r.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE", help="plugin parameter")
+    r.add_argument("--raw", dest="raw", action="append", default=[], metavar="KEY=VALUE",
+                   help="how to develop camera raw inputs: auto_exposure=true|false, exposure=EV, "
+                        "white_balance=as_shot|auto|daylight|custom, temperature=K, tint=T (other inputs ignore it)")
     r.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
     r.add_argument("--device", choices=DEVICE_PREFERENCES, default=DEFAULT_DEVICE_PREFERENCE,
                    help="'cpu' disables GPU providers")
@@ -165,8 +168,11 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 def cmd_run(args: argparse.Namespace, registry: PluginRegistry) -> int:
+    from photoai.core.raw import DevelopOptions
+
     plugin = registry.get(args.plugin)
     values = parse_assignments(args.sets)
+    args.raw_options = DevelopOptions.from_dict(parse_assignments(args.raw))  # checked before any work
     batch = batch_inputs(args.input)
     if batch is None:
         src, out = Path(args.input[0]), Path(args.output)
@@ -283,7 +289,7 @@ def _run_one(plugin, src: Path, out: Path, mask_path: Path | None, values: dict,
     from photoai.core import export, io
     from photoai.plugin_api.execute import run_plugin
 
-    image = io.load(src)
+    image = io.load(src, getattr(args, "raw_options", None))
     mask = export.load_mask(mask_path, image.size) if mask_path else None
     progress = ConsoleProgress()
     ctx = RunContext(on_progress=progress)
