@@ -140,7 +140,7 @@ def save_crops(path: Path, images: Sequence[np.ndarray], corner: tuple[int, int]
 
 
 def _mean_rows(rows: dict[str, list[dict[str, float]]]) -> dict[str, dict[str, float]]:
-    return {m: {k: float(np.mean([r[k] for r in rs])) for k in rs[0]} for m, rs in rows.items() if rs}
+    return {m: {k: round(float(np.mean([r[k] for r in rs])), 4) for k in rs[0]} for m, rs in rows.items() if rs}
 
 
 def _run(method: Method, x: np.ndarray) -> tuple[np.ndarray, float]:
