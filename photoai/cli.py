@@ -1,5 +1,5 @@
 """Command line: ``photoai [gui] [FILE]``, ``photoai run``, ``photoai plugins``, ``photoai info``, ``photoai eval``,
-``photoai models``.
+``photoai models``, ``photoai inspect``.
 
 The CLI runs the same plugin code as the editor (``run_plugin``), headless.
 """
@@ -150,6 +150,7 @@ def _build_parser() -> argparse.ArgumentParser:
     ml.add_argument("--json", action="store_true")
     mr = ms.add_parser("remove", help="remove an imported model")
     mr.add_argument("model_id", metavar="ID")
+    _add_inspect_parser(sub)
     return p
 
 
@@ -429,6 +430,77 @@ def _models_remove(args: argparse.Namespace, registry: PluginRegistry, runtime: 
     return 0
 
 
+def _add_inspect_parser(sub: Any) -> None:
+    """``photoai inspect``: look inside a model (see :mod:`photoai.runtime.inspector`)."""
+    ins = sub.add_parser("inspect", help="look inside a model: layers, filters, activations on a photo")
+    ins.add_argument("model_id", nargs="?", metavar="MODEL_ID", help="the model (see 'photoai inspect --list')")
+    ins.add_argument("photo", nargs="?", metavar="PHOTO", help="a photo to show the activations on")
+    ins.add_argument("-o", "--output", metavar="DIR", help="folder for layers.json and the pictures")
+    ins.add_argument("--list", action="store_true", help="list the models that can be inspected")
+    ins.add_argument("--layer", dest="layers", action="append", default=[], metavar="NAME",
+                     help="a layer (node name, output tensor or weight such as body.0.conv1; repeatable; 'all' = "
+                          "every convolution; default: the first convolution)")
+    ins.add_argument("--mask", help="grayscale mask of the photo's size, white = painted: the model's mask input "
+                                    "(inpainting) and which channels respond inside vs outside it")
+    ins.add_argument("--max-side", type=int, default=512, metavar="PX",
+                     help="long side of the proxy the photo is inspected on (default 512)")
+    ins.add_argument("--features", type=int, default=0, metavar="N",
+                     help="also visualize the N strongest channels by gradient ascent (needs torch and one of "
+                          "PhotoAI's own networks)")
+    ins.add_argument("--steps", type=int, default=64, help="gradient ascent steps for --features (default 64)")
+    ins.add_argument("--weights", metavar="FILE", help="the torch checkpoint for --features when no manifest "
+                                                      "lists the model's torch weights")
+
+
+def cmd_inspect(args: argparse.Namespace, registry: PluginRegistry) -> int:
+    from photoai.plugin_api.models import open_runtime, plugin_archs
+    from photoai.runtime.inspector import ModelInspector
+    from photoai.runtime.inspector.features import feature_problem, open_network
+    from photoai.runtime.inspector.report import FeatureRequest, write_report
+
+    runtime = open_runtime(registry)
+    specs = [s for s in runtime.models() if s.format == "onnx"]
+    if args.list:
+        print(f"{'ID':<24} {'TASK':<10} {'ARCH':<12} {'INPUTS':<14} {'FEATURES':<8}  TITLE")
+        for s in specs:
+            visual = "yes" if not feature_problem(s, runtime.models()) else "-"
+            print(f"{s.id:<24} {s.task or '-':<10} {s.arch or '-':<12} {','.join(s.inputs) or '-':<14} "
+                  f"{visual:<8}  {s.title}")
+        return 0
+    if not args.model_id or not args.output:
+        return _fail("usage: photoai inspect MODEL_ID [PHOTO] -o DIR (photoai inspect --list shows the models)")
+    out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        return _fail(f"-o must be a folder: {out} is a file")
+    if args.mask and not args.photo:
+        return _fail("--mask needs a PHOTO")
+    if args.max_side < 8:
+        return _fail(f"--max-side {args.max_side}: must be at least 8")
+    spec = runtime.spec(args.model_id)
+    rgb = mask = None
+    if args.photo:
+        from photoai.core import export, io
+
+        image = io.load(Path(args.photo))
+        rgb = image.rgb
+        mask = export.load_mask(Path(args.mask), image.size) if args.mask else None
+    features = None
+    if args.features > 0:
+        network = open_network(spec, runtime.models(), lambda: plugin_archs(registry),
+                               Path(args.weights) if args.weights else None)
+        features = FeatureRequest(network, args.features, args.steps)
+    progress = ConsoleProgress()
+    inspector = ModelInspector(spec, providers=runtime.providers() or None)
+    report = write_report(inspector, out, args.layers, rgb, mask, Path(args.photo).name if args.photo else None,
+                          args.max_side, features, RunContext(on_progress=progress))
+    progress.done()
+    print(f"{spec.id}: {len(report.layers)} layers, {sum(la.has_filters for la in report.layers)} convolutions, "
+          f"{inspector.total_params:,} parameters", file=sys.stderr)
+    for path in report.files:
+        print(f"wrote {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = _build_parser()
@@ -447,6 +519,7 @@ def _run_command(args: argparse.Namespace) -> int:
     """A non-GUI command; every failure is one ``photoai: error:`` line (a traceback goes to the log
     file only), Ctrl-C exits 130 and SIGTERM 143, both after the same clean-up."""
     commands = {"run": cmd_run, "plugins": cmd_plugins, "info": cmd_info, "eval": cmd_eval, "models": cmd_models}
+    commands["inspect"] = cmd_inspect
     with sigterm_as_interrupt():
         try:
             return commands[args.command](args, discover_plugins())

@@ -51,6 +51,7 @@ from photoai.ui.saved_state import SavedState
 from photoai.ui.widgets import export_dialog, raw_dialog
 from photoai.ui.widgets.brush_options import BrushOptions
 from photoai.ui.widgets.compare_bar import CompareBar
+from photoai.ui.widgets.inspector import add_inspector_dock
 from photoai.ui.widgets.plugin_panel import PluginPanel
 from photoai.ui.widgets.progress_panel import ProgressPanel
 
@@ -134,6 +135,7 @@ class MainWindow(QMainWindow):
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks)
         self._build_central()
         self._build_dock()
+        self.inspector_dock = add_inspector_dock(self)  # View > Inspect Model
         self.act = menus.Actions(self)
         self.recent_menu = menus.build_menus(self, self.act)
         self.brush_options = BrushOptions(self.brush)

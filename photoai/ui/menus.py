@@ -133,7 +133,7 @@ def build_menus(w: MainWindow, a: Actions) -> QMenu:
     m.addAction(a.quit)
     _add(mb.addMenu("&Edit"), [a.undo, a.redo], [a.run, a.keep, a.discard], [a.models])
     _add(mb.addMenu("&View"), [a.zoom_in, a.zoom_out, a.fit, a.actual], [a.compare_toggle, a.show_mask],
-         [w.dock.toggleViewAction()])
+         [w.dock.toggleViewAction(), w.inspector_dock.toggleViewAction()])
     _add(mb.addMenu("&Mask"), [a.brush, a.eraser, a.bigger, a.smaller], [a.clear_mask, a.invert_mask],
          [a.grow_mask, a.shrink_mask, a.feather_mask], [a.load_mask, a.save_mask])
     _add(mb.addMenu("&Settings"), list(a.device.values()))

@@ -1,4 +1,4 @@
-"""Scene items: the photo and the translucent mask overlay.
+"""Scene items: the photo, the translucent mask overlay and a picture laid over the photo (inspector maps).
 
 Scene units are image pixels of the item's own image; an item may carry a scale transform
 (the compare view shows the *before* image in the coordinates of a result of another size).
@@ -109,3 +109,32 @@ class MaskOverlayItem(_PixelItem):
         r = _exposed(option, self.boundingRect())
         if not r.isEmpty():
             painter.drawImage(r, self.overlay, r)
+
+
+class MapOverlayItem(QGraphicsItem):
+    """A picture (e.g. a colourized activation map of the model inspector) stretched over a rectangle of
+    the photo, smoothly scaled; its opacity is the item's. Make it a child of the photo's item so that it
+    follows the photo's transform."""
+
+    def __init__(self, parent: QGraphicsItem | None = None) -> None:
+        super().__init__(parent)
+        self.picture = QImage()
+        self.target = QRectF()
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setZValue(2)
+
+    def set_picture(self, picture: QImage, target: Rect) -> None:
+        """Show ``picture`` over ``target`` (image pixels)."""
+        self.prepareGeometryChange()
+        self.picture = picture
+        self.target = to_qrectf(target)
+        self.update()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt API
+        return QRectF(self.target)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        if self.picture.isNull() or self.target.isEmpty():
+            return
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        painter.drawImage(self.target, self.picture)
