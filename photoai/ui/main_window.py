@@ -736,6 +736,7 @@ class MainWindow(QMainWindow):
             return
         self.runner.shutdown()
         self.loader.shutdown()
+        self.inspector_dock.panel.shutdown()
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.settings.sync()
         event.accept()

@@ -201,3 +201,10 @@ def test_overlay_follows_the_region(qtbot, canvas):
 
     item.set_picture(QImage(8, 4, QImage.Format.Format_RGB888), Rect(10, 20, 32, 16))
     assert item.boundingRect().getRect() == (10, 20, 32, 16)
+
+
+def test_closing_the_window_stops_the_inspector(qtbot, window, monkeypatch):
+    stopped = []
+    monkeypatch.setattr(window.inspector_dock.panel, "shutdown", lambda *a: stopped.append(True))
+    window.close()
+    assert stopped == [True]

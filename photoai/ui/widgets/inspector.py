@@ -615,8 +615,6 @@ class InspectorDock(QDockWidget):
 
 def add_inspector_dock(window: MainWindow) -> InspectorDock:
     """Create the dock for the editor window (hidden; View > Inspect Model shows it) and connect it."""
-    from PySide6.QtWidgets import QApplication
-
     from photoai.plugin_api.models import plugin_archs
 
     panel = InspectorPanel(window.runtime, window.canvas, lambda: window.document,
@@ -625,9 +623,6 @@ def add_inspector_dock(window: MainWindow) -> InspectorDock:
     window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
     dock.hide()
     window.document_opened.connect(lambda _path: panel.document_changed())
-    app = QApplication.instance()
-    if app is not None:
-        app.aboutToQuit.connect(panel.shutdown)
     return dock
 
 
