@@ -36,3 +36,9 @@ class Cancelled(PhotoAIError):
 
     def __init__(self, message: str = "cancelled") -> None:
         super().__init__(message)
+
+
+def one_line(error: BaseException | str, limit: int = 300) -> str:
+    """A (foreign) error's text on one line, shortened: for messages that must stay one line."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"

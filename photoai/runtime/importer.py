@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from photoai import __version__
-from photoai.core.errors import ModelError
+from photoai.core.errors import ModelError, one_line
 from photoai.core.models import ModelSpec
 from photoai.runtime.archs import Arch, builtin_archs
 from photoai.runtime.manifest import sha256_of
-from photoai.runtime.onnx_export import export_onnx, grown_inputs, one_line, verify_onnx
+from photoai.runtime.onnx_export import export_onnx, grown_inputs, verify_onnx
 from photoai.runtime.store import ModelStore, check_model_id
 
 if TYPE_CHECKING:
@@ -102,12 +102,7 @@ def recognize(state: dict[str, Any], archs: Sequence[Arch], scale: int | None, n
         if arch.needs_scale and scale is None:
             raise ModelError(f"{name} looks like {arch.title}, whose weights do not state the scale: "
                              "pass --scale (or name the file like model_x3.pth)")
-        net = arch.build(config)
-        try:
-            net.load_state_dict(arch.prepare_state(dict(state)), strict=True)
-        except RuntimeError as e:
-            raise ModelError(f"{name} looks like {arch.title} but its weights do not load: {one_line(e)}") from None
-        module = arch.deploy(net.eval(), config).eval()
+        module = arch.deployed(state, config, name)
         entry = {"arch": arch.name, "title": f"{arch.title.partition(' (')[0]}: {name}", "task": arch.task,
                  **arch.facts(config)}
         return Prepared(module, tuple(arch.example_inputs(config)), entry)

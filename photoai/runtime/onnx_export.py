@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from photoai.core.atomic import atomic_path
-from photoai.core.errors import ModelError
+from photoai.core.errors import ModelError, one_line
 
 if TYPE_CHECKING:
     import torch
@@ -29,12 +29,6 @@ if TYPE_CHECKING:
 OPSET = 17
 TOLERANCE = 1e-4  # max |ONNX Runtime - torch|, relative to the output's magnitude when that exceeds 1
 NOISY_LOGGERS = ("torch.onnx", "torch.export", "torch._dynamo", "onnxscript")  # exporter chatter users need not see
-
-
-def one_line(error: BaseException, limit: int = 300) -> str:
-    """A foreign exception's text on one line, shortened (for messages that must stay one line)."""
-    text = " ".join(str(error).split()) or type(error).__name__
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @contextlib.contextmanager

@@ -47,6 +47,18 @@ class Arch:
         """The state dict the network loads (e.g. training-only keys dropped). Default: as is."""
         return state
 
+    def deployed(self, state: Mapping[str, Any], config: Mapping[str, Any], source: str) -> Any:
+        """The network built for ``config`` with ``state`` loaded strictly, wrapped by :meth:`deploy`, in
+        eval mode; weights that do not fit are a ``ModelError`` naming ``source``."""
+        from photoai.core.errors import ModelError, one_line
+
+        net = self.build(config)
+        try:
+            net.load_state_dict(self.prepare_state(dict(state)), strict=True)
+        except RuntimeError as e:
+            raise ModelError(f"{source} looks like {self.title} but its weights do not load: {one_line(e)}") from None
+        return self.deploy(net.eval(), config).eval()
+
 
 def builtin_archs() -> list[Arch]:
     """The public architectures PhotoAI knows besides its plugins' own (imports torch)."""

@@ -11,7 +11,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from photoai.core.errors import ModelError
+from photoai.core.errors import ModelError, one_line
 from photoai.runtime.archs.torch_arch import Prepared, example_size
 
 TASKS = {"SR": "superres", "Inpainting": "inpaint"}  # spandrel's purpose -> the plugin task
@@ -42,8 +42,6 @@ class SpandrelModel(nn.Module):
 def prepare_with_spandrel(state: Mapping[str, Any]) -> Prepared:
     """The network spandrel loads from ``state``; ModelError if it does not, or has no PhotoAI task."""
     import spandrel
-
-    from photoai.runtime.onnx_export import one_line
 
     try:
         desc = spandrel.ModelLoader().load_from_state_dict(dict(state))

@@ -92,12 +92,7 @@ def load_network(spec: ModelSpec, weights: Path, archs: Sequence[Arch]) -> Torch
     config = arch.detect(state, spec.scale if spec.scale > 1 else None)
     if config is None:
         raise ModelError(f"{Path(weights).name} holds no {arch.title} weights")
-    net = arch.build(config)
-    try:
-        net.load_state_dict(arch.prepare_state(dict(state)), strict=True)
-    except RuntimeError as e:
-        raise ModelError(f"{Path(weights).name}: the weights do not load into {arch.title}: {e}") from None
-    module = arch.deploy(net.eval(), config).eval()
+    module = arch.deployed(state, config, Path(weights).name)
     for p in module.parameters():
         p.requires_grad_(False)
     return TorchNetwork(module, arch, dict(config))
