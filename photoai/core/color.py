@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["srgb_to_linear", "rgb_to_lab", "ciede2000", "delta_e2000"]
+__all__ = ["srgb_to_linear", "linear_to_srgb", "rgb_to_lab", "ciede2000", "delta_e2000"]
 
 # Linear sRGB (D65) -> XYZ, IEC 61966-2-1; the white point is its row sums, so RGB white -> a = b = 0.
 _RGB_TO_XYZ = np.array([[0.4124564, 0.3575761, 0.1804375],
@@ -24,7 +24,13 @@ _25_POW_7 = 25.0 ** 7
 def srgb_to_linear(rgb: np.ndarray) -> np.ndarray:
     """sRGB values in [0, 1] -> linear light (float64)."""
     c = np.asarray(rgb, np.float64)
-    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return np.where(c <= 0.04045, c / 12.92, ((np.maximum(c, 0.04045) + 0.055) / 1.055) ** 2.4)
+
+
+def linear_to_srgb(linear: np.ndarray) -> np.ndarray:
+    """Linear light in [0, 1] -> sRGB values (the sRGB curve; float64)."""
+    c = np.asarray(linear, np.float64)
+    return np.where(c <= 0.0031308, c * 12.92, 1.055 * np.maximum(c, 0.0031308) ** (1 / 2.4) - 0.055)
 
 
 def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:

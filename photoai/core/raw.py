@@ -31,6 +31,7 @@ from typing import Any, BinaryIO, Literal, Protocol
 
 import numpy as np
 
+from photoai.core.color import linear_to_srgb, srgb_to_linear
 from photoai.core.errors import ParamError
 
 WhiteBalance = Literal["as_shot", "auto", "daylight", "custom"]
@@ -403,7 +404,7 @@ def _scan_pixels(raw: RawImage, white: int, ev: float) -> np.ndarray:
     for c in range(3):
         values = np.clip((codes - black[c]) / max(white - black[c], 1.0), 0.0, 1.0)
         if ev:
-            values = _encode_srgb(np.minimum(_decode_srgb(values) * 2.0 ** ev, 1.0))
+            values = linear_to_srgb(np.minimum(srgb_to_linear(values) * 2.0 ** ev, 1.0))
         out[..., c] = values.astype(np.float32)[samples[..., c]]
     return out
 
@@ -416,15 +417,7 @@ def _apply_flip(a: np.ndarray, flip: int) -> np.ndarray:
 
 def _encode_lut(gain: float) -> np.ndarray:
     """float32 sRGB value of each 16-bit linear code multiplied by ``gain`` (clipped at white)."""
-    return _encode_srgb(np.minimum(np.arange(65536, dtype=np.float64) * (gain / 65535.0), 1.0)).astype(np.float32)
-
-
-def _encode_srgb(linear: np.ndarray) -> np.ndarray:
-    return np.where(linear <= 0.0031308, linear * 12.92, 1.055 * np.maximum(linear, 0.0031308) ** (1 / 2.4) - 0.055)
-
-
-def _decode_srgb(encoded: np.ndarray) -> np.ndarray:
-    return np.where(encoded <= 0.04045, encoded / 12.92, ((np.maximum(encoded, 0.04045) + 0.055) / 1.055) ** 2.4)
+    return linear_to_srgb(np.minimum(np.arange(65536, dtype=np.float64) * (gain / 65535.0), 1.0)).astype(np.float32)
 
 
 # --------------------------------------------------------------------------- temperature and tint
