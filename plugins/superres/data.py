@@ -1,4 +1,5 @@
-"""Training data for the super-resolution net: an in-memory bank of (HR, LR) Y images.
+"""Training data for the super-resolution net: an in-memory bank of (HR, LR) Y images, or of HR RGB
+images degraded on the fly (:class:`RGBBank`, ``train.py --degrade mixed``).
 
 Each training image is converted to RGB [0, 1], modcropped to a multiple of 12
 (so it divides by 2, 3 and 4), and downscaled per scale with the MATLAB-compatible
@@ -21,8 +22,10 @@ from PIL import Image
 from photoai.core.atomic import atomic_path
 from photoai.core.resize import imresize, rgb_to_y
 
-__all__ = ["ImageBank", "make_lr", "load_rgb", "list_images", "modcrop", "build_bank", "bank_cache_path",
-           "sample_batch", "DEFAULT_SOURCES"]
+from .degrade import sample_degradation
+
+__all__ = ["ImageBank", "RGBBank", "build_rgb_bank", "sample_degraded_batch", "DEGRADE_MARGIN", "make_lr",
+           "load_rgb", "list_images", "modcrop", "build_bank", "bank_cache_path", "sample_batch", "DEFAULT_SOURCES"]
 
 #: Training sources relative to the shared data dir (never ``photos/`` recursively:
 #: ``photos/kodak24`` and ``photos/mcmaster18`` are evaluation sets).
@@ -88,9 +91,10 @@ def _pack(imgs: Sequence[np.ndarray]) -> np.ndarray:
 
 def _unpack(flat: np.ndarray, shapes: np.ndarray) -> list[np.ndarray]:
     out, pos = [], 0
-    for h, w in shapes:
-        out.append(flat[pos:pos + h * w].reshape(h, w))
-        pos += h * w
+    for shape in shapes:
+        n = int(np.prod(shape))
+        out.append(flat[pos:pos + n].reshape(tuple(int(d) for d in shape)))
+        pos += n
     return out
 
 
@@ -145,3 +149,65 @@ def sample_batch(bank: ImageBank, scale: int, batch: int, patch: int,
             lr, hr = lr[:, ::-1], hr[:, ::-1]
         lr_out[b, 0], hr_out[b, 0] = lr, hr
     return lr_out / _Y_MAX, hr_out / _Y_MAX
+
+
+# --------------------------------------------------------------------------- HR RGB for on-the-fly degradation
+
+#: LR pixels cropped from each side of a degraded patch (blur kernels and resizes see real neighbours).
+DEGRADE_MARGIN = 4
+
+
+@dataclass
+class RGBBank:
+    """HR RGB images (uint8 HxWx3) that training patches are cut from and degraded on the fly."""
+
+    images: list[np.ndarray]
+
+    def save(self, path: Path) -> None:
+        with atomic_path(path) as tmp:
+            np.savez(tmp, rgb=_pack(self.images), rgb_shapes=np.array([a.shape for a in self.images]))
+
+    @classmethod
+    def load(cls, path: Path) -> RGBBank:
+        with np.load(path) as z:
+            return cls(_unpack(z["rgb"], z["rgb_shapes"]))
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def eligible(self, side: int) -> np.ndarray:
+        """Indices of the images with both sides >= ``side``."""
+        return np.array([i for i, a in enumerate(self.images) if min(a.shape[:2]) >= side], dtype=np.int64)
+
+
+def build_rgb_bank(paths: Iterable[Path], rescales: Sequence[float] = (1.0,)) -> RGBBank:
+    """8-bit RGB copies of the images (plus a MATLAB-bicubic downscaled copy per ``rescales`` factor)."""
+    images = []
+    for path in paths:
+        with Image.open(path) as im:
+            rgb = np.asarray(im.convert("RGB"))
+        for f in rescales:
+            img = rgb if f == 1.0 else np.round(np.clip(imresize(rgb / 255.0, f), 0, 1) * 255).astype(np.uint8)
+            images.append(np.ascontiguousarray(img))
+    return RGBBank(images)
+
+
+def sample_degraded_batch(bank: RGBBank, eligible: np.ndarray, scale: int, batch: int, patch: int,
+                          rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Like :func:`sample_batch`, with a fresh :func:`~.degrade.sample_degradation` per patch: an HR RGB crop
+    of ``(patch + 2 * margin) * scale`` px (any position, flips / 90-degree rotations) is degraded in RGB,
+    both sides are converted to Y and the margin is cut off. ``eligible``: ``bank.eligible`` of that size."""
+    m, side = DEGRADE_MARGIN, (patch + 2 * DEGRADE_MARGIN) * scale
+    lr_out = np.empty((batch, 1, patch, patch), np.float32)
+    hr_out = np.empty((batch, 1, patch * scale, patch * scale), np.float32)
+    for b in range(batch):
+        img = bank.images[int(eligible[rng.integers(len(eligible))])]
+        y, x = int(rng.integers(img.shape[0] - side + 1)), int(rng.integers(img.shape[1] - side + 1))
+        hr = np.rot90(img[y:y + side, x:x + side], int(rng.integers(4)))
+        if rng.integers(2):
+            hr = hr[:, ::-1]
+        hr = np.ascontiguousarray(hr, np.float32) / 255.0
+        lr = sample_degradation(rng, scale)(hr)
+        lr_out[b, 0] = rgb_to_y(lr)[m:-m, m:-m]
+        hr_out[b, 0] = rgb_to_y(hr)[m * scale:-m * scale, m * scale:-m * scale]
+    return lr_out, hr_out

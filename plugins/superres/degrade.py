@@ -43,8 +43,8 @@ EVAL_JPEG_QUALITY = 75
 CAMERA_SIGMA = 0.5  # x scale, in HR pixels
 
 def quantize8(img: np.ndarray) -> np.ndarray:
-    """Clip to [0, 1] and round to 8-bit levels (float32)."""
-    return (np.round(np.clip(img, 0.0, 1.0) * 255.0) / 255.0).astype(np.float32)
+    """Clip to [0, 1] and round to 8-bit levels (same float dtype)."""
+    return np.round(np.clip(img, 0.0, 1.0) * 255.0) / 255.0
 
 
 def _pil_resize(img: np.ndarray, size: tuple[int, int], resample: Image.Resampling) -> np.ndarray:
@@ -86,8 +86,10 @@ def _lr_size(img: np.ndarray, scale: int) -> tuple[int, int]:
 
 
 def resize_down(img: np.ndarray, scale: int, method: str) -> np.ndarray:
-    """Downscale by the integer ``scale`` with one of :data:`RESIZES` (float32, not quantized)."""
-    return np.asarray(RESIZES[method](img, _lr_size(img, scale), scale), np.float32)
+    """Downscale by the integer ``scale`` with one of :data:`RESIZES` (not quantized; float64 input stays
+    float64, so ``matlab`` on it is exactly the protocol's ``data.make_lr`` before quantization)."""
+    dtype = img.dtype if img.dtype == np.float64 else np.float32
+    return np.asarray(RESIZES[method](img, _lr_size(img, scale), scale), dtype)
 
 
 def gaussian_kernel(scale: int, sigma_x: float, sigma_y: float | None = None, theta: float = 0.0) -> np.ndarray:
@@ -131,7 +133,8 @@ def jpeg(img: np.ndarray, quality: int) -> np.ndarray:
 
 
 def lr_variant(hr: np.ndarray, scale: int, variant: str) -> np.ndarray:
-    """The evaluation LR image of ``variant`` (one of :data:`VARIANTS`), quantized to 8 bit."""
+    """The evaluation LR image of ``variant`` (one of :data:`VARIANTS`), quantized to 8 bit; ``bicubic`` of a
+    float64 image equals the protocol's ``data.make_lr``."""
     if variant == "bicubic":
         lr = resize_down(hr, scale, "matlab")
     elif variant == "area":

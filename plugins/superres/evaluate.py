@@ -11,6 +11,9 @@ shaved from each border (PSNR and Wang et al. SSIM).  Bicubic = MATLAB
 
     python -m photoai_plugins.superres.evaluate --data ../shared/data/sr/Set5 --scale 2 \
         --model onnx|checkpoint|bicubic [--path FILE]
+
+With ``--variants`` the five LR variants of ``degrade.py`` on several sets, with Pillow baselines and
+several models in one run (see ``evaluate_variants.py``).
 """
 
 from __future__ import annotations
@@ -27,10 +30,11 @@ from photoai.core.metrics import sr_y_metrics
 from photoai.core.resize import imresize, rgb_to_y
 
 from .._training import REPO_ROOT
-from .data import list_images, load_rgb, make_lr, modcrop
+from .data import list_images, load_rgb, modcrop
+from .degrade import lr_variant
 
 __all__ = ["Predictor", "torch_predictor", "checkpoint_predictor", "onnx_predictor", "make_predictor", "locate",
-           "load_pairs", "evaluate", "mean_metrics", "main"]
+           "load_pairs", "evaluate", "score", "mean_metrics", "main"]
 
 #: LR Y (HxW float32 in [0, 1]) -> SR Y (sHxsW).  Bicubic takes the LR RGB instead.
 Predictor = Callable[[np.ndarray], np.ndarray]
@@ -50,12 +54,13 @@ def locate(path: Path, what: str) -> Path:
     return found
 
 
-def load_pairs(folder: Path, scale: int) -> list[tuple[str, np.ndarray, np.ndarray]]:
-    """``(name, hr_rgb, lr_rgb)`` per image: HR modcropped, LR bicubic + 8-bit quantized."""
+def load_pairs(folder: Path, scale: int, variant: str = "bicubic") -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """``(name, hr_rgb, lr_rgb)`` per image: HR modcropped, LR made as ``variant`` (:data:`.degrade.VARIANTS`;
+    ``bicubic`` is the protocol's) and quantized to 8 bit."""
     pairs = []
     for path in list_images(folder):
         hr = modcrop(load_rgb(path), scale)
-        pairs.append((path.stem, hr, make_lr(hr, scale)))
+        pairs.append((path.stem, hr, lr_variant(hr, scale, variant).astype(np.float64)))
     return pairs
 
 
@@ -111,9 +116,14 @@ def evaluate(pairs: Sequence[tuple[str, np.ndarray, np.ndarray]], scale: int,
     rows = []
     for name, hr, lr in pairs:
         sr = bicubic_sr(lr, scale) if predictor is None else predictor(rgb_to_y(lr).astype(np.float32))
-        p, s = sr_y_metrics(quantize(np.asarray(sr, np.float64)), rgb_to_y(hr), shave=scale)
-        rows.append((name, p, s))
+        rows.append((name, *score(sr, hr, scale)))
     return rows
+
+
+def score(sr_y: np.ndarray, hr_rgb: np.ndarray, scale: int) -> tuple[float, float]:
+    """The protocol's (PSNR, SSIM) of an SR Y image against the HR RGB image (8-bit output, shave = scale)."""
+    p, s = sr_y_metrics(quantize(np.asarray(sr_y, np.float64)), rgb_to_y(hr_rgb), shave=scale)
+    return p, s
 
 
 def mean_metrics(rows: Sequence[tuple[str, float, float]]) -> tuple[float, float]:
@@ -146,7 +156,13 @@ def format_table(bic: Sequence[tuple[str, float, float]],
 
 
 def main(argv: Sequence[str] | None = None) -> dict:
-    """CLI entry; returns ``{"bicubic": (psnr, ssim), "model": (psnr, ssim) | None}``."""
+    """CLI entry; returns ``{"bicubic": (psnr, ssim), "model": (psnr, ssim) | None}`` (with ``--variants``:
+    :func:`.evaluate_variants.main`'s results)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if "--variants" in argv:
+        from .evaluate_variants import main as variants_main
+
+        return variants_main(argv)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, required=True, help="folder of HR images (e.g. sr/Set5)")
     ap.add_argument("--scale", type=int, required=True, choices=(2, 3, 4))

@@ -8,7 +8,16 @@ optionally with extra downscaled copies, e.g. ``sr/T91:1,0.8,0.6``.
     python -m photoai_plugins.superres.train --iters 10000 --out runs/superres
 
 ``--resume`` continues from ``OUT/last.pt`` (model, Adam, RNGs, iteration; every command is
-recorded in the checkpoint, see ``plugins/_training.py``).
+recorded in the checkpoint, see ``plugins/_training.py``); ``--init CKPT`` starts a new run from
+another run's weights (fresh Adam and schedule), e.g. to fine-tune the shipped model.
+
+``--degrade bicubic`` (default: the shipped model) trains on the MATLAB-bicubic bank of the benchmark
+protocol; ``--degrade mixed`` cuts HR RGB patches and degrades each on the fly with
+:func:`.degrade.sample_degradation` (resizes with and without antialiasing, blur kernels, noise, JPEG),
+for photos as users have them:
+
+    python -m photoai_plugins.superres.train --degrade mixed --init checkpoints/superres_last.pt \
+        --iters 3000 --lr 2e-4 --out runs/superres_photo --eval-variants bicubic aliased jpeg
 """
 
 from __future__ import annotations
@@ -22,7 +31,19 @@ import numpy as np
 import torch
 
 from .._training import Run, cosine_lr, default_data_dir, load_net, set_lr
-from .data import DEFAULT_SOURCES, ImageBank, bank_cache_path, build_bank, list_images, sample_batch
+from .data import (
+    DEFAULT_SOURCES,
+    DEGRADE_MARGIN,
+    ImageBank,
+    RGBBank,
+    bank_cache_path,
+    build_bank,
+    build_rgb_bank,
+    list_images,
+    sample_batch,
+    sample_degraded_batch,
+)
+from .degrade import VARIANTS
 from .evaluate import evaluate, load_pairs, mean_metrics, torch_predictor
 from .net import SRNet, macs_per_output_pixel, param_count, receptive_field
 
@@ -54,6 +75,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--ckpt-minutes", type=float, default=5.0)
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
+    ap.add_argument("--init", type=Path, default=None,
+                    help="start from this checkpoint's weights (same network config; ignored when resuming)")
+    ap.add_argument("--degrade", choices=("bicubic", "mixed"), default="bicubic",
+                    help="LR inputs: the MATLAB-bicubic bank (protocol) or random photo-like degradations")
+    ap.add_argument("--edge-weight", type=float, default=0.0,
+                    help="weight of an L1 loss on image gradients added to the L1 loss")
+    ap.add_argument("--eval-variants", nargs="+", choices=VARIANTS, default=["bicubic"],
+                    help="LR variants of the periodic eval (bicubic is recorded as xS, others as xS-NAME)")
     ap.add_argument("--smoke", action="store_true", help="tiny model/batch, no cache, for tests")
     args = ap.parse_args(argv)
     if args.smoke:
@@ -88,17 +117,62 @@ def load_bank(args: argparse.Namespace, log: Callable[[str], None]) -> ImageBank
     return bank
 
 
+def load_rgb_bank(args: argparse.Namespace, log: Callable[[str], None]) -> RGBBank:
+    """HR RGB images of all sources (with their rescaled copies) for ``--degrade mixed``."""
+    t0, images = time.time(), []
+    for folder, rescales in (_parse_source(s, args.data) for s in args.sources):
+        paths = list_images(folder)
+        part = build_rgb_bank(paths, rescales)
+        images += part.images
+        log(f"rgb bank: {folder} {len(paths)} files x {rescales} -> {len(part)} images")
+    bank = RGBBank(images)
+    log(f"rgb bank: {len(bank)} images, {sum(a.nbytes for a in images) / 1e6:.0f} MB, {time.time() - t0:.0f}s")
+    return bank
+
+
+def batch_sampler(args: argparse.Namespace, log: Callable[[str], None]) -> Callable[
+        [int, np.random.Generator], tuple[np.ndarray, np.ndarray]]:
+    """``sample(scale, rng) -> (lr, hr)`` batches for ``--degrade``."""
+    if args.degrade == "bicubic":
+        bank = load_bank(args, log)
+        return lambda scale, rng: sample_batch(bank, scale, args.batch, args.patch, rng)
+    rgb = load_rgb_bank(args, log)
+    eligible = {s: rgb.eligible((args.patch + 2 * DEGRADE_MARGIN) * s) for s in args.scales}
+    for s, idx in eligible.items():
+        if not len(idx):
+            raise SystemExit(f"no training image is large enough for x{s} patches of {args.patch} px "
+                             f"({(args.patch + 2 * DEGRADE_MARGIN) * s} px HR per side)")
+    log("rgb bank: images large enough per scale: " + ", ".join(f"x{s} {len(i)}" for s, i in eligible.items()))
+    return lambda scale, rng: sample_degraded_batch(rgb, eligible[scale], scale, args.batch, args.patch, rng)
+
+
+def edge_l1(sr: torch.Tensor, hr: torch.Tensor) -> torch.Tensor:
+    """L1 distance of the horizontal and vertical finite differences."""
+    return (torch.nn.functional.l1_loss(sr.diff(dim=-1), hr.diff(dim=-1))
+            + torch.nn.functional.l1_loss(sr.diff(dim=-2), hr.diff(dim=-2)))
+
+
 def load_model(path: Path) -> SRNet:
     """SRNet from a checkpoint file (eval mode)."""
     return load_net(path, SRNet)[0]
 
 
-def eval_set(model: SRNet, pairs_by_scale: dict, scales: Sequence[int]) -> dict[int, tuple[float, float]]:
-    """Mean (PSNR, SSIM) per scale on the eval set."""
+def eval_set(model: SRNet, pairs_by_key: dict, scales: Sequence[int],
+             variants: Sequence[str] = ("bicubic",)) -> dict[str, tuple[float, float]]:
+    """Mean (PSNR, SSIM) per scale and LR variant on the eval set, keyed ``xS`` (bicubic) or ``xS-VARIANT``."""
     model.eval()
-    res = {s: mean_metrics(evaluate(pairs_by_scale[s], s, torch_predictor(model, s))) for s in scales}
+    res = {}
+    for s in scales:
+        for v in variants:
+            key = eval_key(s, v)
+            res[key] = mean_metrics(evaluate(pairs_by_key[key], s, torch_predictor(model, s)))
     model.train()
     return res
+
+
+def eval_key(scale: int, variant: str) -> str:
+    """History key of an evaluation: ``x2`` for the protocol, ``x2-jpeg`` for another LR variant."""
+    return f"x{scale}" if variant == "bicubic" else f"x{scale}-{variant}"
 
 
 def main(argv: Sequence[str] | None = None) -> Path:
@@ -110,30 +184,34 @@ def main(argv: Sequence[str] | None = None) -> Path:
     model = SRNet(args.channels, args.blocks, tuple(args.scales))
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     run = Run("superres", args, argv, model, opt, rng, args.ckpt_minutes)
-    run.begin(args.resume)
+    run.begin(args.resume, str(args.init) if args.init else None)
     log = run.log
     log(f"model {model.config()}: {param_count(model)} params, receptive field {receptive_field(model)} LR px, "
         + ", ".join(f"x{s} {macs_per_output_pixel(model, s):.0f} MACs/px" for s in args.scales))
 
-    bank = load_bank(args, log)
+    sample = batch_sampler(args, log)
     eval_dir = args.eval_dir or args.data / "sr" / "Set5"
-    pairs = {s: load_pairs(eval_dir, s) for s in args.scales} if eval_dir.is_dir() else None
+    pairs = {eval_key(s, v): load_pairs(eval_dir, s, v) for s in args.scales
+             for v in args.eval_variants} if eval_dir.is_dir() else None
 
     def do_eval() -> None:
         if pairs is None:
             return
-        res = eval_set(model, pairs, args.scales)
-        run.record({f"x{s}": [round(v, 4) for v in res[s]] for s in args.scales})
+        res = eval_set(model, pairs, args.scales, args.eval_variants)
+        run.record({k: [round(v, 4) for v in pq] for k, pq in res.items()})
         log(f"eval iter {run.iteration} {eval_dir.name}: "
-            + "  ".join(f"x{s} {p:.2f} dB / {q:.4f}" for s, (p, q) in res.items()))
+            + "  ".join(f"{k} {p:.2f} dB / {q:.4f}" for k, (p, q) in res.items()))
 
     model.train()
     t_log, loss_acc = time.time(), 0.0
     for it in range(run.iteration, args.iters):
         scale = args.scales[it % len(args.scales)]
-        lr_np, hr_np = sample_batch(bank, scale, args.batch, args.patch, rng)
+        lr_np, hr_np = sample(scale, rng)
         set_lr(opt, cosine_lr(it, args.iters, args.lr, args.lr_min))
-        loss = torch.nn.functional.l1_loss(model(torch.from_numpy(lr_np), scale), torch.from_numpy(hr_np))
+        sr, hr = model(torch.from_numpy(lr_np), scale), torch.from_numpy(hr_np)
+        loss = torch.nn.functional.l1_loss(sr, hr)
+        if args.edge_weight:
+            loss = loss + args.edge_weight * edge_l1(sr, hr)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

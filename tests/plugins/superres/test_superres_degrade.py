@@ -98,3 +98,11 @@ def test_training_degradation_is_deterministic_per_seed_and_keeps_sizes(scale: i
     orders = {tuple(n for n, _ in d.steps).index("noise") == 0 for d in draws if "noise" in dict(d.steps)}
     assert orders == {True, False}  # noise both before and after the resize
     assert "jpeg(quality=" in " ".join(d.describe() for d in draws)
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_bicubic_variant_is_the_protocols_lr(scale: int) -> None:
+    from photoai_plugins.superres.data import make_lr
+
+    hr = _texture(72, 84).astype(np.float64)
+    np.testing.assert_array_equal(degrade.lr_variant(hr, scale, "bicubic"), make_lr(hr, scale))

@@ -1,0 +1,66 @@
+"""Training on the fly from degraded HR RGB patches (``--degrade mixed``) and warm starts (``--init``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from photoai.core.resize import imresize
+from photoai_plugins.superres import data, degrade, train
+
+
+def test_degraded_batches_are_aligned_and_sized(image_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bank = data.build_rgb_bank(data.list_images(image_dir), (1.0, 0.8))
+    assert len(bank) == 8 and bank.images[0].dtype == np.uint8 and bank.images[0].shape == (72, 84, 3)
+    eligible = bank.eligible((12 + 2 * data.DEGRADE_MARGIN) * 3)
+    assert list(eligible) == [0, 2, 4, 6]  # the 0.8 copies (57 px high) are too small for 60 px crops
+    clean = degrade.Degradation(3, (("resize", {"method": "matlab"}),))
+    monkeypatch.setattr(data, "sample_degradation", lambda rng, scale: clean)
+    lr, hr = data.sample_degraded_batch(bank, eligible, 3, batch=5, patch=12, rng=np.random.default_rng(0))
+    assert lr.shape == (5, 1, 12, 12) and hr.shape == (5, 1, 36, 36) and lr.dtype == np.float32
+    for a, b in zip(lr[:, 0], hr[:, 0], strict=True):  # the margin gives the LR crop its true neighbours
+        np.testing.assert_allclose(a, imresize(b.astype(np.float64), 1 / 3), atol=0.02)
+        np.testing.assert_allclose(a[2:-2, 2:-2], imresize(b.astype(np.float64), 1 / 3)[2:-2, 2:-2], atol=0.004)
+
+
+def test_mixed_batches_are_degraded_and_reproducible(image_dir: Path) -> None:
+    bank = data.build_rgb_bank(data.list_images(image_dir))
+    eligible = bank.eligible((8 + 2 * data.DEGRADE_MARGIN) * 2)
+    a = data.sample_degraded_batch(bank, eligible, 2, 24, 8, np.random.default_rng(5))
+    b = data.sample_degraded_batch(bank, eligible, 2, 24, 8, np.random.default_rng(5))
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    bicubic = np.stack([imresize(h.astype(np.float64), 0.5) for h in a[1][:, 0]])
+    err = np.abs(a[0][:, 0] - bicubic).mean(axis=(1, 2))
+    assert (err > 2 / 255).sum() >= 6  # many patches are not plain bicubic
+
+
+def test_smoke_mixed_training_warm_started(image_dir: Path, tmp_path: Path) -> None:
+    common = ["--data", str(image_dir.parent), "--sources", "imgs:1,0.8", "--eval-dir", str(image_dir),
+              "--smoke", "--scales", "2", "3", "--log-every", "1"]
+    source = train.main(common + ["--iters", "2", "--out", str(tmp_path / "bicubic")])
+    before = train.load_model(source).state_dict()
+    ckpt = train.main(common + ["--iters", "3", "--out", str(tmp_path / "mixed"), "--degrade", "mixed",
+                                "--init", str(source), "--edge-weight", "0.1", "--eval-variants", "bicubic", "jpeg"])
+    state = torch.load(ckpt, weights_only=True)
+    assert state["iteration"] == 3
+    assert set(state["history"][-1]) == {"iteration", "x2", "x3", "x2-jpeg", "x3-jpeg"}
+    first, own = state["commands"]
+    assert first["run"].startswith("warm-start source last.pt, 2 iterations") and "--degrade" not in first["command"]
+    assert "--degrade mixed --init" in own["command"] and own["start_iteration"] == 0
+    log = (tmp_path / "mixed" / "train.log").read_text()
+    assert "warm start from" in log and "rgb bank:" in log and "x2 8, x3 8" in log
+    after = train.load_model(ckpt).state_dict()
+    assert any(not torch.equal(before[k], after[k]) for k in before)
+
+
+def test_mixed_training_refuses_sources_too_small(tmp_path: Path) -> None:
+    (tmp_path / "small").mkdir()
+    Image.new("RGB", (80, 60), (90, 120, 30)).save(tmp_path / "small" / "a.png")  # x4 smoke crops need 64 px
+    with pytest.raises(SystemExit, match="no training image is large enough for x4 patches of 8 px"):
+        train.main(["--data", str(tmp_path), "--sources", "small", "--out", str(tmp_path / "r"), "--smoke",
+                    "--scales", "3", "4", "--degrade", "mixed", "--iters", "1"])
