@@ -22,7 +22,7 @@ from PIL import Image
 from photoai.core.atomic import atomic_path
 from photoai.core.resize import imresize, rgb_to_y
 
-from .degrade import sample_degradation
+from .degrade import P_CLEAN, sample_degradation
 
 __all__ = ["ImageBank", "RGBBank", "build_rgb_bank", "sample_degraded_batch", "DEGRADE_MARGIN", "make_lr",
            "load_rgb", "list_images", "modcrop", "build_bank", "bank_cache_path", "sample_batch", "DEFAULT_SOURCES"]
@@ -193,10 +193,11 @@ def build_rgb_bank(paths: Iterable[Path], rescales: Sequence[float] = (1.0,)) ->
 
 
 def sample_degraded_batch(bank: RGBBank, eligible: np.ndarray, scale: int, batch: int, patch: int,
-                          rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+                          rng: np.random.Generator, p_clean: float = P_CLEAN) -> tuple[np.ndarray, np.ndarray]:
     """Like :func:`sample_batch`, with a fresh :func:`~.degrade.sample_degradation` per patch: an HR RGB crop
     of ``(patch + 2 * margin) * scale`` px (any position, flips / 90-degree rotations) is degraded in RGB,
-    both sides are converted to Y and the margin is cut off. ``eligible``: ``bank.eligible`` of that size."""
+    both sides are converted to Y and the margin is cut off. ``eligible``: ``bank.eligible`` of that size;
+    ``p_clean``: the share of plain MATLAB-bicubic patches."""
     m, side = DEGRADE_MARGIN, (patch + 2 * DEGRADE_MARGIN) * scale
     lr_out = np.empty((batch, 1, patch, patch), np.float32)
     hr_out = np.empty((batch, 1, patch * scale, patch * scale), np.float32)
@@ -207,7 +208,7 @@ def sample_degraded_batch(bank: RGBBank, eligible: np.ndarray, scale: int, batch
         if rng.integers(2):
             hr = hr[:, ::-1]
         hr = np.ascontiguousarray(hr, np.float32) / 255.0
-        lr = sample_degradation(rng, scale)(hr)
+        lr = sample_degradation(rng, scale, p_clean)(hr)
         lr_out[b, 0] = rgb_to_y(lr)[m:-m, m:-m]
         hr_out[b, 0] = rgb_to_y(hr)[m * scale:-m * scale, m * scale:-m * scale]
     return lr_out, hr_out

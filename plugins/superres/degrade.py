@@ -218,10 +218,11 @@ def _noise_params(rng: np.random.Generator) -> dict[str, Any]:
             "gray": bool(rng.random() < 0.3)}
 
 
-def sample_degradation(rng: np.random.Generator, scale: int) -> Degradation:
-    """Draw a training degradation for ``scale`` (all randomness from ``rng``: same state, same result)."""
+def sample_degradation(rng: np.random.Generator, scale: int, p_clean: float = P_CLEAN) -> Degradation:
+    """Draw a training degradation for ``scale`` (all randomness from ``rng``: same state, same result);
+    ``p_clean``: the share of plain MATLAB-bicubic pairs."""
     seed = int(rng.integers(2**31))
-    if rng.random() < P_CLEAN:
+    if rng.random() < p_clean:
         return Degradation(scale, (("resize", {"method": "matlab"}),), seed)
     steps: list[tuple[str, dict[str, Any]]] = []
     noise = _noise_params(rng) if rng.random() < P_NOISE else None

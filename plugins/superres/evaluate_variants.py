@@ -67,7 +67,7 @@ def model_method(kind: str, path: str, scale: int) -> Method:
     """A ``--model KIND PATH`` entry: Y through the model, chroma MATLAB bicubic (as the plugin does)."""
     if kind == "onnx":
         file = locate(Path(path.format(scale=scale)), "model file")
-        predictor, name = onnx_predictor(file), Path(path).stem.replace("{scale}", "")
+        predictor, name = onnx_predictor(file), Path(path).stem.replace("{scale}", "S")
     elif kind == "checkpoint":
         file = locate(Path(path), "checkpoint")
         predictor, name = checkpoint_predictor(file, scale), f"{file.parent.name}/{file.stem}"
@@ -80,7 +80,7 @@ def model_method(kind: str, path: str, scale: int) -> Method:
         chroma = imresize(ycc[..., 1:], float(scale))
         return ycbcr_to_rgb(np.concatenate([y[..., None], chroma], axis=2))
 
-    return Method(name.strip("_-") or kind, upscale)
+    return Method(name, upscale)
 
 
 def _detail_box(hr: np.ndarray, size: int) -> tuple[int, int]:

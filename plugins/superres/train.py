@@ -43,7 +43,7 @@ from .data import (
     sample_batch,
     sample_degraded_batch,
 )
-from .degrade import VARIANTS
+from .degrade import P_CLEAN, VARIANTS
 from .evaluate import evaluate, load_pairs, mean_metrics, torch_predictor
 from .net import SRNet, macs_per_output_pixel, param_count, receptive_field
 
@@ -79,6 +79,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                     help="start from this checkpoint's weights (same network config; ignored when resuming)")
     ap.add_argument("--degrade", choices=("bicubic", "mixed"), default="bicubic",
                     help="LR inputs: the MATLAB-bicubic bank (protocol) or random photo-like degradations")
+    ap.add_argument("--clean-fraction", type=float, default=P_CLEAN,
+                    help=f"--degrade mixed: share of plain MATLAB-bicubic patches (default {P_CLEAN})")
     ap.add_argument("--edge-weight", type=float, default=0.0,
                     help="weight of an L1 loss on image gradients added to the L1 loss")
     ap.add_argument("--eval-variants", nargs="+", choices=VARIANTS, default=["bicubic"],
@@ -143,7 +145,8 @@ def batch_sampler(args: argparse.Namespace, log: Callable[[str], None]) -> Calla
             raise SystemExit(f"no training image is large enough for x{s} patches of {args.patch} px "
                              f"({(args.patch + 2 * DEGRADE_MARGIN) * s} px HR per side)")
     log("rgb bank: images large enough per scale: " + ", ".join(f"x{s} {len(i)}" for s, i in eligible.items()))
-    return lambda scale, rng: sample_degraded_batch(rgb, eligible[scale], scale, args.batch, args.patch, rng)
+    return lambda scale, rng: sample_degraded_batch(rgb, eligible[scale], scale, args.batch, args.patch, rng,
+                                                        args.clean_fraction)
 
 
 def edge_l1(sr: torch.Tensor, hr: torch.Tensor) -> torch.Tensor:

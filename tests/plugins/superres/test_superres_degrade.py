@@ -98,6 +98,8 @@ def test_training_degradation_is_deterministic_per_seed_and_keeps_sizes(scale: i
     orders = {tuple(n for n, _ in d.steps).index("noise") == 0 for d in draws if "noise" in dict(d.steps)}
     assert orders == {True, False}  # noise both before and after the resize
     assert "jpeg(quality=" in " ".join(d.describe() for d in draws)
+    clean = [degrade.sample_degradation(np.random.default_rng(seed), scale, p_clean=1.0) for seed in range(5)]
+    assert all(d.steps == (("resize", {"method": "matlab"}),) for d in clean)
 
 
 @pytest.mark.parametrize("scale", SCALES)
