@@ -1,5 +1,11 @@
 """The ``superres`` plugin: our Y-channel network (ONNX, tiled), an imported model, or MATLAB bicubic.
 
+Our networks come in two families: "Clean image (benchmark)" (``network``: ``superres-x{s}``, trained on
+the MATLAB-bicubic protocol) and "Photo (robust)" (``photo``: ``superres-photo-x{s}``, trained on
+resized/blurred/noisy/JPEG inputs, issue 17). Until the photo models ship, the ``photo`` choice is
+offered only where all its models are installed (:class:`GatedChoice`); shipping them = exporting them
+into ``models/`` and setting :data:`PHOTO_SHIPPED` (which makes ``photo`` the default).
+
 Luma goes through the network tile by tile with enough overlap to cover its receptive field
 (so tiles reproduce a whole-image run); chroma is upscaled with bicubic, as in SRCNN/FSRCNN. An
 imported model runs as its authors run it: its own YCbCr convention and chroma upscaling
@@ -20,6 +26,7 @@ from photoai.core.tiling import run_tiled
 from photoai.plugin_api import (
     BasePlugin,
     ChoiceParam,
+    GatedChoice,
     Model,
     ModelParam,
     ModelSpec,
@@ -31,11 +38,24 @@ from photoai.plugin_api import (
 from photoai.runtime.archs import Arch
 
 SCALES = (2, 3, 4)
+PRECISIONS = ("float32", "int8")
 AUTO_TILE = 384  # LR pixels per tile side: ~25 MB of features per layer, fast on CPU and GPU
+#: The "Photo (robust)" models are in ``models/manifest.json``: list them as the plugin's and default to them.
+PHOTO_SHIPPED = False
+FAMILIES = {"network": "superres-", "photo": "superres-photo-"}  # our choices -> model id prefix
 
 
-def model_id(scale: int, precision: str = "float32") -> str:
-    return f"superres-x{scale}" + ("-int8" if precision == "int8" else "")
+def model_id(scale: int, precision: str = "float32", family: str = "network") -> str:
+    return f"{FAMILIES[family]}x{scale}" + ("-int8" if precision == "int8" else "")
+
+
+def family_ids(family: str) -> tuple[str, ...]:
+    return tuple(model_id(s, p, family) for s in SCALES for p in PRECISIONS)
+
+
+PHOTO = GatedChoice("photo", "Photo (robust)", family_ids("photo"))
+_BUILTIN = (("network", "Clean image (benchmark)"), ("bicubic", "Bicubic (no model)"))
+_CHOICES = ((PHOTO.value, PHOTO.label),) + _BUILTIN if PHOTO_SHIPPED else _BUILTIN
 
 
 class SuperResPlugin(BasePlugin):
@@ -46,20 +66,23 @@ class SuperResPlugin(BasePlugin):
         params=(
             ChoiceParam("scale", "Scale", choices=SCALES, labels=("x2", "x3", "x4"), default=2,
                         help="Output size = input size x scale"),
-            ModelParam("model", "Method", choices=("network", "bicubic"),
-                       labels=("PhotoAI network", "Bicubic (no model)"), default="network", task="superres",
-                       help="The trained network, MATLAB-style bicubic as a reference, or a model you imported "
-                            "('photoai models import')"),
-            ChoiceParam("precision", "Precision", choices=("float32", "int8"),
+            ModelParam("model", "Method", choices=tuple(c for c, _ in _CHOICES),
+                       labels=tuple(label for _, label in _CHOICES), default=_CHOICES[0][0], task="superres",
+                       gated=() if PHOTO_SHIPPED else (PHOTO,),
+                       help="Photo (robust): for photos as they are (JPEG, resized, camera blur); Clean image "
+                            "(benchmark): for uncompressed images shrunk with bicubic, as in SR benchmarks; "
+                            "MATLAB-style bicubic as a reference; or a model you imported ('photoai models "
+                            "import')"),
+            ChoiceParam("precision", "Precision", choices=PRECISIONS,
                         labels=("Accurate (float32)", "Fast (int8)"), default="int8",
-                        help="PhotoAI network only: int8 runs about 2x faster on CPUs and scores within 0.04 dB "
+                        help="PhotoAI networks only: int8 runs about 2x faster on CPUs and scores within 0.04 dB "
                              "of float32"),
             ChoiceParam("tile", "Tile size", choices=("auto", 128, 256, 512, 1024),
                         labels=("Auto", "128 px", "256 px", "512 px", "1024 px"), default="auto",
                         help="Input pixels per tile side; smaller uses less memory, results are identical"),
         ),
         changes_size=True,
-        model_ids=tuple(model_id(s, p) for s in SCALES for p in ("float32", "int8")),
+        model_ids=family_ids("network") + (PHOTO.models if PHOTO_SHIPPED else ()),
         alpha_mode="resize",
     )
 
@@ -74,7 +97,7 @@ class SuperResPlugin(BasePlugin):
             ctx.raise_if_cancelled()
             ctx.progress(0, 1, "Bicubic upscaling")
             return imresize(request.image, float(scale))
-        name = model_id(scale, request.values["precision"]) if choice == "network" else choice
+        name = model_id(scale, request.values["precision"], choice) if choice in FAMILIES else choice
         model = ctx.runtime.load(name)
         spec = model.spec
         if spec.task != "superres":
