@@ -7,6 +7,9 @@ Set5/Set14 with ``evaluate.py``'s protocol, quantized to int8 (unless ``--no-int
 recorded in ``models/manifest.json`` together with the multi-scale torch weights (``superres_net.pt``).
 
     python -m photoai_plugins.superres.export --checkpoint runs/superres/last.pt
+
+``--family photo`` exports a model trained with ``--degrade mixed`` as the "Photo (robust)" family
+(``superres-photo-x{s}[-int8]``, ``superres_photo_x{s}[_int8].onnx``, ``superres_photo_net.pt``).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from .. import _training as training
 from .archs import SRNetArch
 from .evaluate import evaluate, load_pairs, mean_metrics, onnx_predictor
 from .net import SRNet, param_count
+from .plugin import FAMILIES, model_id
 
 __all__ = ["export_onnx", "verify_onnx", "manifest_entry", "main"]
 
@@ -89,35 +93,42 @@ def training_entry(ckpt: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def manifest_entry(model: SRNet, scale: int, file: str, ckpt: Mapping[str, Any], metrics: dict[str, Any],
-                   precision: str = "float32") -> dict[str, Any]:
+                   precision: str = "float32", family: str = "network") -> dict[str, Any]:
     """Manifest entry (``ModelSpec`` keys, sha256 filled in on writing) for one exported scale."""
     int8 = precision == "int8"
     description = (f"SRNet-Y: conv3x3 1->{model.channels}, {model.blocks} resblocks, conv3x3, conv3x3 ->{scale * scale}"
                    " + PixelShuffle, + fixed MATLAB-bicubic skip (multi-scale shared body). Input: Y of BT.601 YCbCr "
                    "(MATLAB rgb2ycbcr, [16,235]/255) in [0,1]; chroma: bicubic.")
-    return {"id": f"superres-x{scale}" + ("-int8" if int8 else ""), "file": file, "task": ARCH.task,
-            "format": "onnx", "arch": ARCH.name, "title": f"PhotoAI SR network x{scale}" + (" int8" if int8 else ""),
+    title = f"PhotoAI SR network{' (photo)' if family == 'photo' else ''} x{scale}" + (" int8" if int8 else "")
+    return {"id": model_id(scale, precision, family), "file": file, "task": ARCH.task,
+            "format": "onnx", "arch": ARCH.name, "title": title,
             **ARCH.facts(_arch_config(model, scale)), "precision": precision,
             "params": param_count(ARCH.deploy(model, _arch_config(model, scale))),
             "description": description + (f" Quantization: {QUANTIZATION}" if int8 else ""),
             "training": training_entry(ckpt), "metrics": metrics}
 
 
-def int8_entry(model: SRNet, fp32_path: Path, scale: int, ckpt: Mapping[str, Any], data: Path) -> dict[str, Any]:
+def onnx_file(scale: int, precision: str = "float32", family: str = "network") -> str:
+    """File name of an exported model: its id with underscores (``superres_photo_x2_int8.onnx``)."""
+    return model_id(scale, precision, family).replace("-", "_") + ".onnx"
+
+
+def int8_entry(model: SRNet, fp32_path: Path, scale: int, ckpt: Mapping[str, Any], data: Path,
+               family: str = "network") -> dict[str, Any]:
     """Quantize ``fp32_path`` to int8 (calibrated on T91 LR crops), measure it, describe it."""
     from .quantize import quantize
 
-    path = quantize(fp32_path, fp32_path.with_name(f"superres_x{scale}_int8.onnx"), scale, data / "sr" / "T91")
+    path = quantize(fp32_path, fp32_path.with_name(onnx_file(scale, "int8", family)), scale, data / "sr" / "T91")
     metrics = measure(path, scale, data)
     print(f"x{scale} int8: {path}; PSNR-Y {({k: v['psnr_y'] for k, v in metrics.items() if isinstance(v, dict)})}")
-    return manifest_entry(model, scale, path.name, ckpt, metrics, precision="int8")
+    return manifest_entry(model, scale, path.name, ckpt, metrics, precision="int8", family=family)
 
 
-def torch_entry(model: SRNet, ckpt: Mapping[str, Any], path: Path) -> dict[str, Any]:
+def torch_entry(model: SRNet, ckpt: Mapping[str, Any], path: Path, family: str = "network") -> dict[str, Any]:
     """Ship the multi-scale weights for torch (GPU path, torch-eager benchmark); manifest entry."""
     weights = training.weights_only({**ckpt, "model": model.state_dict(), "config": model.config()})
     training.save_checkpoint(path, weights)
-    return {"id": "superres-torch", "file": path.name, "task": ARCH.task, "format": "torch-state-dict",
+    return {"id": f"{FAMILIES[family]}torch", "file": path.name, "task": ARCH.task, "format": "torch-state-dict",
             "arch": ARCH.name, "title": "PhotoAI SR network (PyTorch state dict, all scales)",
             "config": {"scales": list(model.scales)},
             "description": "SRNet (plugins/superres/net.py), all scales; load: torch.load(path, weights_only=True); "
@@ -135,19 +146,22 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
                     help="for Set5/Set14 metrics and int8 calibration (default: $PHOTOAI_DATA, else ../shared/data)")
     ap.add_argument("--no-manifest", action="store_true")
     ap.add_argument("--no-int8", action="store_true", help="skip the int8 (fast) variants")
+    ap.add_argument("--family", choices=tuple(FAMILIES), default="network",
+                    help="network: 'Clean image (benchmark)' models; photo: 'Photo (robust)' (--degrade mixed)")
     args = ap.parse_args(argv)
     model, ckpt = training.load_net(args.checkpoint, SRNet)
     entries = []
     for scale in args.scales or model.scales:
-        path = args.out_dir / f"superres_x{scale}.onnx"
+        path = args.out_dir / onnx_file(scale, family=args.family)
         diff = export_onnx(model, scale, path)
         metrics = measure(path, scale, args.data)
-        entries.append(manifest_entry(model, scale, path.name, ckpt, metrics))
+        entries.append(manifest_entry(model, scale, path.name, ckpt, metrics, family=args.family))
         if not args.no_int8:
-            entries.append(int8_entry(model, path, scale, ckpt, args.data))
+            entries.append(int8_entry(model, path, scale, ckpt, args.data, args.family))
         shown = {k: (v["psnr_y"], v["bicubic_psnr_y"]) for k, v in metrics.items() if isinstance(v, dict)}
         print(f"x{scale}: {path} max|ORT-torch| {diff:.2e}; (ours, bicubic) PSNR-Y {shown}")
-    entries.append(torch_entry(model, ckpt, args.out_dir / TORCH_FILE))
+    torch_file = TORCH_FILE if args.family == "network" else f"superres_{args.family}_net.pt"
+    entries.append(torch_entry(model, ckpt, args.out_dir / torch_file, args.family))
     if not args.no_manifest:
         training.upsert_manifest(args.out_dir, entries)
         print(f"updated {args.out_dir / 'manifest.json'}")
