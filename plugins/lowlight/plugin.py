@@ -31,6 +31,7 @@ from photoai.core.guided import GuidedUpsampler
 from photoai.core.tiling import run_tiled
 from photoai.plugin_api import (
     BasePlugin,
+    BoolParam,
     FloatParam,
     Model,
     ModelParam,
@@ -47,6 +48,9 @@ S_MIN = 0.02  # the net's floor on S (x50), unless the entry's config says other
 GUIDED_RADIUS, GUIDED_EPS = 2, 1e-3  # the fast guided filter of net.IllumNet, applied at proxy resolution
 BAND_ROWS = 256  # full-resolution rows per step of the division (progress and Cancel between bands)
 TILE = 512  # pixels per tile side for the denoiser and tiled imported models
+TARGET_BRIGHTNESS = 0.4  # mean luminance of a normally exposed photo (auto exposure lifts darker results to it)
+MAX_STRENGTH = 2.0  # the most auto exposure raises S's exponent
+KNEE = 0.6  # where the highlight shoulder of a lifted exposure starts
 
 
 def luminance(rgb: np.ndarray) -> np.ndarray:
@@ -80,6 +84,31 @@ def blend(base: np.ndarray, result: np.ndarray, weight: float | np.ndarray) -> n
     return result
 
 
+def roll_off(x: np.ndarray, knee: float = KNEE) -> np.ndarray:
+    """In place: values above ``knee`` approach 1 smoothly (tanh shoulder) instead of clipping at 1."""
+    over = x > knee
+    x[over] = knee + (1.0 - knee) * np.tanh((x[over] - knee) / (1.0 - knee))
+    return x
+
+
+def exposure_strength(proxy: np.ndarray, s: np.ndarray, strength: float, target: float = TARGET_BRIGHTNESS,
+                      most: float = MAX_STRENGTH) -> float:
+    """The exponent k >= ``strength`` for which the proxy's mean luminance after I / S**k reaches ``target``
+    (``strength`` itself when it already does; at most ``most``), by bisection: brightness grows with k."""
+    def brightness(k: float) -> float:
+        return float(luminance(np.clip(proxy / s ** k, 0.0, 1.0)).mean())
+
+    if brightness(strength) >= target:
+        return strength
+    if brightness(most) <= target:
+        return most
+    lo, hi = strength, most
+    for _ in range(12):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if brightness(mid) < target else (lo, mid)
+    return hi
+
+
 class LowLightPlugin(BasePlugin):
     info = PluginInfo(
         id="lowlight",
@@ -95,6 +124,10 @@ class LowLightPlugin(BasePlugin):
             FloatParam("strength", "Strength", default=1.0, minimum=0.0, maximum=1.5, step=0.05,
                        help="How much to brighten: 0 leaves the photo as it is, 1 is the network's estimate, "
                             "up to 1.5 brighter still (PhotoAI network only)"),
+            BoolParam("auto_exposure", "Reach a normal exposure", default=True,
+                      help="When the network's result is still darker than a normal exposure (mean brightness "
+                           f"{TARGET_BRIGHTNESS}), lift it further with a stronger illumination correction; a photo "
+                           "already bright enough is left as the network made it (PhotoAI network only)"),
             FloatParam("denoise", "Denoise", default=1.0, minimum=0.0, maximum=1.0, step=0.05,
                        help="How much of the noise that brightening amplified is removed: 0 skips the denoising "
                             "network (PhotoAI network only)"),
@@ -107,7 +140,8 @@ class LowLightPlugin(BasePlugin):
         v = request.values
         image = request.image
         if v["model"] == "network":  # without a mask the photo is not needed afterwards: divide it in place
-            out = self._network(image, float(v["strength"]), float(v["denoise"]), ctx, request.mask is None)
+            out = self._network(image, float(v["strength"]), float(v["denoise"]), ctx, request.mask is None,
+                                bool(v["auto_exposure"]))
         else:
             out = self._imported(self._load_imported(str(v["model"]), ctx), image, ctx)
         ctx.raise_if_cancelled()
@@ -118,15 +152,17 @@ class LowLightPlugin(BasePlugin):
     # ----------------------------------------------------------------------------- our network
 
     def _network(self, image: np.ndarray, strength: float, denoise: float, ctx: RunContext,
-                 in_place: bool = False) -> np.ndarray:
+                 in_place: bool = False, auto_exposure: bool = False) -> np.ndarray:
         ctx.progress(0, 1, "Estimating the light")
         illum = ctx.runtime.load(ILLUM_ID)
         s_min = float(illum.spec.config.get("s_min", S_MIN))
         proxy = proxy_of(image, int(illum.spec.config.get("proxy_side", PROXY_SIDE)))
         s_proxy = np.clip(hwc(illum(nchw(proxy), ctx=ctx)), s_min, 1.0)
+        lifted = auto_exposure and strength > 0 and (k := exposure_strength(proxy, s_proxy, strength)) > strength
         ctx.raise_if_cancelled()
         work = ctx.sub(0.1, 0.35 if denoise > 0 else 1.0)
-        buf = self._divide(image, proxy, s_proxy, strength, s_min, denoise > 0, work, in_place)
+        buf = self._divide(image, proxy, s_proxy, k if lifted else strength, s_min, denoise > 0, work, in_place,
+                           shoulder=lifted)
         if denoise <= 0:
             return buf
         model = ctx.runtime.load(DENOISE_ID)
@@ -141,11 +177,12 @@ class LowLightPlugin(BasePlugin):
 
     @staticmethod
     def _divide(image: np.ndarray, proxy: np.ndarray, s_proxy: np.ndarray, strength: float, s_min: float,
-                with_gain: bool, ctx: RunContext, in_place: bool = False) -> np.ndarray:
+                with_gain: bool, ctx: RunContext, in_place: bool = False, shoulder: bool = False) -> np.ndarray:
         """I / S**strength, clamped (HxWx3; into ``image`` itself when ``in_place``), followed by the gain
         1 / S**strength when ``with_gain`` (HxWx6: the denoiser's two inputs in one array, so tiles cut
         both alike), computed band by band. S is upsampled from the proxy with the guided filter (taken as
-        is when the proxy is the photo)."""
+        is when the proxy is the photo). ``shoulder``: highlights roll off (:func:`roll_off`) instead of
+        clipping, for an exposure lifted beyond the network's estimate."""
         h, w = image.shape[:2]
         up = None
         if proxy is not image:
@@ -161,6 +198,8 @@ class LowLightPlugin(BasePlugin):
                 np.power(s, strength, out=s)
             band = out[rows]
             np.divide(image[rows], s, out=band[..., :3])
+            if shoulder:
+                roll_off(band[..., :3])
             np.clip(band[..., :3], 0.0, 1.0, out=band[..., :3])
             if with_gain:
                 np.divide(1.0, s, out=band[..., 3:])

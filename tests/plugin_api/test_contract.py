@@ -99,14 +99,6 @@ def plugin_of(plugin_id: str) -> Plugin:
     return REGISTRY.get(plugin_id)
 
 
-def skip_if_models_pending(plugin: Plugin) -> None:
-    """A plugin that names models but has no ``models/`` folder yet (its weights are still being trained)
-    cannot run: the model checks skip it, visibly (``-ra`` lists the reason)."""
-    own = getattr(plugin, "models_dir", None)
-    if plugin.info.model_ids and own is not None and not own.exists():
-        pytest.skip(f"{plugin.info.id}: {own} does not exist yet (models not shipped)")
-
-
 def synthetic_image() -> ImageBuffer:
     """A small photo-like image: smooth gradients plus a little noise (deterministic)."""
     yy, xx = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)
@@ -181,14 +173,12 @@ def _check_output_size(plugin: Plugin, runtime: ModelProvider) -> None:
 @pytest.mark.parametrize("plugin_id", PLUGIN_IDS)
 def test_output_has_the_promised_size(plugin_id, fake):
     plugin = plugin_of(plugin_id)
-    skip_if_models_pending(plugin)
     _check_output_size(plugin, fake)
     assert set(fake.loaded) <= set(plugin.info.model_ids), "with its defaults a plugin loads only models it declares"
 
 
 @pytest.mark.parametrize("plugin_id", MODEL_PLUGIN_IDS)
 def test_output_has_the_promised_size_with_the_shipped_models(plugin_id, shipped):
-    skip_if_models_pending(plugin_of(plugin_id))
     _check_output_size(plugin_of(plugin_id), shipped)
 
 
@@ -227,7 +217,6 @@ def test_listing_plugins_imports_no_heavy_library():
 def test_model_ids_ship_in_the_plugins_own_manifest(plugin_id, shipped):
     plugin = plugin_of(plugin_id)
     assert not shipped.manifest.failures, shipped.manifest.failures
-    skip_if_models_pending(plugin)
     own = getattr(plugin, "models_dir", None)
     for model_id in plugin.info.model_ids:
         spec = shipped.spec(model_id)
