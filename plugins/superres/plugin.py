@@ -41,7 +41,7 @@ SCALES = (2, 3, 4)
 PRECISIONS = ("float32", "int8")
 AUTO_TILE = 384  # LR pixels per tile side: ~25 MB of features per layer, fast on CPU and GPU
 #: The "Photo (robust)" models are in ``models/manifest.json``: list them as the plugin's and default to them.
-PHOTO_SHIPPED = False
+PHOTO_SHIPPED = True
 FAMILIES = {"network": "superres-", "photo": "superres-photo-"}  # our choices -> model id prefix
 
 

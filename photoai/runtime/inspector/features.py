@@ -21,10 +21,17 @@ from photoai.runtime.devices import has_module
 
 
 def torch_weights_for(spec: ModelSpec, specs: Iterable[ModelSpec]) -> ModelSpec | None:
-    """The torch state dict entry of ``spec``'s architecture and task (e.g. ``superres-torch`` for
-    ``superres-x2``), if a manifest lists one."""
-    return next((s for s in specs if s.format == "torch-state-dict" and s.arch == spec.arch and spec.arch
-                 and s.task == spec.task), None)
+    """The torch state dict entry of ``spec``'s architecture and task, if a manifest lists one; of several
+    (model families), the one whose family prefix (its id without ``torch``) is the longest that ``spec``'s
+    id starts with (``superres-torch`` for ``superres-x2``, ``superres-photo-torch`` for ``superres-photo-x2``)."""
+    candidates = [s for s in specs if s.format == "torch-state-dict" and spec.arch and s.arch == spec.arch
+                  and s.task == spec.task]
+
+    def family_match(s: ModelSpec) -> int:
+        prefix = s.id.removesuffix("torch")
+        return len(prefix) if spec.id.startswith(prefix) else -1
+
+    return max(candidates, key=family_match, default=None)
 
 
 def feature_problem(spec: ModelSpec, specs: Iterable[ModelSpec], weights: Path | None = None) -> str:

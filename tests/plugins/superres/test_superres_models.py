@@ -63,7 +63,7 @@ def photo(h=20, w=26):
 def test_imported_models_are_offered_by_the_model_parameter(plugin, runtime):
     params = resolve_params(plugin.info.params, runtime, plugin.info.model_ids)
     model = next(p for p in params if p.key == "model")
-    assert model.choices == ("network", "bicubic", "fsrcnn-like", "rgb-up")  # not the low-light model
+    assert model.choices == ("photo", "network", "bicubic", "fsrcnn-like", "rgb-up")  # not the low-light model
 
 
 def test_a_luma_model_runs_in_its_authors_colour_convention(plugin, runtime):

@@ -54,15 +54,15 @@ def _model_param(params: tuple) -> ModelParam:
     return next(p for p in params if p.key == "model")
 
 
-def test_until_shipped_the_benchmark_network_is_the_default_and_photo_is_absent() -> None:
-    assert not PHOTO_SHIPPED
+def test_the_shipped_photo_family_is_the_default_and_the_benchmark_network_stays() -> None:
+    assert PHOTO_SHIPPED
     info = SuperResPlugin.info
     param = _model_param(info.params)
-    assert param.default == "network" and param.choices == ("network", "bicubic")
-    assert param.labels == ("Clean image (benchmark)", "Bicubic (no model)")
-    assert not set(PHOTO.models) & set(info.model_ids)
+    assert param.default == "photo" and param.choices == ("photo", "network", "bicubic")
+    assert param.labels == ("Photo (robust)", "Clean image (benchmark)", "Bicubic (no model)")
+    assert set(PHOTO.models) <= set(info.model_ids)
     resolved = _model_param(resolve_params(info.params, shipped_runtime(), info.model_ids))
-    assert resolved.choices == ("network", "bicubic")
+    assert resolved.choices == ("photo", "network", "bicubic")  # no model listed twice as an extra
 
 
 def test_photo_is_offered_first_once_all_its_models_are_installed(tmp_path: Path) -> None:
@@ -71,12 +71,6 @@ def test_photo_is_offered_first_once_all_its_models_are_installed(tmp_path: Path
     resolved = _model_param(resolve_params(info.params, runtime, info.model_ids))
     assert resolved.choices == ("photo", "network", "bicubic", "someone-else-x2")  # its models are not listed
     assert resolved.labels[0] == "Photo (robust)"
-
-
-def test_a_partial_photo_install_offers_nothing_of_it(tmp_path: Path) -> None:
-    runtime = _folder(tmp_path, ["superres-photo-x2", "superres-photo-x2-int8"])
-    info = SuperResPlugin.info
-    assert _model_param(resolve_params(info.params, runtime, info.model_ids)).choices == ("network", "bicubic")
 
 
 @pytest.mark.parametrize("scale,precision", [(2, "float32"), (3, "int8")])

@@ -39,8 +39,9 @@ def random_models(tmp_path_factory):
     for s in (2, 3):
         path = folder / f"superres_x{s}.onnx"
         export_onnx(net, s, path)
-        for suffix in ("", "-int8"):  # the float model stands in for the int8 one here
-            entries.append({"id": f"superres-x{s}{suffix}", "file": path.name, "sha256": sha256_of(path),
+        for family, suffix in [(f, x) for f in ("superres-", "superres-photo-") for x in ("", "-int8")]:
+            # one float model stands in for both families and the int8 ones here
+            entries.append({"id": f"{family}x{s}{suffix}", "file": path.name, "sha256": sha256_of(path),
                             "scale": s, "in_channels": 1, "out_channels": 1, "task": "superres", "color": "y-bt601",
                             "receptive_field": receptive_field(net)})
     (folder / "manifest.json").write_text(json.dumps({"models": entries}))
