@@ -113,5 +113,5 @@ def test_the_editor_imports_weights_and_the_plugin_form_offers_them(qtbot, setti
     monkeypatch.setattr(models_dialog.ModelsDialog, "exec", drive)
     window.act.models.trigger()
     methods = window.plugin_panel.form.editors["model"]
-    assert "my-sr-x3" not in methods.param.choices and methods.value() == "network"
+    assert "my-sr-x3" not in methods.param.choices and methods.value() == methods.param.default == "photo"
     assert not (photoai_home / "models" / "my-sr-x3.onnx").exists()
