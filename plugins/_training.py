@@ -70,8 +70,10 @@ def default_data_dir() -> Path:
 def portable_path(path: str | Path) -> str:
     """``path`` as recorded in manifests: relative to the repository when it lies beside it
     (``../shared/data/sr/Set5``, ``plugins/superres/models/x.onnx``), else as given."""
-    full = Path(path).resolve()
-    return os.path.relpath(full, REPO_ROOT) if full.is_relative_to(REPO_ROOT.parent) else str(path)
+    for full in (Path(os.path.abspath(path)), Path(path).resolve()):  # as written first: ../shared may be a link
+        if full.is_relative_to(REPO_ROOT.parent):
+            return os.path.relpath(full, REPO_ROOT)
+    return str(path)
 
 
 def command_line(script: str, argv: Sequence[str] | None = None) -> str:
