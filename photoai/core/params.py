@@ -126,31 +126,12 @@ class ChoiceParam(_Base):
 
 
 @dataclass(frozen=True)
-class GatedChoice:
-    """A :class:`ModelParam` choice offered only once all its ``models`` are installed (e.g. a model
-    family that is still being trained): ``value`` is what the plugin receives, ``label`` what users read."""
-
-    value: str
-    label: str
-    models: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class ModelParam(ChoiceParam):
     """Which model to run: the plugin's own ``choices`` plus, once resolved against the runtime
-    (``photoai.plugin_api.resolve_params``), each ``gated`` choice whose models are all installed (first,
-    in order) and every other installed model of ``task`` (imported ones). Any model id is accepted here;
-    the runtime says clearly when it is not installed."""
+    (``photoai.plugin_api.resolve_params``), every other installed model of ``task`` (imported ones).
+    Any model id is accepted here; the runtime says clearly when it is not installed."""
 
     task: str = ""
-    gated: tuple[GatedChoice, ...] = ()
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        # ``to_dict`` output (after JSON: dicts and lists) builds the same spec again
-        gated = tuple(g if isinstance(g, GatedChoice) else GatedChoice(g["value"], g["label"], tuple(g["models"]))
-                      for g in self.gated)
-        object.__setattr__(self, "gated", tuple(GatedChoice(g.value, g.label, tuple(g.models)) for g in gated))
 
     kind = "model"
 

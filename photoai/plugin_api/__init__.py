@@ -4,11 +4,11 @@ from photoai.core.errors import Cancelled, ModelError, ParamError, PhotoAIError,
 from photoai.core.geometry import Rect, Size
 from photoai.core.jobs import CancelToken, RunContext
 from photoai.core.models import Model, ModelProvider, ModelSpec
-from photoai.core.params import BoolParam, ChoiceParam, FloatParam, GatedChoice, IntParam, ModelParam, Param
+from photoai.core.params import BoolParam, ChoiceParam, FloatParam, IntParam, ModelParam, Param
 from photoai.plugin_api.plugin import BasePlugin, Plugin, PluginInfo, Request
 
 __all__ = [
-    "BasePlugin", "BoolParam", "CancelToken", "Cancelled", "ChoiceParam", "FloatParam", "GatedChoice", "IntParam",
+    "BasePlugin", "BoolParam", "CancelToken", "Cancelled", "ChoiceParam", "FloatParam", "IntParam",
     "Model", "ModelError", "ModelParam", "ModelProvider", "ModelSpec", "Param", "ParamError", "PhotoAIError",
     "Plugin", "PluginError", "PluginInfo", "Rect", "Request", "RunContext", "Size",
 ]

@@ -42,25 +42,21 @@ def open_runtime(registry: PluginRegistry, device: str = "auto", *, user_models:
 def resolve_params(
     params: Iterable[Param], provider: ModelProvider | None, own: Iterable[str] = ()
 ) -> tuple[Param, ...]:
-    """``params`` with each :class:`ModelParam` extended, first, by its ``gated`` choices whose models are
-    all installed, then by the installed models of its task that are neither among ``own`` (the plugin's
-    built-in model ids) nor behind a gated choice, labelled with their titles."""
+    """``params`` with each :class:`ModelParam` extended by the installed models of its task that are not
+    among ``own`` (the plugin's built-in model ids), labelled with their titles."""
     own_ids = set(own)
     out: list[Param] = []
     for p in params:
         if isinstance(p, ModelParam) and provider is not None:
             specs = provider.models(p.task)
-            installed, variants = {s.id for s in specs}, {s.gpu_variant for s in specs}
-            gated_ids = {m for g in p.gated for m in g.models}
-            ready = [g for g in p.gated if set(g.models) <= installed and g.value not in p.choices]
-            extra = [s for s in specs if s.format == "onnx" and s.id not in own_ids | variants | gated_ids
-                     and s.id not in p.choices]
-            if ready or extra:
+            variants = {s.gpu_variant for s in specs}
+            extra = [s for s in specs
+                     if s.format == "onnx" and s.id not in own_ids | variants and s.id not in p.choices]
+            if extra:
                 labels = p.labels or tuple(str(c) for c in p.choices)
-                p = dataclasses.replace(
-                    p, choices=tuple(g.value for g in ready) + p.choices + tuple(s.id for s in extra),
-                    labels=tuple(g.label for g in ready) + labels
-                    + tuple(f"{s.label()} (imported)" if s.imported else s.label() for s in extra))
+                p = dataclasses.replace(p, choices=p.choices + tuple(s.id for s in extra),
+                                        labels=labels + tuple(f"{s.label()} (imported)" if s.imported else s.label()
+                                                              for s in extra))
         out.append(p)
     return tuple(out)
 

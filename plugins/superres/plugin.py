@@ -2,9 +2,7 @@
 
 Our networks come in two families: "Clean image (benchmark)" (``network``: ``superres-x{s}``, trained on
 the MATLAB-bicubic protocol) and "Photo (robust)" (``photo``: ``superres-photo-x{s}``, trained on
-resized/blurred/noisy/JPEG inputs, issue 17). Until the photo models ship, the ``photo`` choice is
-offered only where all its models are installed (:class:`GatedChoice`); shipping them = exporting them
-into ``models/`` and setting :data:`PHOTO_SHIPPED` (which makes ``photo`` the default).
+resized/blurred/noisy/JPEG inputs; the default).
 
 Luma goes through the network tile by tile with enough overlap to cover its receptive field
 (so tiles reproduce a whole-image run); chroma is upscaled with bicubic, as in SRCNN/FSRCNN. An
@@ -26,7 +24,6 @@ from photoai.core.tiling import run_tiled
 from photoai.plugin_api import (
     BasePlugin,
     ChoiceParam,
-    GatedChoice,
     Model,
     ModelParam,
     ModelSpec,
@@ -40,8 +37,6 @@ from photoai.runtime.archs import Arch
 SCALES = (2, 3, 4)
 PRECISIONS = ("float32", "int8")
 AUTO_TILE = 384  # LR pixels per tile side: ~25 MB of features per layer, fast on CPU and GPU
-#: The "Photo (robust)" models are in ``models/manifest.json``: list them as the plugin's and default to them.
-PHOTO_SHIPPED = True
 FAMILIES = {"network": "superres-", "photo": "superres-photo-"}  # our choices -> model id prefix
 
 
@@ -53,9 +48,8 @@ def family_ids(family: str) -> tuple[str, ...]:
     return tuple(model_id(s, p, family) for s in SCALES for p in PRECISIONS)
 
 
-PHOTO = GatedChoice("photo", "Photo (robust)", family_ids("photo"))
-_BUILTIN = (("network", "Clean image (benchmark)"), ("bicubic", "Bicubic (no model)"))
-_CHOICES = ((PHOTO.value, PHOTO.label),) + _BUILTIN if PHOTO_SHIPPED else _BUILTIN
+#: The Method choices: our two model families (robust first: the default) and the no-model reference.
+_CHOICES = (("photo", "Photo (robust)"), ("network", "Clean image (benchmark)"), ("bicubic", "Bicubic (no model)"))
 
 
 class SuperResPlugin(BasePlugin):
@@ -68,7 +62,6 @@ class SuperResPlugin(BasePlugin):
                         help="Output size = input size x scale"),
             ModelParam("model", "Method", choices=tuple(c for c, _ in _CHOICES),
                        labels=tuple(label for _, label in _CHOICES), default=_CHOICES[0][0], task="superres",
-                       gated=() if PHOTO_SHIPPED else (PHOTO,),
                        help="Photo (robust): for photos as they are (JPEG, resized, camera blur); Clean image "
                             "(benchmark): for uncompressed images shrunk with bicubic, as in SR benchmarks; "
                             "MATLAB-style bicubic as a reference; or a model you imported ('photoai models "
@@ -82,7 +75,7 @@ class SuperResPlugin(BasePlugin):
                         help="Input pixels per tile side; smaller uses less memory, results are identical"),
         ),
         changes_size=True,
-        model_ids=family_ids("network") + (PHOTO.models if PHOTO_SHIPPED else ()),
+        model_ids=family_ids("network") + family_ids("photo"),
         alpha_mode="resize",
     )
 

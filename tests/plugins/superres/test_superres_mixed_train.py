@@ -70,7 +70,7 @@ def test_mixed_training_refuses_sources_too_small(tmp_path: Path) -> None:
 def test_export_as_the_photo_family_gives_the_ids_the_plugin_offers(image_dir: Path, tmp_path: Path) -> None:
     from photoai.runtime.manifest import read_manifest
     from photoai_plugins.superres import export
-    from photoai_plugins.superres.plugin import PHOTO
+    from photoai_plugins.superres.plugin import family_ids
 
     ckpt = train.main(["--data", str(image_dir.parent), "--sources", "imgs", "--eval-dir", str(image_dir),
                        "--out", str(tmp_path / "run"), "--smoke", "--scales", "2", "--degrade", "mixed",
@@ -79,7 +79,7 @@ def test_export_as_the_photo_family_gives_the_ids_the_plugin_offers(image_dir: P
     export.main(["--checkpoint", str(ckpt), "--out-dir", str(models), "--no-int8", "--family", "photo",
                  "--data", str(tmp_path / "no-data")])
     specs = {s.id: s for s in read_manifest(models)}
-    assert set(specs) == {"superres-photo-x2", "superres-photo-torch"} and "superres-photo-x2" in PHOTO.models
+    assert set(specs) == {"superres-photo-x2", "superres-photo-torch"} and "superres-photo-x2" in family_ids("photo")
     assert specs["superres-photo-x2"].file == "superres_photo_x2.onnx" and (models / "superres_photo_x2.onnx").is_file()
     assert "--degrade mixed" in specs["superres-photo-x2"].training["command"]
     assert specs["superres-photo-x2"].title == "PhotoAI SR network (photo) x2"

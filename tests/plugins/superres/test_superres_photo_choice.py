@@ -1,5 +1,5 @@
-"""The "Photo (robust)" model family: offered only once all its models are installed, and then reaching
-the runtime; the benchmark network stays the default until the family ships (``plugin.PHOTO_SHIPPED``)."""
+"""The "Photo (robust)" model family: the default Method, listed as the plugin's own models, reaching the
+runtime; the benchmark network stays a choice."""
 
 from __future__ import annotations
 
@@ -12,15 +12,17 @@ import pytest
 
 from photoai.core.errors import ModelError
 from photoai.core.image import ImageBuffer
-from photoai.core.params import GatedChoice, ModelParam, validate
+from photoai.core.params import ModelParam
 from photoai.core.resize import rgb_to_ycbcr
 from photoai.plugin_api.execute import run_plugin
 from photoai.plugin_api.models import resolve_params
 from photoai.runtime import Runtime
 from photoai.runtime.manifest import sha256_of
-from photoai_plugins.superres.plugin import PHOTO, PHOTO_SHIPPED, SuperResPlugin
+from photoai_plugins.superres.plugin import SuperResPlugin, family_ids
 from tests.conftest import shipped_runtime
 from tests.plugins.superres.test_superres_models import write_nearest_upscaler
+
+PHOTO_MODELS = family_ids("photo")
 
 
 def _folder(tmp_path: Path, ids: list[str]) -> Runtime:
@@ -55,18 +57,17 @@ def _model_param(params: tuple) -> ModelParam:
 
 
 def test_the_shipped_photo_family_is_the_default_and_the_benchmark_network_stays() -> None:
-    assert PHOTO_SHIPPED
     info = SuperResPlugin.info
     param = _model_param(info.params)
     assert param.default == "photo" and param.choices == ("photo", "network", "bicubic")
     assert param.labels == ("Photo (robust)", "Clean image (benchmark)", "Bicubic (no model)")
-    assert set(PHOTO.models) <= set(info.model_ids)
+    assert set(PHOTO_MODELS) <= set(info.model_ids)
     resolved = _model_param(resolve_params(info.params, shipped_runtime(), info.model_ids))
     assert resolved.choices == ("photo", "network", "bicubic")  # no model listed twice as an extra
 
 
 def test_photo_is_offered_first_once_all_its_models_are_installed(tmp_path: Path) -> None:
-    runtime = _folder(tmp_path, [*PHOTO.models, "someone-else-x2"])
+    runtime = _folder(tmp_path, [*PHOTO_MODELS, "someone-else-x2"])
     info = SuperResPlugin.info
     resolved = _model_param(resolve_params(info.params, runtime, info.model_ids))
     assert resolved.choices == ("photo", "network", "bicubic", "someone-else-x2")  # its models are not listed
@@ -75,7 +76,7 @@ def test_photo_is_offered_first_once_all_its_models_are_installed(tmp_path: Path
 
 @pytest.mark.parametrize("scale,precision", [(2, "float32"), (3, "int8")])
 def test_the_photo_choice_reaches_the_runtime(tmp_path: Path, scale: int, precision: str) -> None:
-    spy = Spy(_folder(tmp_path, list(PHOTO.models)))
+    spy = Spy(_folder(tmp_path, list(PHOTO_MODELS)))
     grey = 0.2 + 0.6 * np.random.default_rng(0).random((10, 14, 1), dtype=np.float32)
     img = ImageBuffer(np.repeat(grey, 3, axis=2) * np.array([1.0, 0.95, 0.9], np.float32))  # nothing clips
     out = run_plugin(SuperResPlugin(), img, values={"model": "photo", "scale": scale, "precision": precision},
@@ -90,16 +91,3 @@ def test_photo_without_its_models_fails_naming_the_model(tmp_path: Path) -> None
     with pytest.raises(ModelError, match="superres-photo-x2"):
         run_plugin(SuperResPlugin(), img, values={"model": "photo", "scale": 2, "precision": "float32"},
                    runtime=_folder(tmp_path, []))
-
-
-def test_gated_choices_in_general(tmp_path: Path) -> None:
-    runtime = _folder(tmp_path, ["a-x2", "b-x2"])
-    param = ModelParam("model", "Model", choices=("own",), task="superres",
-                       gated=(GatedChoice("b", "B", ("b-x2",)), GatedChoice("ab", "A+B", ("a-x2", "b-x2")),
-                              GatedChoice("c", "C", ("c-x2",))))
-    [resolved] = resolve_params([param], runtime)
-    assert isinstance(resolved, ModelParam)
-    assert resolved.choices == ("b", "ab", "own") and resolved.labels == ("B", "A+B", "own")
-    assert resolved.default == "own"
-    assert param.to_dict()["gated"][0] == {"value": "b", "label": "B", "models": ("b-x2",)}
-    assert validate([param], {"model": "c"}) == {"model": "c"}  # the runtime refuses it when run
