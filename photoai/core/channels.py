@@ -17,6 +17,14 @@ def resize_float(img: np.ndarray, size: Size, resample: Image.Resampling = Image
     return out[..., 0] if img.ndim == 2 else out
 
 
+def proxy_of(image: np.ndarray, max_side: int) -> np.ndarray:
+    """``image`` reduced by area averaging so its long side is at most ``max_side``; a smaller one as it is."""
+    h, w = image.shape[:2]
+    f = min(1.0, max_side / max(w, h, 1))
+    size = Size(max(1, round(w * f)), max(1, round(h * f)))
+    return image if size == Size(w, h) else resize_float(image, size, Image.Resampling.BOX)
+
+
 def resize_plane(plane: np.ndarray, size: Size) -> np.ndarray:
     """Bicubic resize of one float32 HxW plane, clipped to [0, 1]."""
     return np.clip(resize_float(plane, size), 0.0, 1.0)

@@ -23,10 +23,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from PIL import Image
 
-from photoai.core.channels import resize_float
-from photoai.core.geometry import Size
+from photoai.core import channels
 from photoai.core.guided import GuidedUpsampler
 from photoai.core.tiling import run_tiled
 from photoai.plugin_api import (
@@ -59,12 +57,8 @@ def luminance(rgb: np.ndarray) -> np.ndarray:
 
 
 def proxy_of(image: np.ndarray, side: int = PROXY_SIDE) -> np.ndarray:
-    """The photo reduced (area average) so its long side is at most ``side``; a smaller photo as it is."""
-    h, w = image.shape[:2]
-    if max(h, w) <= side:
-        return image
-    f = side / max(h, w)
-    return resize_float(image, Size(max(1, round(w * f)), max(1, round(h * f))), Image.Resampling.BOX)
+    """The photo the illumination network sees (:func:`photoai.core.channels.proxy_of`, long side ``side``)."""
+    return channels.proxy_of(image, side)
 
 
 def nchw(hwc: np.ndarray) -> np.ndarray:

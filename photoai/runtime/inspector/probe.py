@@ -8,9 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
 
-from photoai.core.channels import resize_float
+from photoai.core.channels import proxy_of
 from photoai.core.errors import ModelError
 from photoai.core.geometry import Rect, Size
 from photoai.core.models import ModelSpec
@@ -54,12 +53,6 @@ class Probe:
         return self.size[1] / max(1, self.region.width)
 
 
-def proxy_size(width: int, height: int, max_side: int = PROXY_SIDE) -> Size:
-    """The size of a proxy whose long side is at most ``max_side`` (never enlarged)."""
-    f = min(1.0, max_side / max(width, height, 1))
-    return Size(max(1, round(width * f)), max(1, round(height * f)))
-
-
 def to_model_color(rgb: np.ndarray, spec: ModelSpec, channels: int) -> np.ndarray:
     """HxWx3 RGB in [0, 1] -> HxWxC as the model's ``color`` says (luma for y-bt601 models), mapped
     into its ``input_range``."""
@@ -97,14 +90,13 @@ def make_probe(spec: ModelSpec, slots: Sequence[InputSlot], rgb: np.ndarray, mas
     if region.empty:
         raise ModelError("the region to inspect is empty")
     rows, cols = region.slices()
-    size = proxy_size(region.width, region.height, max_side)
     crop = rgb[rows, cols]
-    proxy = crop if size == Size(region.width, region.height) else resize_float(crop, size, Image.Resampling.BOX)
+    proxy = proxy_of(crop, max_side)
     proxy = np.clip(proxy, 0.0, 1.0)
     small_mask = None
     if mask is not None and mask.any():
         m = mask[rows, cols].astype(np.float32)
-        small_mask = np.clip(m if m.shape == proxy.shape[:2] else resize_float(m, size, Image.Resampling.BOX), 0, 1)
+        small_mask = np.clip(proxy_of(m, max_side), 0, 1)
     inputs = []
     for slot in slots:
         if slot.mask:
