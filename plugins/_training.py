@@ -268,8 +268,11 @@ class Run:
         """The highest ``key`` recorded so far (None before the first)."""
         return max((h[key] for h in self.history if key in h), default=None)
 
-    def finish(self) -> Path:
-        """Write ``last.pt``, log it and close the log; returns the checkpoint's path."""
+    def finish(self, final_eval: Callable[[], None] | None = None) -> Path:
+        """Run ``final_eval`` unless the last evaluation was at this iteration, write ``last.pt``, log it and
+        close the log; returns the checkpoint's path."""
+        if final_eval is not None and (not self.history or self.history[-1]["iteration"] != self.iteration):
+            final_eval()
         path = self.save()
         self.log(f"done at iteration {self.iteration}: {path}")
         self.log.close()

@@ -137,9 +137,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
         if done % args.eval_every == 0 and done < args.iters:
             evaluate()
         run.save_if_due()
-    if not run.history or run.history[-1]["iteration"] != run.iteration:
-        evaluate()
-    return run.finish()
+    return run.finish(evaluate)
 
 
 if __name__ == "__main__":

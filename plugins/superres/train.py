@@ -228,9 +228,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
         if done % args.eval_every == 0 and done < args.iters:
             do_eval()
         run.save_if_due()
-    if not run.history or run.history[-1]["iteration"] != run.iteration:
-        do_eval()
-    return run.finish()
+    return run.finish(do_eval)
 
 
 if __name__ == "__main__":
