@@ -1,7 +1,8 @@
 """The one training scaffold the plugins' ``train``/``export``/``evaluate`` scripts share.
 
 - Paths and commands: :func:`default_data_dir` (``$PHOTOAI_DATA``, else ``../shared/data`` beside the
-  repository), :func:`portable_path`, :func:`command_line` (every command is recorded as
+  repository), :func:`list_photos` (the training photos of :data:`TRAIN_FOLDERS`),
+  :func:`portable_path`, :func:`command_line` (every command is recorded as
   ``python -m photoai_plugins.<task>.<script> ARGS``).
 - Training: :class:`TrainLog`, the checkpoint schema below (:func:`save_checkpoint`,
   :func:`load_checkpoint`, :func:`load_net`, :func:`warm_start`), :class:`Run` (resume, periodic
@@ -55,6 +56,9 @@ if TYPE_CHECKING:
 
 DATA_ENV = "PHOTOAI_DATA"
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# The training photos (never photos/ recursively: Kodak24 and McMaster18 beside them are evaluation sets).
+TRAIN_FOLDERS = ("photos/train/imagenet_sample", "photos/train/imagenet_imagen", "photos/train/dogs_vs_cats")
+PHOTO_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png"})
 SCHEMA = 1
 WEIGHTS_KEYS = ("schema", "model", "config", "iteration", "commands", "args", "history")
 
@@ -65,6 +69,16 @@ def default_data_dir() -> Path:
     """The shared data folder: ``$PHOTOAI_DATA``, else ``../shared/data`` relative to the repository."""
     env = os.environ.get(DATA_ENV)
     return Path(env) if env else REPO_ROOT.parent / "shared" / "data"
+
+
+def list_photos(data: Path, folders: Sequence[str] = TRAIN_FOLDERS) -> list[Path]:
+    """The photos of each folder under ``data`` (not recursive), sorted."""
+    out: list[Path] = []
+    for folder in folders:
+        d = Path(data) / folder
+        if d.is_dir():
+            out += sorted(p for p in d.iterdir() if p.suffix.lower() in PHOTO_EXTENSIONS)
+    return out
 
 
 def portable_path(path: str | Path) -> str:

@@ -6,6 +6,7 @@ command line) into checked Python values and fills in defaults.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -20,9 +21,13 @@ _FALSE = {"0", "false", "no", "off"}
 
 @dataclass(frozen=True)
 class _Base:
+    """``live``: changing the value only re-renders the plugin's cached analysis (no network run; see
+    :class:`photoai.plugin_api.LivePlugin`)."""
+
     key: str
     label: str
     help: str = field(default="", kw_only=True)
+    live: bool = field(default=False, kw_only=True)
 
     kind = "base"
 
@@ -147,7 +152,72 @@ class ModelParam(ChoiceParam):
 
 _MODEL_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
-Param: TypeAlias = FloatParam | IntParam | BoolParam | ChoiceParam | ModelParam
+
+@dataclass(frozen=True)
+class ColorPoint:
+    """A colour placed on the photo: ``x``, ``y`` in image pixels (of the image the plugin runs on, origin
+    top-left), ``rgb`` 0-255 sRGB. JSON form: ``{"x": 10, "y": 20, "rgb": [255, 128, 0]}``."""
+
+    x: float
+    y: float
+    rgb: tuple[int, int, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"x": self.x, "y": self.y, "rgb": list(self.rgb)}
+
+    @classmethod
+    def from_any(cls, value: Any) -> ColorPoint:
+        """A :class:`ColorPoint` from itself or a ``{"x", "y", "rgb"}`` mapping (``rgb`` as three 0-255
+        numbers or ``"#rrggbb"``); ValueError says what is wrong."""
+        if isinstance(value, ColorPoint):
+            return value
+        if not isinstance(value, Mapping) or not {"x", "y", "rgb"} <= set(value):
+            raise ValueError(f"expected {{\"x\", \"y\", \"rgb\"}}, got {value!r}")
+        rgb = value["rgb"]
+        if isinstance(rgb, str) and re.fullmatch(r"#[0-9a-fA-F]{6}", rgb.strip()):
+            rgb = [int(rgb.strip()[i:i + 2], 16) for i in (1, 3, 5)]
+        if isinstance(rgb, str) or not isinstance(rgb, Iterable):
+            raise ValueError(f"rgb must be [r, g, b] (0-255) or \"#rrggbb\", got {rgb!r}")
+        rgb = list(rgb)
+        if len(rgb) != 3 or not all(isinstance(c, (int, float)) and not isinstance(c, bool) and 0 <= c <= 255
+                                    for c in rgb):
+            raise ValueError(f"rgb must be three numbers 0-255, got {value['rgb']!r}")
+        x, y = value["x"], value["y"]
+        if not all(isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c) for c in (x, y)):
+            raise ValueError(f"x and y must be numbers, got {x!r}, {y!r}")
+        return cls(float(x), float(y), (round(rgb[0]), round(rgb[1]), round(rgb[2])))
+
+
+@dataclass(frozen=True)
+class PointsParam(_Base):
+    """A list of :class:`ColorPoint` (colour hints). Accepts ColorPoints, mappings or JSON text of a list
+    of ``{"x", "y", "rgb"}``; at most ``max_points``."""
+
+    default: tuple[ColorPoint, ...] = ()
+    max_points: int = 1000
+
+    kind = "points"
+
+    def coerce(self, value: Any) -> tuple[ColorPoint, ...]:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value) if value.strip() else []
+            except json.JSONDecodeError as e:
+                raise ParamError(self.key, f"not valid JSON: {e.msg} (line {e.lineno})") from None
+        if isinstance(value, Mapping) or not isinstance(value, Iterable):
+            raise ParamError(self.key, "expected a list of {\"x\", \"y\", \"rgb\"} points")
+        points = []
+        for i, item in enumerate(value):
+            try:
+                points.append(ColorPoint.from_any(item))
+            except ValueError as e:
+                raise ParamError(self.key, f"point {i + 1}: {e}") from None
+        if len(points) > self.max_points:
+            raise ParamError(self.key, f"{len(points)} points, at most {self.max_points}")
+        return tuple(points)
+
+
+Param: TypeAlias = FloatParam | IntParam | BoolParam | ChoiceParam | ModelParam | PointsParam
 
 
 def defaults(params: Iterable[Param]) -> dict[str, Any]:

@@ -4,11 +4,21 @@ from photoai.core.errors import Cancelled, ModelError, ParamError, PhotoAIError,
 from photoai.core.geometry import Rect, Size
 from photoai.core.jobs import CancelToken, RunContext
 from photoai.core.models import Model, ModelProvider, ModelSpec
-from photoai.core.params import BoolParam, ChoiceParam, FloatParam, IntParam, ModelParam, Param
-from photoai.plugin_api.plugin import BasePlugin, Plugin, PluginInfo, Request
+from photoai.core.params import (
+    BoolParam,
+    ChoiceParam,
+    ColorPoint,
+    FloatParam,
+    IntParam,
+    ModelParam,
+    Param,
+    PointsParam,
+)
+from photoai.plugin_api.plugin import BasePlugin, LivePlugin, Plugin, PluginInfo, Request, live_keys
 
 __all__ = [
-    "BasePlugin", "BoolParam", "CancelToken", "Cancelled", "ChoiceParam", "FloatParam", "IntParam",
-    "Model", "ModelError", "ModelParam", "ModelProvider", "ModelSpec", "Param", "ParamError", "PhotoAIError",
-    "Plugin", "PluginError", "PluginInfo", "Rect", "Request", "RunContext", "Size",
+    "BasePlugin", "BoolParam", "CancelToken", "Cancelled", "ChoiceParam", "ColorPoint", "FloatParam", "IntParam",
+    "LivePlugin", "Model", "ModelError", "ModelParam", "ModelProvider", "ModelSpec", "Param", "ParamError",
+    "PhotoAIError", "Plugin", "PluginError", "PluginInfo", "PointsParam", "Rect", "Request", "RunContext", "Size",
+    "live_keys",
 ]

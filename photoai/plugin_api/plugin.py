@@ -94,3 +94,28 @@ class BasePlugin:
 
     def run(self, request: Request, ctx: RunContext) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+class LivePlugin(BasePlugin):
+    """A plugin whose expensive part (a network run) is cached, so its ``live`` parameters re-render at
+    once. :meth:`analyze` does the expensive part and returns any object (the analysis);
+    :meth:`render` turns it into pixels for the current values. The analysis may depend on every
+    value except the live ones, on the image and on the mask; ``run`` is ``render(analyze(...))``,
+    so the CLI and a first run in the editor give exactly the pixels of a later re-render."""
+
+    def analyze(self, request: Request, ctx: RunContext) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def render(self, analysis: Any, request: Request, ctx: RunContext) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+    def run(self, request: Request, ctx: RunContext) -> np.ndarray:
+        return self.render(self.analyze(request, ctx), request, ctx)
+
+
+def live_keys(plugin: Plugin) -> frozenset[str]:
+    """The keys of ``plugin``'s live parameters; empty unless it is a :class:`LivePlugin`."""
+    if not isinstance(plugin, LivePlugin):
+        return frozenset()
+    return frozenset(p.key for p in plugin.info.params if p.live)
+

@@ -8,20 +8,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from .._training import TRAIN_FOLDERS, list_photos
 from .degrade import Degradation, degrade
 
-TRAIN_FOLDERS = ("photos/train/imagenet_sample", "photos/train/imagenet_imagen", "photos/train/dogs_vs_cats")
-EXTENSIONS = {".jpg", ".jpeg", ".png"}
-
-
-def list_photos(data: Path, folders: tuple[str, ...] = TRAIN_FOLDERS) -> list[Path]:
-    """The photos of each folder (not recursive), sorted."""
-    out: list[Path] = []
-    for folder in folders:
-        d = data / folder
-        if d.is_dir():
-            out += sorted(p for p in d.iterdir() if p.suffix.lower() in EXTENSIONS)
-    return out
+__all__ = ["TRAIN_FOLDERS", "list_photos", "load_photos", "random_crop", "sample_batch"]
 
 
 def load_photos(paths: list[Path], min_side: int) -> list[np.ndarray]:
