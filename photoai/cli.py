@@ -25,13 +25,21 @@ from photoai.core.errors import Cancelled, PhotoAIError
 from photoai.core.export import EXPORT_FORMATS, check_destination, format_for_path, same_file
 from photoai.core.jobs import RunContext
 from photoai.core.logs import setup_logging, traceback_log
-from photoai.core.params import parse_assignments
+from photoai.core.params import (
+    ParamError,
+    PointsParam,
+    check_points_inside,
+    parse_assignments,
+    points_params,
+    validate,
+)
 from photoai.plugin_api.registry import PluginRegistry, discover_plugins
 from photoai.runtime.devices import DEFAULT_DEVICE_PREFERENCE, DEVICE_PREFERENCES
 from photoai.runtime.manifest import user_data_dir
 
 if TYPE_CHECKING:
     from photoai.core.models import ModelSpec
+    from photoai.plugin_api.plugin import Plugin
     from photoai.runtime import Manifest, Runtime
 
 PROG = "photoai"
@@ -120,6 +128,9 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--format", choices=sorted(f.lower() for f in EXPORT_FORMATS),
                    help="batch output format (default: the input's own where it can be written, else png)")
     r.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE", help="plugin parameter")
+    r.add_argument("--hints", metavar="FILE.json",
+                   help='colour hints for a plugin that takes them (colorize): a JSON list of {"x": .., "y": .., '
+                        '"rgb": [r, g, b]}, x/y in pixels of the input photo, rgb 0-255 (one photo only)')
     r.add_argument("--raw", dest="raw", action="append", default=[], metavar="KEY=VALUE",
                    help="how to develop camera raw inputs: auto_exposure=true|false, exposure=EV, "
                         "white_balance=as_shot|auto|daylight|custom, temperature=K, tint=T (other inputs ignore it)")
@@ -175,6 +186,10 @@ def cmd_run(args: argparse.Namespace, registry: PluginRegistry) -> int:
     values = parse_assignments(args.sets)
     args.raw_options = DevelopOptions.from_dict(parse_assignments(args.raw))  # checked before any work
     batch = batch_inputs(args.input)
+    if args.hints:
+        if batch is not None:
+            return _fail("--hints takes one input photo (hints are pixels of that photo), not a batch")
+        values.update(read_hints(plugin, Path(args.hints), values))
     if batch is None:
         src, out = Path(args.input[0]), Path(args.output)
         mask = Path(args.mask) if args.mask else None
@@ -182,6 +197,26 @@ def cmd_run(args: argparse.Namespace, registry: PluginRegistry) -> int:
         _run_one(plugin, src, out, mask, values, _runtime(registry, args), args)
         return 0
     return _run_batch(plugin, batch, values, registry, args)
+
+
+def read_hints(plugin: Plugin, path: Path, values: dict[str, Any]) -> dict[str, Any]:
+    """``{key: points}`` for the plugin's one :class:`PointsParam`, read from the JSON file ``path``; errors
+    name the file (and the point). Whether the points lie on the photo is checked once it is loaded."""
+    params = points_params(plugin.info.params)
+    if not params:
+        raise PhotoAIError(f"{plugin.info.id} takes no colour hints")
+    if len(params) > 1:
+        keys = ", ".join(p.key for p in params)
+        raise PhotoAIError(f"{plugin.info.id} takes several point lists ({keys}): pass each as --set KEY=JSON")
+    param = params[0]
+    if param.key in values:
+        raise PhotoAIError(f"--hints and --set {param.key}=... both give the hints; pass one")
+    try:
+        return {param.key: param.coerce(path.read_text(encoding="utf-8"))}
+    except UnicodeDecodeError:
+        raise PhotoAIError(f"{path}: not a JSON text file") from None
+    except ParamError as e:
+        raise PhotoAIError(f"{path}: {e}") from None
 
 
 def _runtime(registry: PluginRegistry, args: argparse.Namespace) -> Runtime:
@@ -291,6 +326,8 @@ def _run_one(plugin, src: Path, out: Path, mask_path: Path | None, values: dict,
     from photoai.plugin_api.execute import run_plugin
 
     image = io.load(src, getattr(args, "raw_options", None))
+    params = plugin.info.params
+    check_points_inside(params, validate(params, values), *image.size)  # hints are pixels of this photo
     mask = export.load_mask(mask_path, image.size) if mask_path else None
     progress = ConsoleProgress()
     ctx = RunContext(on_progress=progress)
@@ -330,6 +367,10 @@ def cmd_plugins(args: argparse.Namespace, registry: PluginRegistry) -> int:
         if info.description:
             print(f"{'':<12} {info.description}")
         for prm in resolve_params(info.params, runtime, info.model_ids):
+            if isinstance(prm, PointsParam):
+                print(f"{'':<14}--hints FILE.json  a JSON list of {{x, y, rgb}} (at most {prm.max_points}), "
+                      f"default none  {prm.help}")
+                continue
             d = prm.to_dict()
             extra = (
                 f"one of {', '.join(map(str, d['choices']))}" if d["type"] in ("choice", "model")

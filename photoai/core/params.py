@@ -220,6 +220,21 @@ class PointsParam(_Base):
 Param: TypeAlias = FloatParam | IntParam | BoolParam | ChoiceParam | ModelParam | PointsParam
 
 
+def points_params(params: Iterable[Param]) -> tuple[PointsParam, ...]:
+    """The :class:`PointsParam` among ``params`` (a plugin that takes colour hints has one)."""
+    return tuple(p for p in params if isinstance(p, PointsParam))
+
+
+def check_points_inside(params: Iterable[Param], values: Mapping[str, Any], width: int, height: int) -> None:
+    """Every point of every :class:`PointsParam` in ``values`` lies on the ``width`` x ``height`` image
+    (``0 <= x < width``, ``0 <= y < height``); ParamError names the first one that does not."""
+    for p in points_params(params):
+        for i, point in enumerate(values.get(p.key, ())):
+            if not (0 <= point.x < width and 0 <= point.y < height):
+                raise ParamError(p.key, f"point {i + 1} (x {point.x:g}, y {point.y:g}) is outside the "
+                                        f"{width}x{height} image")
+
+
 def defaults(params: Iterable[Param]) -> dict[str, Any]:
     return {p.key: p.default for p in params}
 
