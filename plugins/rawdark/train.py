@@ -1,0 +1,128 @@
+"""Train the raw denoiser on unprocessed training photos with simulated short exposures (CPU, resumable).
+
+Each iteration unprocesses a batch of crops into clean raw mosaics with freshly drawn cameras, exposes them
+``ratio`` times darker with the paper's noise model, quantizes, amplifies back (:mod:`.data`) and fits an
+L1 loss after the simple render (:func:`.net.render`: camera white balance, colour matrix, gamma), so errors
+weigh as the eye sees them (Brooks et al. 2019). The last ``--val`` photos are held out: PSNR in raw space
+and after the render, of the network, of the noisy input and of a Gaussian blur (sigma tuned once on them)
+at ratios x50-x300 are logged; the best rendered PSNR picks ``best.pt``.
+
+    python -m photoai_plugins.rawdark.train --iters 6000 --threads 1 --bf16 --out runs/rawdark
+
+``--resume`` continues from ``OUT/last.pt`` (see ``plugins/_training.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .._training import TRAIN_FOLDERS, Run, cosine_lr, default_data_dir, list_photos, set_lr
+from . import measures
+from .data import LEVEL_JITTER, load_photos, sample_batch, validation_batch
+from .net import RawDenoiser, render
+
+__all__ = ["main", "parse_args"]
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=default_data_dir(),
+                    help="shared data dir (default: $PHOTOAI_DATA, else ../shared/data beside the repository)")
+    ap.add_argument("--folders", nargs="+", default=list(TRAIN_FOLDERS), help="photo folders under --data")
+    ap.add_argument("--out", type=Path, default=Path("runs/rawdark"))
+    ap.add_argument("--iters", type=int, default=6000)
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--size", type=int, default=128, help="crop side in mosaic pixels (even; packed: half)")
+    ap.add_argument("--width", type=int, default=32, help="U-Net widths: width, 2x, 4x")
+    ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--lr-min", type=float, default=1e-5)
+    ap.add_argument("--level-jitter", type=float, default=LEVEL_JITTER,
+                    help="log-std of the error of the noise levels the network is told")
+    ap.add_argument("--val", type=int, default=32, help="photos held out for validation")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--bf16", action="store_true", help="bfloat16 autocast for the forward pass (weights, Adam "
+                                                          "and the loss stay float32)")
+    ap.add_argument("--eval-every", type=int, default=500)
+    ap.add_argument("--ckpt-minutes", type=float, default=5.0)
+    ap.add_argument("--log-every", type=int, default=50)
+    ap.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
+    ap.add_argument("--smoke", action="store_true", help="tiny model and batch, for tests")
+    args = ap.parse_args(argv)
+    if args.smoke:
+        args.width, args.batch, args.size, args.val = 4, 2, 32, 2
+        args.eval_every = max(args.iters, 1)
+    if args.size % 8:
+        raise SystemExit(f"--size must be a multiple of 8 (the packed planes: of 4), got {args.size}")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> Path:
+    """Train; returns the path of the final checkpoint."""
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    net = RawDenoiser(args.width)
+    opt = torch.optim.Adam(net.parameters(), lr=args.lr)
+    run = Run("rawdark", args, argv, net, opt, rng, args.ckpt_minutes)
+    run.begin(args.resume)
+    log = run.log
+    paths = list_photos(args.data, tuple(args.folders))
+    if args.smoke:
+        paths = paths[: 2 * args.val + 4]
+    photos = load_photos(paths, args.size)
+    if len(photos) <= args.val:
+        raise SystemExit(f"need more than {args.val} photos of {args.size}+ px in {args.data}: found {len(photos)}")
+    train, held = photos[: -args.val], photos[-args.val:]
+    val = measures.as_tensors(validation_batch(held, args.size))
+    sigma = measures.tune_blur(val)
+    log(f"model {net.config()}: {sum(p.numel() for p in net.parameters())} params; {len(train)} training photos, "
+        f"{len(held)} held out; blur baseline sigma {sigma} (packed px, tuned on the held-out set)")
+
+    def evaluate() -> None:
+        net.eval()
+        metrics = measures.evaluate(net, val, sigma)
+        net.train()
+        best = run.best("psnr_render_net")
+        run.record(metrics)
+        if best is None or metrics["psnr_render_net"] > best:
+            run.save_weights("best.pt")
+        log(f"eval iter {run.iteration}: " + "  ".join(f"{k} {v:.2f}" for k, v in metrics.items()))
+
+    net.train()
+    t_log, acc = time.time(), 0.0
+    for it in range(run.iteration, args.iters):
+        batch = measures.as_tensors(sample_batch(train, args.batch, args.size, rng, args.level_jitter))
+        set_lr(opt, cosine_lr(it, args.iters, args.lr, args.lr_min))
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+            out = net(batch["noisy"], batch["levels"])
+        wb, ccm = batch["wb"], batch["cam2rgb"]
+        loss = (render(out.float(), wb, ccm) - render(batch["clean"], wb, ccm)).abs().mean()
+        if not torch.isfinite(loss):
+            raise SystemExit(f"iteration {it}: loss is {loss.item()}; stopping (last.pt keeps the last good state)")
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        opt.step()
+        acc += loss.item()
+        run.iteration = done = it + 1
+        if done % args.log_every == 0:
+            dt = (time.time() - t_log) / args.log_every
+            log(f"iter {done}/{args.iters} loss {acc / args.log_every:.4f} lr {opt.param_groups[0]['lr']:.2e} "
+                f"{dt:.3f} s/iter")
+            acc, t_log = 0.0, time.time()
+        if done % args.eval_every == 0 and done < args.iters:
+            evaluate()
+        run.save_if_due()
+    return run.finish(evaluate)
+
+
+if __name__ == "__main__":
+    main()
