@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from photoai.core.geometry import Size
+
+if TYPE_CHECKING:
+    from photoai.core.raw import RawData
 
 
 @dataclass
@@ -16,7 +20,9 @@ class ImageBuffer:
     ``rgb`` is HxWx3 float32; ``alpha`` is HxW float32 or None; ``bit_depth`` is the
     source's bits per channel (8 or 16); ``gray`` says the source had one colour channel.
     ``icc_profile`` and ``exif`` are the raw bytes found in the source (EXIF with the
-    orientation already applied to the pixels and reset to 1).
+    orientation already applied to the pixels and reset to 1). ``raw``: the camera raw's sensor data
+    when the image was opened from a Bayer raw (shared by every copy, never copied; exports do not
+    write it).
     """
 
     rgb: np.ndarray
@@ -27,6 +33,7 @@ class ImageBuffer:
     exif: bytes | None = None
     source_format: str | None = None
     info: dict = field(default_factory=dict)
+    raw: RawData | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.rgb.ndim != 3 or self.rgb.shape[2] != 3:

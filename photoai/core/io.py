@@ -27,7 +27,7 @@ from photoai.core import raw as core_raw
 from photoai.core.errors import ImageReadError, ParamError
 from photoai.core.geometry import Size
 from photoai.core.image import ImageBuffer
-from photoai.core.raw import DevelopOptions, RawFacts
+from photoai.core.raw import DevelopOptions, RawData, RawFacts, UnsupportedRaw
 
 try:  # LittleCMS may be missing from a Pillow build
     from PIL import ImageCms
@@ -338,14 +338,14 @@ def valid_dpi(dpi: Any) -> tuple[float, float] | None:
 
 
 def _buffer(pixels: np.ndarray, bits: int, meta: _Meta, source_format: str, mode: str,
-            **info) -> ImageBuffer:
+            raw: RawData | None = None, **info) -> ImageBuffer:
     """The ImageBuffer for decoded (not yet oriented) ``pixels``."""
     info = {"mode": mode, "orientation": meta.orientation, **info}
     if meta.dpi:
         info["dpi"] = meta.dpi
     return ImageBuffer.from_array(_orient(pixels, meta.orientation), bit_depth=bits,
                                   icc_profile=meta.icc, exif=meta.exif,
-                                  source_format=source_format, info=info)
+                                  source_format=source_format, info=info, raw=raw)
 
 
 # --------------------------------------------------------------------------- decoding
@@ -532,6 +532,19 @@ def _rawpy(path: Path):
     return rawpy
 
 
+def open_raw(path: str | Path) -> Any:
+    """The camera raw ``path`` opened by LibRaw (a ``rawpy.RawPy``, to use as a context manager);
+    any failure raises :class:`ImageReadError`."""
+    path = Path(path)
+    try:
+        _check_file(path)
+        return _open_raw(path)
+    except ImageReadError:
+        raise
+    except Exception as exc:
+        raise ImageReadError(_message(path, _reason(exc))) from exc
+
+
 def _open_raw(path: Path):
     """``rawpy.imread(path)`` with LibRaw's failures in plain words (a file whose content is not a
     known raw may still be an ordinary image: :class:`_NotRaw`)."""
@@ -561,12 +574,15 @@ def _load_raw(path: Path, options: DevelopOptions) -> ImageBuffer:
 
     A file LibRaw does not know, whose content does not say it is a raw (only its extension
     did), is tried as an ordinary image. EXIF is taken from the raw's TIFF structure when it has one.
+    The sensor data is kept as the buffer's ``raw`` (:class:`~photoai.core.raw.RawData`), or
+    ``info["raw_unsupported"]`` says why there is none.
     """
     rawpy = _rawpy(path)
     try:
         with _open_raw(path) as raw:
             _check_pixels(Size(raw.sizes.width, raw.sizes.height))
             developed, raw_type = core_raw.develop(raw, options), raw.raw_type.name.lower()
+            sensor, unsupported = _sensor_data(raw, path)
     except _NotRaw as exc:
         return _load_unknown_raw(path, exc)
     except ParamError as exc:  # options this raw does not allow
@@ -576,8 +592,17 @@ def _load_raw(path: Path, options: DevelopOptions) -> ImageBuffer:
     meta = _Meta(exif=_tiff_metadata(path).exif) if _is_tiff(path) else _Meta()
     suffix = path.suffix.lower()
     family = suffix.lstrip(".") if suffix in RAW_EXTENSIONS else core_raw.raw_format(path) or ""
-    return _buffer(developed.rgb, 16, meta, "RAW", "RGB", raw_type=raw_type, raw_format=family,
-                   raw_develop=developed.record())
+    extra = {"raw_unsupported": unsupported} if unsupported else {}
+    return _buffer(developed.rgb, 16, meta, "RAW", "RGB", sensor, raw_type=raw_type, raw_format=family,
+                   raw_develop=developed.record(), **extra)
+
+
+def _sensor_data(raw: Any, path: Path) -> tuple[RawData | None, str | None]:
+    """(sensor data, None), or (None, why there is none)."""
+    try:
+        return core_raw.sensor_data(raw, path.resolve()), None
+    except UnsupportedRaw as exc:
+        return None, str(exc)
 
 
 def _load_unknown_raw(path: Path, exc: Exception) -> ImageBuffer:

@@ -13,6 +13,10 @@
   matrix) already holds the image: its samples are taken as they are (only exposure applies).
 - :func:`plausible_white_level` corrects white levels that the data contradicts (LibRaw reports 255
   for a Nikon film scanner's 16-bit samples).
+- :class:`RawData` is the sensor data kept next to the developed image for plugins that work on the
+  mosaic (:func:`sensor_data`; :class:`UnsupportedRaw` says why a file has none), and
+  :func:`render_mosaic` is the one standard rendering of a mosaic (camera white balance, sRGB, no
+  auto-brightening, the file's white level and orientation).
 
 Temperature and tint name the light to neutralise, as in DNG/Lightroom: a point on the Planckian locus
 (Krystek's approximation, CIE 1960 uv), moved perpendicular to it by ``tint / 3000`` towards green;
@@ -32,7 +36,7 @@ from typing import Any, BinaryIO, Literal, Protocol
 import numpy as np
 
 from photoai.core.color import linear_to_srgb, srgb_to_linear
-from photoai.core.errors import ParamError
+from photoai.core.errors import ParamError, PhotoAIError
 
 WhiteBalance = Literal["as_shot", "auto", "daylight", "custom"]
 RawKind = Literal["camera", "scan"]
@@ -85,6 +89,10 @@ class RawImage(Protocol):
     daylight_whitebalance: Any
     camera_whitebalance: Any
     num_colors: int
+    color_desc: bytes
+    raw_pattern: np.ndarray | None
+    rgb_xyz_matrix: np.ndarray
+    other: Any
 
     def postprocess(self, **kwargs: Any) -> np.ndarray: ...
 
@@ -475,3 +483,121 @@ def _planck_uv(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     u = (0.860117757 + 1.54118254e-4 * t + 1.28641212e-7 * t ** 2) / (1 + 8.42420235e-4 * t + 7.08145163e-7 * t ** 2)
     v = (0.317398726 + 4.22806245e-5 * t + 4.20481691e-8 * t ** 2) / (1 - 2.89741816e-5 * t + 1.61456053e-7 * t ** 2)
     return u, v
+
+
+# --------------------------------------------------------------------------- sensor data
+
+#: The 2x2 Bayer tiles a :class:`RawData` can hold, in raster order from the top-left photosite.
+BAYER_PATTERNS = ("RGGB", "BGGR", "GRBG", "GBRG")
+
+
+class UnsupportedRaw(PhotoAIError):
+    """A camera raw whose sensor data is not a 2x2 Bayer mosaic; the message is the reason
+    (``"not supported: X-Trans sensor"``)."""
+
+
+@dataclass(frozen=True, eq=False)
+class RawData:
+    """The sensor data of an opened camera raw, for plugins that work on the mosaic.
+
+    ``mosaic``: uint16 HxW, the visible area as stored (not rotated; black level included).
+    ``pattern``: the top-left 2x2 tile in raster order (one of :data:`BAYER_PATTERNS`). ``black``: the
+    black level of each photosite of that tile, in the same raster order. ``white``: the white level.
+    ``wb``: the camera's white-balance multipliers (R, G, B), G = 1. ``cam_to_srgb``: camera RGB to
+    linear sRGB (LibRaw's ``color_matrix``), ``xyz_to_cam``: CIE XYZ to camera RGB (the file's or
+    LibRaw's table), each 3x3 or None when unknown. ``iso``, ``shutter`` (seconds): None when unknown.
+    ``flip``: LibRaw's orientation (0 none, 3 180 degrees, 5 90 counter-clockwise, 6 90 clockwise;
+    1, 2, 4, 7 mirrored). ``path``: the file, which :func:`render_mosaic` reopens.
+    """
+
+    path: Path
+    mosaic: np.ndarray
+    pattern: str
+    black: tuple[float, float, float, float]
+    white: int
+    wb: tuple[float, float, float]
+    cam_to_srgb: np.ndarray | None = None
+    xyz_to_cam: np.ndarray | None = None
+    iso: float | None = None
+    shutter: float | None = None
+    flip: int = 0
+
+    @property
+    def output_shape(self) -> tuple[int, int]:
+        """(height, width) of a rendering: the mosaic's, turned by ``flip``."""
+        h, w = self.mosaic.shape[:2]
+        return (w, h) if self.flip & 4 else (h, w)
+
+    def describe(self) -> str:
+        """One line: ``RGGB, black 512, white 16383, ISO 6400, 1/30 s``."""
+        blacks = sorted(set(self.black))
+        black = "/".join(f"{b:g}" for b in blacks)
+        parts = [self.pattern, f"black {black}", f"white {self.white}"]
+        if self.iso:
+            parts.append(f"ISO {self.iso:g}")
+        if self.shutter:
+            parts.append(f"1/{1 / self.shutter:.0f} s" if self.shutter < 1 else f"{self.shutter:g} s")
+        return ", ".join(parts)
+
+
+def sensor_data(raw: RawImage, path: str | Path) -> RawData:
+    """The Bayer sensor data of the open ``raw`` (the mosaic copied once); :class:`UnsupportedRaw`
+    with the reason for X-Trans, Foveon, monochrome, linear (demosaiced) raws and film scans."""
+    pattern = bayer_pattern(raw)
+    idx = np.asarray(raw.raw_pattern)
+    per_index = [float(b) for b in raw.black_level_per_channel]
+    black = tuple(per_index[int(i)] for i in idx.ravel())
+    wb = np.asarray(raw.camera_whitebalance, np.float64)[:3]
+    wb = wb / wb[1] if np.all(wb > 0) else np.ones(3)
+    rgb_cam, _ = _color_data(raw)
+    xyz_cam = np.asarray(raw.rgb_xyz_matrix, np.float64)[:3, :3]
+    other = getattr(raw, "other", None)
+    iso, shutter = (float(getattr(other, name, 0.0) or 0.0) for name in ("iso_speed", "shutter_speed"))
+    return RawData(Path(path), np.array(raw.raw_image_visible, np.uint16), pattern,
+                   (black[0], black[1], black[2], black[3]), int(raw.white_level),
+                   (float(wb[0]), float(wb[1]), float(wb[2])), rgb_cam,
+                   xyz_cam if np.any(xyz_cam) else None, iso or None, shutter or None, int(raw.sizes.flip))
+
+
+def bayer_pattern(raw: RawImage) -> str:
+    """The 2x2 CFA pattern of ``raw`` (``"RGGB"``...), or :class:`UnsupportedRaw` with the reason."""
+    if str(raw.raw_type.name).lower() != "flat":
+        if facts(raw).kind == "scan":
+            raise UnsupportedRaw("not supported: a film scanner file (no camera sensor mosaic)")
+        raise UnsupportedRaw("not supported: linear raw (already demosaiced, e.g. a linear DNG or a Foveon sensor)")
+    if int(raw.num_colors) == 1:
+        raise UnsupportedRaw("not supported: monochrome sensor")
+    idx = None if raw.raw_pattern is None else np.asarray(raw.raw_pattern)
+    if idx is not None and idx.shape == (6, 6):
+        raise UnsupportedRaw("not supported: X-Trans sensor")
+    desc = bytes(raw.color_desc).decode("ascii", "replace")
+    pattern = "" if idx is None or idx.shape != (2, 2) else "".join(desc[int(i)] for i in idx.ravel())
+    if pattern not in BAYER_PATTERNS:
+        shown = pattern or ("none" if idx is None else f"{idx.shape[0]}x{idx.shape[1]}")
+        raise UnsupportedRaw(f"not supported: colour filter {shown} (Bayer RGGB, BGGR, GRBG or GBRG only)")
+    return pattern
+
+
+def render_mosaic(raw: RawData, mosaic: np.ndarray) -> np.ndarray:
+    """The standard rendering of ``mosaic`` (HxW in ``raw``'s code values, black level included; uint16, or
+    float rounded and clipped to 0..65535): LibRaw's demosaicing with the camera white balance, the colour
+    matrix to sRGB, no auto-brightening, ``raw.white`` as white (``adjust_maximum_thr=0``: no data-dependent
+    change), the file's orientation, 16 bits, then the sRGB curve. float32 HxWx3 in [0, 1]."""
+    from photoai.core.io import open_raw  # io imports this module
+
+    if mosaic.shape != raw.mosaic.shape:
+        raise ValueError(f"mosaic {mosaic.shape} does not match the raw's {raw.mosaic.shape}")
+    with open_raw(raw.path) as libraw:
+        return render_open(libraw, raw, mosaic)
+
+
+def render_open(libraw: RawImage, raw: RawData, mosaic: np.ndarray) -> np.ndarray:
+    """:func:`render_mosaic` on ``libraw``, the file of ``raw`` already open (its sensor data is replaced)."""
+    codes = mosaic if mosaic.dtype == np.uint16 else np.clip(np.rint(mosaic), 0, 65535).astype(np.uint16)
+    libraw.raw_image_visible[...] = codes
+    # output_color left at LibRaw's default: sRGB
+    linear = libraw.postprocess(use_camera_wb=True, no_auto_bright=True,
+                                adjust_maximum_thr=0.0, user_sat=int(raw.white), output_bps=16, gamma=(1, 1),
+                                user_flip=int(raw.flip))
+    return _encode_lut(1.0)[linear]
+

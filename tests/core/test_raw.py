@@ -50,6 +50,10 @@ class FakeRaw:
         self.daylight_whitebalance = [*pre_mul, 0.0]
         self.camera_whitebalance = list(cam_mul)
         self.num_colors = 3
+        self.color_desc = b"RGBG"  # the sensor data (core.raw.sensor_data): an RGGB Bayer tile
+        self.raw_pattern = None if stack is not None else np.array([[0, 1], [3, 2]])
+        self.rgb_xyz_matrix = np.zeros((4, 3), np.float32)
+        self.other = SimpleNamespace(iso_speed=0.0, shutter_speed=0.0)
         self.calls: list[dict] = []
 
     def postprocess(self, **kw) -> np.ndarray:
