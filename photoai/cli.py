@@ -362,7 +362,8 @@ def cmd_plugins(args: argparse.Namespace, registry: PluginRegistry) -> int:
     runtime = open_runtime(registry)
     for p in registry.plugins():
         info = p.info
-        flags = ", ".join(f for f, on in (("needs mask", info.needs_mask), ("changes size", info.changes_size)) if on)
+        flags = ", ".join(f for f, on in (("needs mask", info.needs_mask), ("needs a RAW file", info.needs_raw),
+                                           ("changes size", info.changes_size)) if on)
         print(f"{info.id:<12} {info.title}" + (f"  [{flags}]" if flags else ""))
         if info.description:
             print(f"{'':<12} {info.description}")

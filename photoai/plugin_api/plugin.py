@@ -17,6 +17,7 @@ import numpy as np
 from photoai.core.geometry import Size
 from photoai.core.jobs import RunContext
 from photoai.core.params import Param
+from photoai.core.raw import RawData
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class PluginInfo:
     image size: ``"resize"`` (bicubic) or ``"model"`` (the plugin runs on alpha too).
     ``consumes_mask``: the mask marks what the plugin replaces (inpainting), so keeping the
     result clears it; otherwise the mask stays for the next tool.
+    ``needs_raw``: the plugin works on the camera's sensor data (``Request.raw``) of the RAW file as
+    opened, not on the current pixels; it is refused for other images (see ``execute.check_raw``).
     """
 
     id: str
@@ -35,6 +38,7 @@ class PluginInfo:
     params: tuple[Param, ...] = ()
     needs_mask: bool = False
     consumes_mask: bool = False
+    needs_raw: bool = False
     changes_size: bool = False
     model_ids: tuple[str, ...] = ()
     alpha_mode: str = "resize"
@@ -47,6 +51,7 @@ class PluginInfo:
             "description": self.description,
             "needs_mask": self.needs_mask,
             "consumes_mask": self.consumes_mask,
+            "needs_raw": self.needs_raw,
             "changes_size": self.changes_size,
             "model_ids": list(self.model_ids),
             "version": self.version,
@@ -56,11 +61,13 @@ class PluginInfo:
 
 @dataclass
 class Request:
-    """One run: ``image`` HxWx3 float32 [0, 1]; ``mask`` HxW float32 [0, 1] (1 = selected) or None."""
+    """One run: ``image`` HxWx3 float32 [0, 1]; ``mask`` HxW float32 [0, 1] (1 = selected) or None;
+    ``raw``: the camera raw's sensor data when the image was opened from a Bayer raw (read-only)."""
 
     image: np.ndarray
     mask: np.ndarray | None
     values: Mapping[str, Any] = field(default_factory=dict)
+    raw: RawData | None = None
 
 
 @runtime_checkable
