@@ -14,7 +14,7 @@ from .net import render
 
 __all__ = ["psnr", "gaussian_blur", "scores", "tune_blur", "as_tensors", "evaluate", "BLUR_SIGMAS"]
 
-BLUR_SIGMAS = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+BLUR_SIGMAS = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
 
 
 def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -42,8 +42,11 @@ def scores(out: torch.Tensor, batch: Mapping[str, torch.Tensor]) -> tuple[float,
 
 
 def tune_blur(batch: Mapping[str, torch.Tensor], sigmas: Sequence[float] = BLUR_SIGMAS) -> float:
-    """The blur sigma (packed pixels) with the best rendered PSNR on ``batch`` (tuned once, on validation)."""
-    return max(sigmas, key=lambda s: scores(gaussian_blur(batch["noisy"], s), batch)[1])
+    """The blur sigma (packed pixels) with the best rendered PSNR on ``batch`` (tuned once, on validation),
+    among those whose kernel radius fits in the planes (reflect padding)."""
+    side = min(batch["noisy"].shape[-2:])
+    fitting = [s for s in sigmas if math.ceil(3 * s) < side] or [min(sigmas)]
+    return max(fitting, key=lambda s: scores(gaussian_blur(batch["noisy"], s), batch)[1])
 
 
 def as_tensors(batch: Mapping[str, np.ndarray]) -> dict[str, torch.Tensor]:

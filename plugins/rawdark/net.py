@@ -6,8 +6,9 @@ Input convention (what the plugin feeds the ONNX model, ``inputs: ["raw", "level
   (:func:`.bayer.pack`), black subtracted and divided by (white - black) per channel
   (:func:`.bayer.normalize`, NOT clipped), multiplied by the amplification ratio
   (:func:`.noise.amplify` does all of it). h and w multiples of :data:`SIZE_MULTIPLE` (pad by reflection).
-- ``levels``: float32 B x 2, the noise of ``raw`` itself: ``(shot, read)`` such that its variance is
-  ``shot * x + read`` at signal ``x``. The plugin estimates it blindly from the whole frame with
+- ``levels``: float32 B x 2 x h x w (the ONNX graph; every input of a PhotoAI model is NCHW of one size;
+  training passes B x 2), the noise of ``raw`` itself: ``(shot, read)`` such that its variance is
+  ``shot * x + read`` at signal ``x``, normally constant over the frame. The plugin estimates it blindly from the whole frame with
   :func:`.noise.estimate_levels` (ISO is often unknown, the ratio alone does not fix the noise); training
   feeds the true levels with a random error (x e^N(0, 0.25)) so an estimate's error is tolerated.
 
@@ -33,9 +34,12 @@ GAMMA = 2.2
 
 
 def noise_map(raw: torch.Tensor, levels: torch.Tensor) -> torch.Tensor:
-    """Per-pixel noise std of each plane: ``sqrt(shot * max(box3(raw), 0) + read)``."""
+    """Per-pixel noise std of each plane: ``sqrt(shot * max(box3(raw), 0) + read)``; ``levels`` B x 2 x h x w
+    or B x 2 (constant)."""
     signal = F.avg_pool2d(raw, 3, stride=1, padding=1, count_include_pad=False).clamp_min(0.0)
-    shot, read = levels[:, 0:1, None, None], levels[:, 1:2, None, None]
+    if levels.dim() == 2:
+        levels = levels[:, :, None, None]
+    shot, read = levels[:, 0:1], levels[:, 1:2]
     return torch.sqrt(shot * signal + read.clamp_min(1e-12))
 
 
