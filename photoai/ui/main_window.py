@@ -45,6 +45,7 @@ from photoai.plugin_api.registry import PluginRegistry
 from photoai.ui import dialogs, menus
 from photoai.ui.canvas.brush import BrushController
 from photoai.ui.canvas.view import CanvasView
+from photoai.ui.hints import WindowHints
 from photoai.ui.jobs import JobRunner, run_while_painting
 from photoai.ui.qsettings import Settings
 from photoai.ui.saved_state import SavedState
@@ -97,6 +98,7 @@ class _Job:
     values: dict[str, Any]
     image: ImageBuffer
     started: float
+    replaces: bool = False  # the result replaces the pending one (run again with other colour hints)
 
 
 class MainWindow(QMainWindow):
@@ -142,6 +144,7 @@ class MainWindow(QMainWindow):
         self.main_toolbar = menus.build_toolbar(self, self.act, self.brush_options)
         self._build_status_bar()
         self._connect()
+        self.hints = WindowHints(self)  # colour hints: the canvas tool, the form's row, re-runs
         self._restore()
         self._update_state()
 
@@ -370,7 +373,10 @@ class MainWindow(QMainWindow):
             self.canvas.end_compare()
             self.compare_bar.setVisible(False)
         else:
-            self.canvas.begin_compare(p.before.size, p.after, mode="split", fraction=0.5)
+            item = self.canvas.compare_item
+            again = self.canvas.comparing and item.after_size == p.after.size  # a new result of a re-run
+            self.canvas.begin_compare(p.before.size, p.after, mode=item.mode if again else "split",
+                                      fraction=item.fraction if again else 0.5)
             self.compare_bar.set_mode(self.canvas.compare_item.mode)
             self.compare_bar.show_result(p.title, p.before.size, p.after.size, self._last_run_seconds)
             self.canvas.setFocus()
@@ -508,15 +514,29 @@ class MainWindow(QMainWindow):
         doc = self.document
         if doc is None or self.runner.busy or doc.proposal is not None:
             return None
-        plugin = self.registry.get(plugin_id)
-        values = dict(values or {})
-        self._job = _Job(plugin, values, doc.image, time.monotonic())
+        return self._start_job(_Job(self.registry.get(plugin_id), dict(values or {}), doc.image, time.monotonic()))
+
+    def rerun_proposal(self, values: dict) -> int | None:
+        """Run the pending result's plugin again on the same photo with ``values`` (e.g. moved colour hints);
+        the new result replaces the pending one (a re-run still in progress is dropped)."""
+        doc = self.document
+        p = doc.proposal if doc is not None else None
+        if doc is None or p is None:
+            return None
+        return self._start_job(_Job(self.registry.get(p.plugin_id), dict(values), p.before, time.monotonic(),
+                                    replaces=True))
+
+    def _start_job(self, job: _Job) -> int:
+        doc = self.document
+        assert doc is not None
+        plugin, values = job.plugin, job.values
+        self._job = job
         if hasattr(self.runtime, "last_device_label"):
             self.runtime.last_device_label = ""  # set again by the models this run loads
         self.progress_panel.start(plugin.info.title)
         self.dock.show()  # progress and Cancel live there
         # a snapshot: the user may keep painting while the job runs
-        job_id = self.runner.start_plugin(plugin, doc.image, doc.mask.copy(), values)
+        job_id = self.runner.start_plugin(plugin, job.image, doc.mask.copy(), values)
         self.statusBar().showMessage(f"Running {plugin.info.title}…")
         self._update_state()
         return job_id
@@ -537,13 +557,21 @@ class MainWindow(QMainWindow):
     def _on_job_finished(self, _job_id: int, result: ImageBuffer) -> None:
         job = self._finish_job(succeeded=True)
         doc = self.document
-        if job is None or doc is None or doc.image is not job.image or doc.proposal is not None:
+        if job is None or doc is None or not self._still_applies(job, doc):
             self.statusBar().showMessage("The result was dropped: the photo changed while the plugin ran", 5000)
             self.job_ended.emit("dropped")
             return
         doc.propose(result, job.plugin.info.id, job.plugin.info.title, job.values,
                     clear_mask=job.plugin.info.consumes_mask)
         self.job_ended.emit("proposed")
+
+    @staticmethod
+    def _still_applies(job: _Job, doc: Document) -> bool:
+        """The photo is the one the job ran on and nothing is pending (a re-run: its result is still pending)."""
+        pending = doc.proposal
+        if doc.image is not job.image:
+            return False
+        return pending is not None and pending.before is job.image if job.replaces else pending is None
 
     def _on_job_failed(self, job_id: int, message: str) -> None:
         job = self._finish_job()

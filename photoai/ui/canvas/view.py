@@ -4,13 +4,17 @@ One scene unit is one pixel of the current image (of the *result* while a compar
 shown, see :mod:`photoai.ui.canvas.compare`). Zoom: mouse wheel around the cursor,
 :meth:`fit` (Ctrl+0), :meth:`actual_size` (Ctrl+1), :meth:`zoom_in`/:meth:`zoom_out`.
 Pan: space + left drag, or the middle button. Left-button presses, moves and releases are
-emitted in image coordinates and, when a :class:`BrushController` is attached, painted.
+emitted in image coordinates and, when a :class:`BrushController` is attached, painted. A
+:class:`CanvasTool` set with :meth:`CanvasView.set_tool` (the colour hints) takes the mouse and keys
+instead of the brush: one active tool at a time. ``marks_layer`` holds items placed in the photo's
+pixels that stay visible above a comparison (it follows the photo's transform).
 """
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPointF, QRect, QRectF, Qt, Signal
@@ -31,6 +35,7 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
     QFrame,
+    QGraphicsItem,
     QGraphicsScene,
     QGraphicsView,
     QLineEdit,
@@ -52,6 +57,37 @@ BACKGROUND = QColor(38, 38, 40)
 OVERLAY_MARGIN = 8  # px between the viewport's top edge and the overlay
 
 
+class CanvasTool(Protocol):
+    """A mouse tool on the canvas. Each handler gets the view's event (viewport coordinates) and returns
+    True when it used it; what it does not use gets the canvas' default handling."""
+
+    def mouse_press(self, event: QMouseEvent) -> bool: ...
+
+    def mouse_move(self, event: QMouseEvent) -> bool: ...
+
+    def mouse_release(self, event: QMouseEvent) -> bool: ...
+
+    def mouse_double_click(self, event: QMouseEvent) -> bool: ...
+
+    def key_press(self, event: QKeyEvent) -> bool: ...
+
+
+class _Layer(QGraphicsItem):
+    """An empty item whose children are drawn on top of the scene."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setZValue(20)  # above the comparison (10)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt API
+        return QRectF()
+
+    def paint(self, *_args: object) -> None:
+        pass
+
+
 class CanvasView(QGraphicsView):
     image_pressed = Signal(QPointF)
     image_moved = Signal(QPointF)
@@ -67,11 +103,13 @@ class CanvasView(QGraphicsView):
         self.mask_item = MaskOverlayItem()
         self.compare_item = CompareItem()
         self.compare_item.setVisible(False)
-        for item in (self.image_item, self.mask_item, self.compare_item):
+        self.marks_layer = _Layer()
+        for item in (self.image_item, self.mask_item, self.compare_item, self.marks_layer):
             self.scene().addItem(item)
         self.compare_item.divider_moved.connect(lambda _f: self.viewport().update())
 
         self.brush: BrushController | None = None
+        self.tool: CanvasTool | None = None
         self._scene_size = Size(0, 0)
         self._space = False
         self._pan_from: QPointF | None = None
@@ -134,6 +172,12 @@ class CanvasView(QGraphicsView):
     def _brush_changed(self) -> None:
         self.viewport().update()
 
+    def set_tool(self, tool: CanvasTool | None) -> None:
+        """Make ``tool`` the active mouse tool (None: the brush again); a stroke in progress ends."""
+        self._end_pointer()
+        self.tool = tool
+        self.viewport().update()  # the brush outline shows or hides
+
     # -- overlay --------------------------------------------------------------------------
     def set_overlay(self, widget: QWidget) -> None:
         """Float ``widget`` centred at the top of the view, over the photo: showing or hiding it
@@ -192,8 +236,8 @@ class CanvasView(QGraphicsView):
         else:
             target, sx, sy = img, 1.0, 1.0
         transform = QTransform.fromScale(sx, sy)
-        self.image_item.setTransform(transform)
-        self.mask_item.setTransform(transform)
+        for item in (self.image_item, self.mask_item, self.marks_layer):
+            item.setTransform(transform)
         old = self._scene_size
         if target == old:
             return
@@ -276,7 +320,8 @@ class CanvasView(QGraphicsView):
         return inverse.map(QPointF(pos))
 
     def _brush_usable(self) -> bool:
-        return self.brush is not None and self.brush.enabled and self.has_image and not self.comparing
+        return (self.brush is not None and self.brush.enabled and self.has_image and not self.comparing
+                and self.tool is None)
 
     # -- mouse ----------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
@@ -284,6 +329,9 @@ class CanvasView(QGraphicsView):
         if button == Qt.MouseButton.MiddleButton or (button == Qt.MouseButton.LeftButton and self._space):
             self._pan_from = event.position()
             self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        if self.tool is not None and self.has_image and self.tool.mouse_press(event):
             event.accept()
             return
         if self.comparing:
@@ -310,6 +358,9 @@ class CanvasView(QGraphicsView):
         p = self.to_image(event.position())
         self._move_outline(p)
         self.cursor_moved.emit(p)
+        if self.tool is not None and self.tool.mouse_move(event):
+            event.accept()
+            return
         if self._pressing:
             self.image_moved.emit(p)
             if self.brush is not None and self.brush.painting:
@@ -324,6 +375,9 @@ class CanvasView(QGraphicsView):
             self._restore_cursor()
             event.accept()
             return
+        if self.tool is not None and self.tool.mouse_release(event):
+            event.accept()
+            return
         if self._pressing and event.button() == Qt.MouseButton.LeftButton:
             p = self.to_image(event.position())
             self._end_pointer()
@@ -331,6 +385,12 @@ class CanvasView(QGraphicsView):
             event.accept()
             return
         super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        if self.tool is not None and self.has_image and self.tool.mouse_double_click(event):
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
 
     def _end_pointer(self) -> None:
         self._pressing = False
@@ -357,6 +417,9 @@ class CanvasView(QGraphicsView):
 
     # -- keys (space = pan) ---------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+        if self.tool is not None and self.tool.key_press(event):
+            event.accept()
+            return
         if event.key() == Qt.Key.Key_Space:
             if not event.isAutoRepeat():
                 self._space = True

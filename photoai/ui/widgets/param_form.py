@@ -2,7 +2,9 @@
 
 ``EDITORS`` maps each param type to an editor class; an editor is a small QWidget with
 ``value()``, ``set_value(v)`` and a ``changed`` signal. Register another editor with
-:func:`register_editor` when a new param type appears in ``photoai.core.params``.
+:func:`register_editor` when a new param type appears in ``photoai.core.params``. An editor whose
+value belongs to the photo rather than to the plugin's settings (colour hints) says ``persistent = False``:
+its value is neither stored nor reset to the default (:meth:`ParamForm.persistent`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoai.core.params import BoolParam, ChoiceParam, FloatParam, IntParam, Param, defaults
+from photoai.core.params import BoolParam, ChoiceParam, FloatParam, IntParam, Param, PointsParam, defaults
 from photoai.ui.qsettings import restore_values
 
 SLIDER_STEPS_MAX = 1000
@@ -31,6 +33,7 @@ SLIDER_STEPS_MAX = 1000
 
 class ParamEditor(QWidget):
     changed = Signal()
+    persistent = True  # stored with the plugin's settings and reset by Defaults
 
     def __init__(self, param: Param, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -170,6 +173,12 @@ class ChoiceEditor(ParamEditor):
         self.combo.setCurrentIndex(choices.index(value if value in choices else self.param.default))
 
 
+def _points_editor(param: PointsParam) -> ParamEditor:
+    from photoai.ui.widgets.hints_editor import PointsEditor  # it builds on ParamEditor (this module)
+
+    return PointsEditor(param)
+
+
 #: Builds the editor of one parameter type (takes a parameter of that type).
 EditorFactory = Callable[[Any], ParamEditor]
 EDITORS: dict[type, EditorFactory] = {
@@ -177,6 +186,7 @@ EDITORS: dict[type, EditorFactory] = {
     IntParam: IntEditor,
     BoolParam: BoolEditor,
     ChoiceParam: ChoiceEditor,
+    PointsParam: _points_editor,
 }
 
 
@@ -231,5 +241,9 @@ class ParamForm(QWidget):
                 editor.blockSignals(False)
         self.changed.emit()
 
+    def persistent(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """``values`` without those of editors that are not ``persistent`` (what is stored and reset)."""
+        return {k: v for k, v in values.items() if k not in self.editors or self.editors[k].persistent}
+
     def reset(self) -> None:
-        self.set_values(defaults(self.params))
+        self.set_values(self.persistent(defaults(self.params)))

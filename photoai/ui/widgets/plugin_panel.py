@@ -43,6 +43,7 @@ def _short(text: str, limit: int = 110) -> str:
 class PluginPanel(QWidget):
     run_requested = Signal(str, dict)  # plugin id, values
     plugin_selected = Signal(str)
+    form_built = Signal()  # a new settings form is shown (``form``; None without a plugin)
 
     def __init__(self, registry: PluginRegistry, settings: Settings, parent: QWidget | None = None,
                  params_for: Callable[[Plugin], tuple[Param, ...]] | None = None) -> None:
@@ -187,7 +188,7 @@ class PluginPanel(QWidget):
             self.description.setText(info.description)
             params = self.params_for(plugin)
             self.form = ParamForm(params)
-            self.form.set_values(self.settings.plugin_values(info.id, params))
+            self.form.set_values(self.form.persistent(self.settings.plugin_values(info.id, params)))
             self.form.changed.connect(self._save_values)
             holder = QWidget()
             v = QVBoxLayout(holder)
@@ -196,6 +197,7 @@ class PluginPanel(QWidget):
             v.addStretch(1)
             self.form_area.setWidget(holder)
         self._update_state()
+        self.form_built.emit()
 
     def refresh(self) -> None:
         """Rebuild the current plugin's form (e.g. after a model was imported or removed)."""
@@ -204,7 +206,7 @@ class PluginPanel(QWidget):
     def _save_values(self) -> None:
         plugin = self.current_plugin
         if plugin is not None and self.form is not None:
-            self.settings.set_plugin_values(plugin.info.id, self.form.values())
+            self.settings.set_plugin_values(plugin.info.id, self.form.persistent(self.form.values()))
 
     def _reset(self) -> None:
         if self.form is not None:

@@ -1,0 +1,91 @@
+"""The editor window's colour hints: one :class:`~photoai.ui.canvas.hints.HintTool` shared by the settings
+form of every plugin that takes hints (a ``PointsParam``), kept in step with the window.
+
+- The form's hints row (:class:`~photoai.ui.widgets.hints_editor.PointsEditor`) is bound to the tool
+  whenever a form is built; a plugin without hints hides the markers and gives the canvas back to the brush.
+- Brush or Eraser (B/E) end hint placing: one canvas tool at a time.
+- Hints belong to the photo: opening another photo, or a change of the photo's size, clears them.
+- When the pending result came from the selected plugin, a hint change runs it again (debounced, the
+  result replaces the pending one: :meth:`MainWindow.rerun_proposal`). Hints are not live parameters:
+  they change the network's input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer
+
+from photoai.core.geometry import Size
+from photoai.core.params import points_params
+from photoai.ui.canvas.hints import HintTool
+
+if TYPE_CHECKING:
+    from photoai.ui.main_window import MainWindow
+
+#: Milliseconds after the last hint change before the plugin runs again.
+RERUN_DELAY_MS = 300
+
+
+class WindowHints(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.tool = HintTool(window.canvas, self)
+        self.rerun_timer = QTimer(self)
+        self.rerun_timer.setSingleShot(True)
+        self.rerun_timer.setInterval(RERUN_DELAY_MS)
+        self.rerun_timer.timeout.connect(self.rerun)
+        self._size: Size | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self.tool.changed.connect(self.rerun_timer.start)
+        window.plugin_panel.form_built.connect(self.bind_form)
+        for action in (window.act.brush, window.act.eraser):
+            action.triggered.connect(self._end_placing)
+        window.document_opened.connect(self._on_document)
+        self.bind_form()
+
+    def bind_form(self) -> None:
+        """Bind the current form's hints row to the tool, or put the tool away when there is none."""
+        from photoai.ui.widgets.hints_editor import PointsEditor
+
+        form = self.window.plugin_panel.form
+        editor = next((e for e in form.editors.values() if isinstance(e, PointsEditor)), None) if form else None
+        if editor is None:
+            self.tool.set_active(False)
+            self.tool.set_visible(False)
+            return
+        editor.bind(self.tool)
+        self.tool.set_visible(True)
+
+    def _end_placing(self) -> None:
+        self.tool.set_active(False)
+
+    def _on_document(self, _path: object) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        doc = self.window.document
+        self._size = doc.image.size if doc is not None else None
+        self.tool.clear()
+        if doc is not None:
+            self._unsubscribe = doc.image_changed.connect(self._on_image_changed)
+
+    def _on_image_changed(self) -> None:
+        doc = self.window.document
+        if doc is not None and doc.image.size != self._size:
+            self._size = doc.image.size
+            self.tool.clear()  # the hints were pixels of a photo of another size
+
+    def rerun(self) -> int | None:
+        """Run the selected plugin again with the current hints if the pending result is its own."""
+        self.rerun_timer.stop()
+        w = self.window
+        doc, plugin = w.document, w.plugin_panel.current_plugin
+        proposal = doc.proposal if doc is not None else None
+        if proposal is None or plugin is None or proposal.plugin_id != plugin.info.id:
+            return None
+        if not points_params(plugin.info.params):
+            return None
+        return w.rerun_proposal(w.plugin_panel.values())
