@@ -40,7 +40,8 @@ DEGRADATION = ("Brooks et al. 2019 unprocessing of each crop (plugins/rawdark/un
 
 def _example(h: int = 40, w: int = 56) -> tuple[torch.Tensor, torch.Tensor]:
     gen = torch.Generator().manual_seed(0)
-    return torch.rand(1, 4, h, w, generator=gen), torch.tensor([0.05, 0.002]).view(1, 2, 1, 1).expand(1, 2, h, w).clone()
+    levels = torch.tensor([0.05, 0.002]).view(1, 2, 1, 1).expand(1, 2, h, w).clone()
+    return torch.rand(1, 4, h, w, generator=gen), levels
 
 
 def export_model(net: RawDenoiser, path: Path) -> float:
@@ -99,7 +100,8 @@ def entry(net: RawDenoiser, ckpt: Mapping[str, Any], metrics: Mapping[str, Any])
                            "amplification ratio ('raw'), with the noise levels (shot, read) of that signal "
                            "('levels', 1 x 2 x h x w, normally constant: variance = shot * x + read; the plugin "
                            "estimates them with noise.estimate_levels); outputs the denoised planes in the same "
-                           "units, clipped to [0, 1] (unpack, render with LibRaw). Sizes and receptive field in packed pixels.",
+                           "units, clipped to [0, 1] (unpack, render with LibRaw). Sizes and receptive field in "
+                           "packed pixels.",
             "training": training_entry(ckpt), "metrics": {**validation_metrics(ckpt), **metrics}}
 
 

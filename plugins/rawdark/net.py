@@ -8,13 +8,14 @@ Input convention (what the plugin feeds the ONNX model, ``inputs: ["raw", "level
   (:func:`.noise.amplify` does all of it). h and w multiples of :data:`SIZE_MULTIPLE` (pad by reflection).
 - ``levels``: float32 B x 2 x h x w (the ONNX graph; every input of a PhotoAI model is NCHW of one size;
   training passes B x 2), the noise of ``raw`` itself: ``(shot, read)`` such that its variance is
-  ``shot * x + read`` at signal ``x``, normally constant over the frame. The plugin estimates it blindly from the whole frame with
-  :func:`.noise.estimate_levels` (ISO is often unknown, the ratio alone does not fix the noise); training
-  feeds the true levels with a random error (x e^N(0, 0.25)) so an estimate's error is tolerated.
+  ``shot * x + read`` at signal ``x``, normally constant over the frame. ISO is often unknown and the
+  ratio alone does not fix the noise, so the plugin estimates the levels blindly from the whole frame with
+  :func:`.noise.estimate_levels`; training tells the true levels with a random error (x e^N(0, 0.25) each)
+  so that an estimate's error is tolerated.
 
 Output ``clean``: B x 4 x h x w, the denoised packed planes in the same units (~0..1 at a correct exposure);
-the plugin clips to [0, 1], unpacks (:func:`.bayer.unpack`) and renders with LibRaw. The network sees a
-per-pixel noise std map ``sqrt(shot * max(box3(raw), 0) + read)`` built inside it from ``levels`` and
+clipped to [0, 1] (the manifest's output_range), unpacked (:func:`.bayer.unpack`) and rendered with LibRaw.
+The network sees a per-pixel noise std map ``sqrt(shot * max(box3(raw), 0) + read)`` built inside it from ``levels`` and
 predicts a residual (zero at initialisation: it starts as the identity).
 """
 
