@@ -59,6 +59,15 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # The training photos (never photos/ recursively: Kodak24 and McMaster18 beside them are evaluation sets).
 TRAIN_FOLDERS = ("photos/train/imagenet_sample", "photos/train/imagenet_imagen", "photos/train/dogs_vs_cats")
 PHOTO_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png"})
+RESEARCH_ONLY = "research/educational use only (see ../shared/data/SOURCES.md); not for shipping training data"
+SOURCES = {  # the training folders of TRAIN_FOLDERS as ../shared/data/SOURCES.md names them: (name, terms)
+    "photos/train/imagenet_sample": ("ImageNet, one image per ILSVRC-2012 class (EliSchwartz/imagenet-sample-images)",
+                                     "ImageNet terms: non-commercial " + RESEARCH_ONLY),
+    "photos/train/imagenet_imagen": ("ImageNet, five per ILSVRC DET synset (ajschumacher/imagen)",
+                                     "ImageNet terms: non-commercial " + RESEARCH_ONLY),
+    "photos/train/dogs_vs_cats": ("Kaggle Dogs vs. Cats / Asirra (chanakya2734/Image-classification-using-CNN)",
+                                  "Kaggle competition data: non-commercial " + RESEARCH_ONLY),
+}
 SCHEMA = 1
 WEIGHTS_KEYS = ("schema", "model", "config", "iteration", "commands", "args", "history")
 
@@ -322,6 +331,12 @@ def training_record(state: Mapping[str, Any]) -> dict[str, Any]:
     if earlier:
         record["warm_started_from"] = earlier
     return record
+
+
+def data_record(folders: Sequence[str]) -> list[dict[str, str]]:
+    """The manifest's ``training.data``: each training folder with its name and terms (:data:`SOURCES`)."""
+    return [{"name": SOURCES.get(f, (f, ""))[0], "path": f, "terms": SOURCES.get(f, ("", RESEARCH_ONLY))[1]}
+            for f in folders]
 
 
 def upsert_manifest(models_dir: Path, entries: Sequence[Mapping[str, Any]]) -> list[ModelSpec]:

@@ -1,23 +1,32 @@
-"""Colour science for evaluation: sRGB -> CIELAB (D65) and the CIEDE2000 colour difference, numpy only.
+"""Colour science: sRGB <-> CIELAB (D65) and the CIEDE2000 colour difference, numpy only.
 
 :func:`ciede2000` follows Sharma, Wu & Dalal, *The CIEDE2000 Color-Difference Formula: Implementation
 Notes, Supplementary Test Data, and Mathematical Observations* (Color Res. Appl. 30(1), 2005), with
 k_L = k_C = k_H = 1, vectorized over any array shape; ``tests/core/test_color.py`` checks it on the
 paper's test pairs.
+
+:func:`lab_to_rgb` inverts :func:`rgb_to_lab`; a colour outside the sRGB gamut is desaturated towards the
+gray of its own luminance (:func:`gamut_map`), so the lightness L is kept. :class:`LabToRgb` is the fast
+(float32, band by band) form of the same conversion for many renders of one lightness plane (the
+colorization plugin's live re-render): what depends only on L is computed once.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["srgb_to_linear", "linear_to_srgb", "rgb_to_lab", "ciede2000", "delta_e2000"]
+__all__ = ["srgb_to_linear", "linear_to_srgb", "rgb_to_lab", "luminance", "lightness", "lab_to_rgb", "gamut_map",
+           "LabToRgb", "ciede2000", "delta_e2000"]
 
 # Linear sRGB (D65) -> XYZ, IEC 61966-2-1; the white point is its row sums, so RGB white -> a = b = 0.
 _RGB_TO_XYZ = np.array([[0.4124564, 0.3575761, 0.1804375],
                         [0.2126729, 0.7151522, 0.0721750],
                         [0.0193339, 0.1191920, 0.9503041]])
 _WHITE = _RGB_TO_XYZ.sum(axis=1)
+_XYZ_TO_RGB = np.linalg.inv(_RGB_TO_XYZ / _WHITE[:, None])  # XYZ relative to the white -> linear sRGB
+_LUMA = _RGB_TO_XYZ[1] / _WHITE[1]  # linear sRGB -> Y (white = 1)
 _DELTA = 6.0 / 29.0
+_LINEAR_KNEE = 0.0031308  # the sRGB curve is linear below this (linear light)
 _25_POW_7 = 25.0 ** 7
 
 
@@ -39,6 +48,107 @@ def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
     f = np.where(xyz > _DELTA ** 3, np.cbrt(xyz), xyz / (3 * _DELTA ** 2) + 4.0 / 29.0)
     return np.stack([116.0 * f[..., 1] - 16.0, 500.0 * (f[..., 0] - f[..., 1]), 200.0 * (f[..., 1] - f[..., 2])],
                     axis=-1)
+
+
+def _f(t: np.ndarray) -> np.ndarray:
+    """CIELAB's companding function f(t) (t = Y / Yn etc.)."""
+    return np.where(t > _DELTA ** 3, np.cbrt(t), t / (3 * _DELTA ** 2) + 4.0 / 29.0)
+
+
+def _f_inv(t: np.ndarray) -> np.ndarray:
+    """The inverse of :func:`_f`."""
+    return np.where(t > _DELTA, t ** 3, 3 * _DELTA ** 2 * (t - 4.0 / 29.0))
+
+
+def luminance(rgb: np.ndarray) -> np.ndarray:
+    """...x3 sRGB in [0, 1] -> the relative luminance Y (0-1) of each pixel, float32, in bands of rows (a
+    24 MP photo needs no float64 copy of itself)."""
+    rgb = np.asarray(rgb)
+    flat = rgb.reshape(-1, 3)
+    out = np.empty(flat.shape[0], np.float32)
+    step = 1 << 18
+    for i in range(0, flat.shape[0], step):
+        out[i:i + step] = srgb_to_linear(flat[i:i + step]) @ _LUMA
+    return out.reshape(rgb.shape[:-1])
+
+
+def lightness(rgb: np.ndarray) -> np.ndarray:
+    """...x3 sRGB in [0, 1] -> CIELAB L (0-100), float32 (the L of :func:`rgb_to_lab`)."""
+    return (116.0 * _f(luminance(rgb)) - 16.0).astype(np.float32)
+
+
+def gamut_map(linear: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """In place: each linear sRGB colour (...x3) with a channel outside [0, 1] is moved towards the gray
+    (Y, Y, Y) of its luminance ``y`` (...) just far enough to fit, so its luminance and hue stay; in-gamut
+    colours are untouched. Returns ``linear``."""
+    hi, lo = linear.max(axis=-1), linear.min(axis=-1)
+    bad = (hi > 1.0) | (lo < 0.0)
+    if bad.any():
+        c, yb, hb, lb = linear[bad], y[bad][..., None], hi[bad][..., None], lo[bad][..., None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s = np.minimum(np.where(hb > 1.0, (1.0 - yb) / (hb - yb), 1.0), np.where(lb < 0.0, yb / (yb - lb), 1.0))
+        s = np.clip(np.nan_to_num(s), 0.0, 1.0)
+        linear[bad] = np.clip(yb + s * (c - yb), 0.0, 1.0)
+    return linear
+
+
+def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
+    """...x3 CIELAB (D65) -> sRGB in [0, 1] (float64): the inverse of :func:`rgb_to_lab`; out-of-gamut
+    colours are desaturated towards the gray of their own luminance (:func:`gamut_map`), so L is kept."""
+    lab = np.asarray(lab, np.float64)
+    fy = (lab[..., 0] + 16.0) / 116.0
+    xyz = np.stack([_f_inv(fy + lab[..., 1] / 500.0), _f_inv(fy), _f_inv(fy - lab[..., 2] / 200.0)], axis=-1)
+    linear = gamut_map(xyz @ _XYZ_TO_RGB.T, xyz[..., 1])
+    return linear_to_srgb(linear)
+
+
+class LabToRgb:
+    """Fast CIELAB -> sRGB for one lightness plane and any number of ab planes (float32, band by band).
+
+    ``LabToRgb(y)`` takes the luminance Y (HxW, 0-1; :func:`luminance`) and keeps what depends only on it;
+    :meth:`rows` converts a and b of some rows into sRGB. The result equals :func:`lab_to_rgb` up to float32
+    rounding, except that X and Z use the cube branch of f^-1 everywhere (the linear branch differs only
+    where f(X) or f(Z) < 6/29: the chroma of near-black pixels); Y, and so L, is exact. The channels are
+    processed as planes and mixed by one matrix product (numpy is slow on a trailing axis of 3)."""
+
+    def __init__(self, y: np.ndarray) -> None:
+        self.y = np.ascontiguousarray(y, np.float32)
+        self.fy = _f(self.y).astype(np.float32)
+        self._matrix = _XYZ_TO_RGB.T.astype(np.float32)  # rows: X, Y, Z -> linear RGB
+        self._xyz = np.empty(0, np.float32)  # scratch, reused (fresh pages cost more than the arithmetic)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.y.shape[0], self.y.shape[1]
+
+    def rows(self, top: int, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """sRGB (n x W x 3 float32, written into ``out``) of rows ``top .. top + n`` whose CIELAB a and b
+        are ``a`` and ``b`` (n x W float32 each; both are overwritten). Not for concurrent calls (one
+        scratch buffer)."""
+        n = a.shape[0]
+        y, fy = self.y[top:top + n], self.fy[top:top + n]
+        if self._xyz.size < a.size * 3:
+            self._xyz = np.empty(a.size * 3, np.float32)
+        xyz = self._xyz[:a.size * 3].reshape(*a.shape, 3)
+        for plane, scale, channel in ((a, 1 / 500, 0), (b, -1 / 200, 2)):
+            plane *= np.float32(scale)
+            plane += fy  # f(X) or f(Z)
+            np.maximum(plane, np.float32(_DELTA), out=plane)  # the cube branch (see the class docstring)
+            np.multiply(plane, plane, out=xyz[..., channel])
+            xyz[..., channel] *= plane
+        xyz[..., 1] = y
+        np.matmul(xyz.reshape(-1, 3), self._matrix, out=out.reshape(-1, 3))  # linear RGB
+        outside = (out > 1.0) | (out < 0.0)
+        if outside.any():
+            bad = outside[..., 0] | outside[..., 1] | outside[..., 2]
+            out[bad] = gamut_map(out[bad], y[bad])
+        dark = out <= _LINEAR_KNEE
+        low = out[dark] * np.float32(12.92)
+        np.power(out, np.float32(1 / 2.4), out=out)
+        out *= np.float32(1.055)
+        out -= np.float32(0.055)
+        out[dark] = low
+        return out
 
 
 def _hue(b: np.ndarray, a: np.ndarray) -> np.ndarray:

@@ -98,14 +98,26 @@ def entropy(prior: np.ndarray) -> float:
     return float(-(p * np.log(p)).sum())
 
 
+def log_probs(probs: np.ndarray) -> np.ndarray:
+    """Class probabilities -> their logarithm (float32, floored at 1e-12): what :func:`annealed_mean_log`
+    re-tempers, so a live re-render takes no logarithm."""
+    return np.log(np.maximum(np.asarray(probs, np.float32), np.float32(1e-12)))
+
+
+def annealed_mean_log(logp: np.ndarray, bins: np.ndarray, temperature: float) -> np.ndarray:
+    """...xQ log-probabilities -> ...x2 ab (float32): the annealed mean of :func:`annealed_mean`."""
+    if temperature <= MODE:
+        return bins[np.argmax(logp, axis=-1)]
+    z = logp / np.float32(temperature)
+    z -= z.max(axis=-1, keepdims=True)
+    np.exp(z, out=z)
+    ab = z @ bins
+    ab /= z.sum(axis=-1, keepdims=True)
+    return ab
+
+
 def annealed_mean(probs: np.ndarray, bins: np.ndarray, temperature: float) -> np.ndarray:
     """...xQ class probabilities -> ...x2 ab: the mean of the distribution re-tempered by ``temperature``
-    (1 = the mean, 0.38 the paper's choice, :data:`MODE` = the most likely bin's centre)."""
-    probs = np.asarray(probs, np.float32)
-    if temperature <= MODE:
-        return bins[np.argmax(probs, axis=-1)]
-    logp = np.log(np.maximum(probs, 1e-12)) / np.float32(temperature)
-    logp -= logp.max(axis=-1, keepdims=True)
-    z = np.exp(logp)
-    z /= z.sum(axis=-1, keepdims=True)
-    return z @ bins
+    (f_T(z) = exp(log z / T) / sum exp(log z / T); 1 = the mean, 0.38 the paper's choice, :data:`MODE` =
+    the most likely bin's centre)."""
+    return annealed_mean_log(log_probs(probs), np.asarray(bins, np.float32), temperature)

@@ -23,6 +23,7 @@ import torch
 from photoai.runtime import onnx_export
 
 from .. import _training as training
+from .._training import RESEARCH_ONLY, SOURCES  # noqa: F401 - re-exported (plugins/rawdark/export.py)
 from .net import S_MIN, DenoiseNet, IllumNet, LowLightNet
 from .plugin import DENOISE_ID, ILLUM_ID, PROXY_SIDE
 
@@ -30,15 +31,6 @@ __all__ = ["export_illum", "export_denoise", "denoise_receptive_field", "macs_pe
 
 ILLUM_FILE, DENOISE_FILE = "lowlight_illum.onnx", "lowlight_denoise.onnx"
 MODELS_DIR = Path(__file__).resolve().parent / "models"
-RESEARCH_ONLY = "research/educational use only (see ../shared/data/SOURCES.md); not for shipping training data"
-SOURCES = {  # the training folders of data.TRAIN_FOLDERS, as ../shared/data/SOURCES.md names them
-    "photos/train/imagenet_sample": ("ImageNet, one image per ILSVRC-2012 class (EliSchwartz/imagenet-sample-images)",
-                                     "ImageNet terms: non-commercial " + RESEARCH_ONLY),
-    "photos/train/imagenet_imagen": ("ImageNet, five per ILSVRC DET synset (ajschumacher/imagen)",
-                                     "ImageNet terms: non-commercial " + RESEARCH_ONLY),
-    "photos/train/dogs_vs_cats": ("Kaggle Dogs vs. Cats / Asirra (chanakya2734/Image-classification-using-CNN)",
-                                  "Kaggle competition data: non-commercial " + RESEARCH_ONLY),
-}
 DEGRADATION = ("synthetic underexposure of each crop (plugins/lowlight/degrade.py): sRGB -> linear (gamma 2.0-2.4), "
                "exposure x 1/25-1/2.5 (10 % of crops x 0.75-1), colour cast, Poisson-Gaussian noise growing with the "
                "implied ISO, tone curve, 8-bit, JPEG 55-95 (60 %)")
@@ -96,9 +88,7 @@ def export_denoise(net: DenoiseNet, path: Path) -> float:
 
 def training_entry(ckpt: Mapping[str, Any]) -> dict[str, Any]:
     """The manifest's ``training``: commands and iterations (checkpoint), script, data and degradation."""
-    folders = ckpt.get("args", {}).get("folders", list(SOURCES))
-    data = [{"name": SOURCES.get(f, (f, ""))[0], "path": f, "terms": SOURCES.get(f, ("", RESEARCH_ONLY))[1]}
-            for f in folders]
+    data = training.data_record(ckpt.get("args", {}).get("folders", list(training.SOURCES)))
     held_out = ckpt.get("args", {}).get("val")
     return {**training.training_record(ckpt), "script": "plugins/lowlight/train.py", "data": data,
             "degradation": DEGRADATION,

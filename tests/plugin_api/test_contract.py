@@ -26,7 +26,7 @@ from photoai.core.errors import Cancelled, ModelError
 from photoai.core.image import ImageBuffer
 from photoai.core.jobs import CancelToken, RunContext
 from photoai.core.models import ModelProvider, ModelSpec
-from photoai.core.params import Param, defaults, validate
+from photoai.core.params import Param, PointsParam, defaults, validate
 from photoai.plugin_api.execute import run_plugin
 from photoai.plugin_api.plugin import Plugin
 from photoai.plugin_api.registry import discover_plugins
@@ -147,7 +147,9 @@ def test_defaults_validate(plugin_id):
     expected = defaults(params)
     assert validate(params) == expected
     assert validate(params, expected) == expected  # each default passes its own checks
-    assert validate(params, {k: str(v) for k, v in expected.items()}) == expected  # and as CLI `--set` text
+    points = {p.key for p in params if isinstance(p, PointsParam)}  # their text form is JSON
+    text = {k: json.dumps([q.to_dict() for q in v]) if k in points else str(v) for k, v in expected.items()}
+    assert validate(params, text) == expected  # and as CLI `--set` text
 
 
 @pytest.mark.parametrize("plugin_id", PLUGIN_IDS)

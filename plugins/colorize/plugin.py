@@ -1,0 +1,204 @@
+"""The ``colorize`` plugin: a black-and-white photo becomes colour (Zhang et al. 2016, hints as in 2017).
+
+:meth:`ColorizePlugin.analyze` (the expensive part, once per photo and set of hints):
+
+1. the photo's luminance Y (CIELAB L) at full resolution; a colour photo is reduced to its lightness;
+2. a proxy of L whose long side is the model's ``config.proxy_side`` (sides multiples of 8), the user's
+   hints (:class:`~photoai.core.params.ColorPoint`, image pixels, sRGB) mapped onto it as small patches
+   of their ab (:func:`.hints.paint`);
+3. one run of the ``colorize-net`` model: a distribution over the 313 ab bins for every pixel of a grid
+   at 1/4 of the proxy, kept as log-probabilities, with what depends only on L
+   (:class:`~photoai.core.color.LabToRgb`) and the bilinear taps from the grid to the photo.
+
+:meth:`ColorizePlugin.render` (live: temperature and saturation re-render without the network): the
+annealed mean at the grid, scaled by the saturation, upsampled bilinearly to full resolution band by
+band and converted to sRGB with the photo's own L (out-of-gamut colours are desaturated towards the gray
+of their luminance, so L is kept). A painted mask limits the effect (blend with the photo by the mask).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from photoai.core.channels import resize_float
+from photoai.core.color import LabToRgb, luminance, rgb_to_lab
+from photoai.core.geometry import Size
+from photoai.core.guided import bilinear_taps
+from photoai.plugin_api import (
+    ColorPoint,
+    FloatParam,
+    LivePlugin,
+    ModelError,
+    PluginError,
+    PluginInfo,
+    PointsParam,
+    Request,
+    RunContext,
+)
+
+from . import hints as hint_raster
+from .bins import MODE, annealed_mean_log, log_probs
+
+MODEL_ID = "colorize-net"
+PROXY_SIDE = 384  # long side of the network's proxy, unless the model's config says otherwise
+SIZE_MULTIPLE = 8  # the network's input sides
+HINT_SIDE = 3  # proxy pixels across one hint patch
+BAND_ROWS = 32  # full-resolution rows per step of the render (cache-sized temporaries)
+DEFAULT_T, MIN_T = 0.38, 0.05
+
+
+@dataclass
+class Analysis:
+    """What :meth:`ColorizePlugin.render` needs: the network's log-probabilities on its grid (h x w x Q),
+    the bin centres (Q x 2), the L-only part of Lab -> sRGB and the bilinear taps grid -> photo."""
+
+    logp: np.ndarray
+    bins: np.ndarray
+    lab: LabToRgb
+    rows: tuple[np.ndarray, np.ndarray, np.ndarray]
+    cols: tuple[np.ndarray, np.ndarray, np.ndarray]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.lab.shape
+
+
+def proxy_size(width: int, height: int, side: int, multiple: int = SIZE_MULTIPLE) -> Size:
+    """The proxy of a ``width`` x ``height`` photo: long side at most ``side`` (never enlarged, except to
+    reach ``multiple``), both sides rounded to multiples of ``multiple``."""
+    f = min(1.0, side / max(width, height))
+    return Size(*(max(multiple, multiple * round(d * f / multiple)) for d in (width, height)))
+
+
+def hint_planes(points: Sequence[ColorPoint], image_size: Size, proxy: Size) -> tuple[np.ndarray, np.ndarray]:
+    """The hints as the network sees them on the proxy: ab planes (h x w x 2) and mask (h x w); each point
+    is a :data:`HINT_SIDE` patch of its colour's ab. PluginError for a point outside the photo."""
+    hint_ab, mask = hint_raster.empty((proxy.height, proxy.width))
+    for i, p in enumerate(points):
+        if not (0 <= p.x < image_size.width and 0 <= p.y < image_size.height):
+            raise PluginError(f"colour hint {i + 1} at ({p.x:g}, {p.y:g}) lies outside the "
+                              f"{image_size.width}x{image_size.height} photo")
+        ab = rgb_to_lab(np.asarray(p.rgb, np.float64) / 255.0)[1:].astype(np.float32)
+        y = math.floor(p.y * proxy.height / image_size.height) - HINT_SIDE // 2
+        x = math.floor(p.x * proxy.width / image_size.width) - HINT_SIDE // 2
+        hint_raster.paint(hint_ab, mask, y, x, HINT_SIDE, ab)
+    return hint_ab, mask
+
+
+def model_bins(config: dict, channels: int) -> np.ndarray:
+    """The ab bin centres a model's entry carries (``config.bins``), checked against its output channels."""
+    bins = np.asarray(config.get("bins", ()), np.float32)
+    if bins.ndim != 2 or bins.shape != (channels, 2):
+        raise ModelError(f"model '{MODEL_ID}': config.bins must hold {channels} (a, b) pairs, found {bins.shape}")
+    return bins
+
+
+class ColorizePlugin(LivePlugin):
+    info = PluginInfo(
+        id="colorize",
+        title="Colorize",
+        description="Turn a black-and-white photo into colour with PhotoAI's colorization network; colour hints "
+                    "(points of a chosen colour) steer it. The photo's lightness is kept exactly; a colour photo "
+                    "is first reduced to its lightness. A painted mask limits the effect.",
+        params=(
+            FloatParam("temperature", "Temperature", default=DEFAULT_T, minimum=MIN_T, maximum=1.0, step=0.01,
+                       decimals=2, live=True,
+                       help="How bold the colours are: low values take the most likely colour of each area (vivid, "
+                            "may be patchy), 1 takes the average of the likely colours (safe, duller); 0.38 as in "
+                            "Zhang et al."),
+            FloatParam("saturation", "Saturation", default=1.0, minimum=0.0, maximum=2.0, step=0.05, decimals=2,
+                       live=True, help="Multiplies the predicted colour's chroma: 0 gives back the gray photo"),
+            PointsParam("hints", "Colour hints",
+                        help="Points of a chosen colour (x, y in image pixels, rgb): the network colours their "
+                             "surroundings accordingly. None: fully automatic."),
+        ),
+        model_ids=(MODEL_ID,),
+    )
+
+    # ----------------------------------------------------------------------------- analysis
+
+    def analyze(self, request: Request, ctx: RunContext) -> Analysis:
+        ctx.raise_if_cancelled()
+        ctx.progress(0, 1, "Reading the lightness")
+        image = request.image
+        height, width = image.shape[:2]
+        y = luminance(image)
+        lab = LabToRgb(y)
+        ctx.raise_if_cancelled()
+        model = ctx.runtime.load(MODEL_ID)
+        config = dict(model.spec.config)
+        proxy = proxy_size(width, height, int(config.get("proxy_side", PROXY_SIDE)),
+                           int(config.get("size_multiple", SIZE_MULTIPLE)))
+        lightness = 116.0 * lab.fy - 16.0
+        small = lightness if proxy == Size(width, height) else resize_float(lightness, proxy, Image.Resampling.BOX)
+        hint_ab, hint_mask = hint_planes(request.values.get("hints", ()), Size(width, height), proxy)
+        ctx.progress(0.3, 1, "Predicting colours")
+        probs = model(small[None, None], np.ascontiguousarray(hint_ab.transpose(2, 0, 1))[None], hint_mask[None, None],
+                      ctx=ctx)[0]
+        ctx.raise_if_cancelled()
+        bins = model_bins(config, probs.shape[0])
+        logp = log_probs(np.ascontiguousarray(probs.transpose(1, 2, 0)))
+        h, w = logp.shape[:2]
+        ctx.progress(1, 1)
+        return Analysis(logp, bins, lab, bilinear_taps(h, height), bilinear_taps(w, width))
+
+    # ----------------------------------------------------------------------------- render
+
+    def render(self, analysis: Analysis, request: Request, ctx: RunContext) -> np.ndarray:
+        v = request.values
+        return compose(analysis, float(v["temperature"]), float(v["saturation"]), request.image, request.mask, ctx)
+
+    def evaluate(self, argv: Sequence[str]) -> int:
+        """``photoai eval colorize --data DIR`` (default Kodak24)."""
+        from .evaluate import main
+
+        main(list(argv))
+        return 0
+
+
+def grid_ab(analysis: Analysis, temperature: float, saturation: float = 1.0) -> np.ndarray:
+    """The ab prediction on the network's grid (h x w x 2): annealed mean at ``temperature`` (:data:`MODE`
+    takes the most likely bin), times ``saturation``."""
+    ab = annealed_mean_log(analysis.logp, analysis.bins, temperature)
+    ab *= np.float32(saturation)
+    return ab
+
+
+def compose(analysis: Analysis, temperature: float, saturation: float = 1.0, image: np.ndarray | None = None,
+            mask: np.ndarray | None = None, ctx: RunContext | None = None) -> np.ndarray:
+    """The colour photo (H x W x 3 float32 sRGB): :func:`grid_ab` upsampled bilinearly (band by band) onto the
+    photo's L; with ``mask`` (H x W) the result is blended with ``image`` by it."""
+    height, width = analysis.shape
+    ab = grid_ab(analysis, temperature, saturation)
+    x0, x1, wx = analysis.cols
+    wxc = wx[None, :]
+    planes = [ab[:, x0, c] * (1.0 - wxc) + ab[:, x1, c] * wxc for c in (0, 1)]  # h x W: columns resampled once
+    steps = [np.concatenate([p[1:] - p[:-1], np.zeros_like(p[:1])]) for p in planes]  # row i -> row i + 1
+    y0, _, wy = analysis.rows
+    out = np.empty((height, width, 3), np.float32)
+    a, b = (np.empty((BAND_ROWS, width), np.float32) for _ in range(2))
+    for top in range(0, height, BAND_ROWS):
+        if ctx is not None and (top // BAND_ROWS) % 16 == 0:
+            ctx.raise_if_cancelled()
+        n = min(BAND_ROWS, height - top)
+        idx, weight = y0[top:top + n], wy[top:top + n, None]
+        for plane, step, dst in zip(planes, steps, (a, b), strict=True):
+            band = dst[:n]
+            np.take(step, idx, axis=0, out=band)
+            band *= weight
+            band += plane[idx]
+        rows = out[top:top + n]
+        analysis.lab.rows(top, a[:n], b[:n], rows)
+        if mask is not None and image is not None:
+            rows -= image[top:top + n]
+            rows *= mask[top:top + n, :, None]
+            rows += image[top:top + n]
+    return out
+
+
+__all__ = ["MODEL_ID", "MODE", "Analysis", "ColorizePlugin", "proxy_size", "hint_planes", "grid_ab", "compose"]
