@@ -562,7 +562,7 @@ def sensor_data(raw: RawImage, path: str | Path) -> RawData:
 def bayer_pattern(raw: RawImage) -> str:
     """The 2x2 CFA pattern of ``raw`` (``"RGGB"``...), or :class:`UnsupportedRaw` with the reason."""
     if str(raw.raw_type.name).lower() != "flat":
-        if facts(raw).kind == "scan":
+        if _color_data(raw)[0] is None:  # as facts(): samples that are already an image
             raise UnsupportedRaw("not supported: a film scanner file (no camera sensor mosaic)")
         raise UnsupportedRaw("not supported: linear raw (already demosaiced, e.g. a linear DNG or a Foveon sensor)")
     if int(raw.num_colors) == 1:
@@ -581,8 +581,9 @@ def bayer_pattern(raw: RawImage) -> str:
 def render_mosaic(raw: RawData, mosaic: np.ndarray) -> np.ndarray:
     """The standard rendering of ``mosaic`` (HxW in ``raw``'s code values, black level included; uint16, or
     float rounded and clipped to 0..65535): LibRaw's demosaicing with the camera white balance, the colour
-    matrix to sRGB, no auto-brightening, ``raw.white`` as white (``adjust_maximum_thr=0``: no data-dependent
-    change), the file's orientation, 16 bits, then the sRGB curve. float32 HxWx3 in [0, 1]."""
+    matrix to sRGB, no auto-brightening, the file's black and white levels (``adjust_maximum_thr=0``: no
+    data-dependent change; LibRaw's ``user_sat`` is not used, it would count from the black level), the file's
+    orientation, 16 bits, then the sRGB curve. float32 HxWx3 in [0, 1]."""
     from photoai.core.io import open_raw  # io imports this module
 
     if mosaic.shape != raw.mosaic.shape:
@@ -597,7 +598,7 @@ def render_open(libraw: RawImage, raw: RawData, mosaic: np.ndarray) -> np.ndarra
     libraw.raw_image_visible[...] = codes
     # output_color left at LibRaw's default: sRGB
     linear = libraw.postprocess(use_camera_wb=True, no_auto_bright=True,
-                                adjust_maximum_thr=0.0, user_sat=int(raw.white), output_bps=16, gamma=(1, 1),
+                                adjust_maximum_thr=0.0, output_bps=16, gamma=(1, 1),
                                 user_flip=int(raw.flip))
     return _encode_lut(1.0)[linear]
 
