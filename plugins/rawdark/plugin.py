@@ -55,22 +55,25 @@ class RatioParam(ChoiceParam):
     ``x100``) is accepted from the command line."""
 
     def coerce(self, value: Any) -> Any:
+        if str(value).strip().lower() == "auto":
+            return "auto"
         try:
-            return super().coerce(value)
-        except ParamError:
-            text = str(value).strip().lower().removeprefix("x")
-            try:
-                ratio = float(text)
-            except ValueError:
-                raise ParamError(self.key, f"{value!r} is not 'auto' or a number from 1 to 300") from None
-            if not RATIO_RANGE[0] <= ratio <= RATIO_RANGE[1]:
-                raise ParamError(self.key, f"x{ratio:g} is outside x1 to x300 (or 'auto')")
-            return ratio
+            ratio = float(str(value).strip().lower().removeprefix("x"))
+        except ValueError:
+            raise ParamError(self.key, f"{value!r} is not 'auto' or a number from 1 to 300") from None
+        if not RATIO_RANGE[0] <= ratio <= RATIO_RANGE[1]:
+            raise ParamError(self.key, f"x{ratio:g} is outside x1 to x300 (or 'auto')")
+        return next((c for c in self.choices if c == ratio), ratio)  # a stop as the form's choice
 
 
 def canonical_black(raw: RawData) -> np.ndarray:
     """The black levels of ``raw`` in canonical (R, G1, G2, B) order (``raw.black`` is in raster order)."""
     return bayer.pack(np.reshape(np.asarray(raw.black, np.float32), (2, 2)), raw.pattern)[:, 0, 0]
+
+
+def normalized_planes(raw: RawData) -> np.ndarray:
+    """The packed (R, G1, G2, B) planes of ``raw``, black subtracted and divided by white - black (float32)."""
+    return noise.amplify(raw.mosaic, raw.pattern, tuple(canonical_black(raw)), raw.white, 1.0)
 
 
 def auto_ratio(planes: np.ndarray, target: float = TARGET_MEAN) -> float:
@@ -127,7 +130,7 @@ class RawDarkPlugin(BasePlugin):
             raise PluginError(f"{self.info.title}: {NEEDS_RAW}")
         ctx.progress(0, 1, "Reading the sensor data")
         model = ctx.runtime.load(MODEL_ID)
-        planes = noise.amplify(raw.mosaic, raw.pattern, tuple(canonical_black(raw)), raw.white, 1.0)
+        planes = normalized_planes(raw)
         value = request.values.get("ratio", "auto")
         ratio = auto_ratio(planes) if value == "auto" else float(value)
         planes *= np.float32(ratio)
