@@ -43,6 +43,7 @@ class WindowHints(QObject):
         window.plugin_panel.form_built.connect(self.bind_form)
         for action in (window.act.brush, window.act.eraser):
             action.triggered.connect(self._end_placing)
+        self.tool.active_changed.connect(self._show_tool)
         window.document_opened.connect(self._on_document)
         self.bind_form()
 
@@ -61,6 +62,21 @@ class WindowHints(QObject):
 
     def _end_placing(self) -> None:
         self.tool.set_active(False)
+
+    def _show_tool(self, placing: bool) -> None:
+        """Brush and Eraser look unchecked while hints are placed (one canvas tool at a time)."""
+        act = self.window.act
+        group = act.brush.actionGroup()
+        if group is not None:
+            group.setExclusionPolicy(group.ExclusionPolicy.ExclusiveOptional if placing
+                                     else group.ExclusionPolicy.Exclusive)
+        if placing:
+            act.brush.setChecked(False)
+            act.eraser.setChecked(False)
+        else:
+            erasing = self.window.brush.erasing
+            act.eraser.setChecked(erasing)
+            act.brush.setChecked(not erasing)
 
     def _on_document(self, _path: object) -> None:
         if self._unsubscribe is not None:

@@ -232,9 +232,13 @@ def test_other_plugin_brush_and_new_photo(hinted, window, qtbot, photo, tmp_path
     editor.set_value([ColorPoint(5, 6, (1, 1, 1))])
     editor.place_button.click()
     tool = window.hints.tool
-    assert tool.active
-    window.act.brush.trigger()  # B: back to painting the mask
+    assert tool.active and not window.act.brush.isChecked() and not window.act.eraser.isChecked()
+    window.act.eraser.trigger()  # E: back to the mask
     assert not tool.active and window.canvas.tool is None and not editor.place_button.isChecked()
+    assert window.act.eraser.isChecked() and not window.act.brush.isChecked() and window.brush.erasing
+    editor.place_button.click()
+    window.act.brush.trigger()  # B
+    assert not tool.active and window.act.brush.isChecked() and not window.brush.erasing
     editor.place_button.click()
     window.plugin_panel.select("form")  # no hints there: the tool is put away, the hints are kept
     assert not tool.active and window.canvas.tool is None
