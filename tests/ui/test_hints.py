@@ -214,6 +214,12 @@ def test_window_places_hints_runs_with_them_and_reruns_when_they_change(hinted, 
     assert tuple(np.round(after[20, 30] * 255)) == (0, 0, 255)
     assert window.document.proposal.values["hints"] == hinted.runs[-1]["hints"]
     assert view.compare_item.mode == "after"  # the comparison is kept as it was
+    window.compare_bar.mode_requested.emit("split")
+    divider = view.mapFromScene(QPointF(view.compare_item.geometry().divider_x, 5))
+    QTest.mousePress(vp, LEFT, NO_MOD, divider)  # the divider still moves, no hint is placed
+    QTest.mouseMove(vp, _pos(view, 40, 5))
+    QTest.mouseRelease(vp, LEFT, NO_MOD, _pos(view, 40, 5))
+    assert len(window.hints.tool.points) == 1 and view.compare_item.fraction == pytest.approx(40.5 / 64, abs=0.02)
     # several quick changes: one re-run with the last hints
     with qtbot.waitSignal(window.job_ended, timeout=5000):
         QTest.mouseClick(vp, LEFT, NO_MOD, _pos(view, 10, 10))

@@ -3,7 +3,7 @@
 :class:`HintTool` holds the hints (:class:`~photoai.core.params.ColorPoint`, in pixels of the photo the
 plugin runs on), the colour of new ones and which one is selected. As the canvas' active tool
 (:meth:`HintTool.set_active`) a click places a hint, a drag moves one, a right-click or Delete/Backspace
-removes one and a double-click changes its colour. Each hint is a small disc of its colour in a
+removes one and a double-click changes its colour (a press on a comparison's divider still moves it). Each hint is a small disc of its colour in a
 contrasting ring, the same size on screen at any zoom, drawn on the canvas' ``marks_layer`` so that it
 follows zoom and pan and stays visible over a before/after comparison.
 """
@@ -225,9 +225,19 @@ class HintTool(QObject):
         return best
 
     # -- CanvasTool -----------------------------------------------------------------------
+    def on_divider(self, pos: QPointF) -> bool:
+        """True when viewport position ``pos`` is on the split comparison's divider (which it then moves)."""
+        view = self.view
+        if view is None or not view.comparing or view.compare_item.mode != "split":
+            return False
+        x = view.viewportTransform().map(QPointF(view.compare_item.geometry().divider_x, 0)).x()
+        return abs(pos.x() - x) <= view.compare_item.HANDLE_RADIUS
+
     def mouse_press(self, event: QMouseEvent) -> bool:
         pos = event.position()
         hit = self.hint_at(pos)
+        if hit is None and self.on_divider(pos):
+            return False
         if event.button() == Qt.MouseButton.RightButton:
             if hit is not None:
                 self.remove(hit)
