@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from photoai.core import io
+from photoai.core.dng import write_dng
 from photoai.core.errors import Cancelled, ModelError
 from photoai.core.image import ImageBuffer
 from photoai.core.jobs import CancelToken, RunContext
@@ -107,6 +109,14 @@ def synthetic_image() -> ImageBuffer:
     return ImageBuffer(np.clip(rgb, 0.0, 1.0).astype(np.float32))
 
 
+def image_for(plugin: Plugin, folder: Path) -> ImageBuffer:
+    """The synthetic photo; for a plugin that needs raw sensor data, its green as a Bayer DNG, opened."""
+    if not plugin.info.needs_raw:
+        return synthetic_image()
+    mosaic = np.round(synthetic_image().rgb[..., 1] * 3800 + 256).astype(np.uint16)
+    return io.load(write_dng(folder / "synthetic.dng", mosaic, "RGGB", 256, 4095))
+
+
 def mask_for(plugin: Plugin) -> np.ndarray | None:
     """A painted rectangle for plugins that need a mask, else no mask."""
     if not plugin.info.needs_mask:
@@ -164,8 +174,8 @@ def test_params_and_info_serialize(plugin_id):
     assert data["model_ids"] == list(info.model_ids)
 
 
-def _check_output_size(plugin: Plugin, runtime: ModelProvider) -> None:
-    image = synthetic_image()
+def _check_output_size(plugin: Plugin, runtime: ModelProvider, folder: Path) -> None:
+    image = image_for(plugin, folder)
     out = run_plugin(plugin, image, mask_for(plugin), None, RunContext(), runtime)
     assert out.size == plugin.output_size(image.size, validate(plugin.info.params))
     assert out.rgb.dtype == np.float32 and np.isfinite(out.rgb).all()
@@ -173,26 +183,26 @@ def _check_output_size(plugin: Plugin, runtime: ModelProvider) -> None:
 
 
 @pytest.mark.parametrize("plugin_id", PLUGIN_IDS)
-def test_output_has_the_promised_size(plugin_id, fake):
+def test_output_has_the_promised_size(plugin_id, fake, tmp_path):
     plugin = plugin_of(plugin_id)
-    _check_output_size(plugin, fake)
+    _check_output_size(plugin, fake, tmp_path)
     assert set(fake.loaded) <= set(plugin.info.model_ids), "with its defaults a plugin loads only models it declares"
 
 
 @pytest.mark.parametrize("plugin_id", MODEL_PLUGIN_IDS)
-def test_output_has_the_promised_size_with_the_shipped_models(plugin_id, shipped):
-    _check_output_size(plugin_of(plugin_id), shipped)
+def test_output_has_the_promised_size_with_the_shipped_models(plugin_id, shipped, tmp_path):
+    _check_output_size(plugin_of(plugin_id), shipped, tmp_path)
 
 
 @pytest.mark.parametrize("plugin_id", PLUGIN_IDS)
-def test_cancel_propagates(plugin_id, fake):
+def test_cancel_propagates(plugin_id, fake, tmp_path):
     """docs/plugins.md: plugins call ``ctx.raise_if_cancelled()`` between units of work, so a job
     cancelled before it starts raises :class:`Cancelled` (finishing with a result is a contract breach)."""
     plugin = plugin_of(plugin_id)
     token = CancelToken()
     token.cancel()
     with pytest.raises(Cancelled):
-        run_plugin(plugin, synthetic_image(), mask_for(plugin), None, RunContext(token=token), fake)
+        run_plugin(plugin, image_for(plugin, tmp_path), mask_for(plugin), None, RunContext(token=token), fake)
 
 
 def test_listing_plugins_imports_no_heavy_library():
