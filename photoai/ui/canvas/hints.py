@@ -3,9 +3,9 @@
 :class:`HintTool` holds the hints (:class:`~photoai.core.params.ColorPoint`, in pixels of the photo the
 plugin runs on), the colour of new ones and which one is selected. As the canvas' active tool
 (:meth:`HintTool.set_active`) a click places a hint, a drag moves one, a right-click or Delete/Backspace
-removes one and a double-click changes its colour (a press on a comparison's divider still moves it). Each hint is a small disc of its colour in a
-contrasting ring, the same size on screen at any zoom, drawn on the canvas' ``marks_layer`` so that it
-follows zoom and pan and stays visible over a before/after comparison.
+removes one and a double-click changes its colour (a press on a comparison's divider still moves it).
+Each hint is a small disc of its colour in a contrasting ring, the same size on screen at any zoom, drawn
+on the canvas' ``marks_layer`` so that it follows zoom and pan and stays visible over a comparison.
 """
 
 from __future__ import annotations
