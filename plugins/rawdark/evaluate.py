@@ -88,7 +88,8 @@ def make_pair(rgb: np.ndarray, seed: int, ratios: Sequence[float], folder: Path,
     sensor, levels = noise.random_sensor(rng), noise.random_levels(rng)
     xyz_to_cam = camera.rgb2cam @ np.linalg.inv(unprocess.SRGB_TO_XYZ)
     facts: dict[str, Any] = {"pattern": camera.pattern, "black": sensor.black, "white": sensor.white,
-                             "neutral": (1.0 / camera.red_gain, 1.0, 1.0 / camera.blue_gain), "color_matrix": xyz_to_cam}
+                             "neutral": (1.0 / camera.red_gain, 1.0, 1.0 / camera.blue_gain),
+                             "color_matrix": xyz_to_cam}
     codes = np.round(clean.astype(np.float64) * (sensor.white - sensor.black) + sensor.black).astype(np.uint16)
     clean_path = write_dng(folder / f"{name}_clean.dng", codes, **facts)
     pairs = []
