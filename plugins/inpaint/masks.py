@@ -39,7 +39,11 @@ def _blob(rng: np.random.Generator, canvas: np.ndarray, scale: float) -> None:
     """One blob: a rotated ellipse or a jittered star-shaped polygon."""
     h, w = canvas.shape
     cx, cy = int(rng.uniform(0, w)), int(rng.uniform(0, h))
-    r = rng.uniform(*BLOB_RADIUS) * scale
+    _blob_at(rng, canvas, cx, cy, rng.uniform(*BLOB_RADIUS) * scale)
+
+
+def _blob_at(rng: np.random.Generator, canvas: np.ndarray, cx: int, cy: int, r: float) -> None:
+    """A rotated ellipse or a jittered star-shaped polygon of radius about ``r`` around (cx, cy)."""
     if rng.random() < 0.5:
         axes = (max(1, int(r)), max(1, int(r * rng.uniform(0.3, 1.0))))
         cv2.ellipse(canvas, (cx, cy), axes, float(rng.uniform(0, 180)), 0, 360, 1, -1)
@@ -116,3 +120,24 @@ def scratch_mask(seed: int, index: int, h: int, w: int) -> np.ndarray:
         width = int(rng.integers(SCRATCH_WIDTH[0], SCRATCH_WIDTH[1] + 1))
         cv2.polylines(hole, [np.array(pts, np.int32)], False, 1, width)
     return hole
+
+
+OBJECT_RATIO = (0.04, 0.15)  # share of the photo an object hole covers
+
+
+def object_mask(seed: int, index: int, h: int, w: int, ratio: tuple[float, float] = OBJECT_RATIO) -> np.ndarray:
+    """A fixed-seed object-shaped hole (uint8, 1 = hole): one or two large blobs (ellipses or
+    star-shaped polygons) covering ``ratio`` of the photo, the shape of a removed person, boat or car."""
+    rng = np.random.default_rng([seed, 777, index, h, w])
+    lo, hi = ratio
+    while True:
+        target = rng.uniform(lo, hi)
+        count = int(rng.integers(1, 3))
+        hole = np.zeros((h, w), np.uint8)
+        radius = math.sqrt(target * h * w / count / math.pi) * 1.2  # polygons cover less than their disc
+        for _ in range(count):
+            m = int(radius) + 1
+            cx, cy = int(rng.uniform(m, max(m + 1, w - m))), int(rng.uniform(m, max(m + 1, h - m)))
+            _blob_at(rng, hole, cx, cy, radius)
+        if lo <= hole_ratio(hole) < hi:
+            return hole
