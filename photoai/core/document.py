@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +145,13 @@ class Document:
     def propose(self, after: ImageBuffer, plugin_id: str, title: str, values: dict[str, Any],
                 clear_mask: bool = False) -> None:
         self.proposal = Proposal(self.image, after, plugin_id, title, dict(values), clear_mask)
+        self.proposal_changed.emit()
+
+    def revise(self, after: ImageBuffer, values: dict[str, Any]) -> None:
+        """Replace the pending result's pixels and values (a live re-render); the rest of the proposal stays."""
+        if self.proposal is None:
+            raise RuntimeError("no pending result to revise")
+        self.proposal = replace(self.proposal, after=after, values=dict(values))
         self.proposal_changed.emit()
 
     def keep(self) -> None:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 from photoai.core.errors import Cancelled, PhotoAIError
 from photoai.core.image import ImageBuffer
 from photoai.core.jobs import CancelToken, RunContext
-from photoai.plugin_api.execute import run_plugin
+from photoai.plugin_api.execute import run_live, run_plugin
 from photoai.plugin_api.plugin import Plugin
 
 log = logging.getLogger(__name__)
@@ -105,12 +105,16 @@ class JobRunner(QObject):
         image: ImageBuffer,
         mask: np.ndarray | None,
         values: Mapping[str, Any] | None,
+        *,
+        live: bool = False,
     ) -> int:
-        """Run ``plugin`` through ``run_plugin`` (copies of the inputs are taken here)."""
+        """Run ``plugin`` through ``run_plugin`` (copies of the inputs are taken here). ``live``: a LivePlugin
+        is run through ``run_live`` instead, and its result is a ``LiveResult`` (the image and its analysis)."""
         mask = None if mask is None else np.array(mask, np.float32, copy=True)
         values = dict(values or {})
         runtime = self.runtime
-        return self.submit(lambda ctx: run_plugin(plugin, image, mask, values, ctx, runtime))
+        run = run_live if live else run_plugin
+        return self.submit(lambda ctx: run(plugin, image, mask, values, ctx, runtime))
 
     def submit(self, fn: JobFn) -> int:
         """Run ``fn(ctx)`` in a worker thread; returns the new job id (older jobs become stale)."""

@@ -39,14 +39,16 @@ from photoai.core.image import ImageBuffer
 from photoai.core.mask import BrushSettings
 from photoai.core.params import Param
 from photoai.core.raw import DevelopOptions
+from photoai.plugin_api.execute import LiveResult
 from photoai.plugin_api.models import resolve_params
-from photoai.plugin_api.plugin import Plugin
+from photoai.plugin_api.plugin import Plugin, live_keys
 from photoai.plugin_api.registry import PluginRegistry
 from photoai.ui import dialogs, menus
 from photoai.ui.canvas.brush import BrushController
 from photoai.ui.canvas.view import CanvasView
 from photoai.ui.hints import WindowHints
 from photoai.ui.jobs import JobRunner, run_while_painting
+from photoai.ui.live import LiveRenderer, Rendered
 from photoai.ui.qsettings import Settings
 from photoai.ui.saved_state import SavedState
 from photoai.ui.widgets import export_dialog, raw_dialog
@@ -131,6 +133,7 @@ class MainWindow(QMainWindow):
                                                    opacity=stored.get("opacity", 1.0)))
         self.runner = JobRunner(runtime, self)
         self.loader = JobRunner(None, self)
+        self.live = LiveRenderer(runtime, self)  # a LivePlugin's result follows its live sliders
 
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
@@ -201,6 +204,10 @@ class MainWindow(QMainWindow):
         self.compare_bar.mode_requested.connect(self._set_compare_mode)
         self.plugin_panel.run_requested.connect(self.run_plugin)
         self.plugin_panel.plugin_selected.connect(lambda _pid: self._update_state())
+        self.plugin_panel.plugin_selected.connect(lambda _pid: self.live.drop())
+        self.plugin_panel.values_changed.connect(self._on_values_changed)
+        self.live.rendered.connect(self._on_live_rendered)
+        self.live.failed.connect(self._on_live_failed)
         self.progress_panel.cancel_requested.connect(self.runner.cancel)
         self.runner.progress.connect(self.progress_panel.set_progress)
         self.runner.finished.connect(self._on_job_finished)
@@ -297,6 +304,7 @@ class MainWindow(QMainWindow):
         self.document = document
         self.saved = SavedState(document) if document is not None else None
         self.brush.set_document(document)
+        self.live.drop()
         self.canvas.end_compare()
         self.compare_bar.setVisible(False)
         if document is None:
@@ -355,11 +363,13 @@ class MainWindow(QMainWindow):
 
     # ================================================================= document signals
     def _on_image_changed(self) -> None:
+        self.live.drop()
         if self.document is not None:
             self.canvas.set_image(self.document.image)
         self._update_state()
 
     def _on_mask_changed(self, rect) -> None:
+        self.live.drop()
         if self.document is not None:
             self.canvas.update_mask(self.document.mask, rect)
 
@@ -369,14 +379,15 @@ class MainWindow(QMainWindow):
     def _on_proposal_changed(self) -> None:
         doc = self.document
         p = doc.proposal if doc is not None else None
-        if p is None:
+        if p is None:  # kept, discarded or undone
+            self.live.drop()
             self.canvas.end_compare()
             self.compare_bar.setVisible(False)
         else:
             item = self.canvas.compare_item
             again = self.canvas.comparing and item.after_size == p.after.size  # a new result of a re-run
-            self.canvas.begin_compare(p.before.size, p.after, mode=item.mode if again else "split",
-                                      fraction=item.fraction if again else 0.5)
+            self.canvas.begin_compare(p.before.size, self.live.display_of(p.after),
+                                      mode=item.mode if again else "split", fraction=item.fraction if again else 0.5)
             self.compare_bar.set_mode(self.canvas.compare_item.mode)
             self.compare_bar.show_result(p.title, p.before.size, p.after.size, self._last_run_seconds)
             self.canvas.setFocus()
@@ -536,13 +547,15 @@ class MainWindow(QMainWindow):
         self.progress_panel.start(plugin.info.title)
         self.dock.show()  # progress and Cancel live there
         # a snapshot: the user may keep painting while the job runs
-        job_id = self.runner.start_plugin(plugin, job.image, doc.mask.copy(), values)
+        self.live.drop()
+        job_id = self.runner.start_plugin(plugin, job.image, doc.mask.copy(), values, live=bool(live_keys(plugin)))
         self.statusBar().showMessage(f"Running {plugin.info.title}…")
         self._update_state()
         return job_id
 
     def cancel_job(self) -> None:
         self.runner.cancel()
+        self.live.cancel()
 
     def _finish_job(self, succeeded: bool = False) -> _Job | None:
         job, self._job = self._job, None
@@ -554,13 +567,16 @@ class MainWindow(QMainWindow):
         self._update_state()
         return job
 
-    def _on_job_finished(self, _job_id: int, result: ImageBuffer) -> None:
+    def _on_job_finished(self, _job_id: int, result: ImageBuffer | LiveResult) -> None:
         job = self._finish_job(succeeded=True)
         doc = self.document
         if job is None or doc is None or not self._still_applies(job, doc):
             self.statusBar().showMessage("The result was dropped: the photo changed while the plugin ran", 5000)
             self.job_ended.emit("dropped")
             return
+        if isinstance(result, LiveResult):  # kept for re-renders while the result is pending
+            self.live.hold(job.plugin, result.analysis)
+            result = result.image
         doc.propose(result, job.plugin.info.id, job.plugin.info.title, job.values,
                     clear_mask=job.plugin.info.consumes_mask)
         self.job_ended.emit("proposed")
@@ -583,6 +599,24 @@ class MainWindow(QMainWindow):
         self._finish_job()
         self.statusBar().showMessage("Cancelled — the photo is unchanged", 4000)
         self.job_ended.emit("cancelled")
+
+    # ================================================================= live parameters
+    def _on_values_changed(self, plugin_id: str, values: dict) -> None:
+        """A live value of the pending result's plugin re-renders the result from its analysis (on the live
+        worker); any other change drops the analysis (a new run is needed, as for any plugin)."""
+        if self.live.holds(plugin_id):
+            self.live.update(values)
+        else:
+            self.live.drop()
+
+    def _on_live_rendered(self, rendered: Rendered) -> None:
+        doc = self.document
+        if doc is not None and doc.proposal is not None and doc.proposal.before is rendered.analysis.image:
+            doc.revise(rendered.image, rendered.values)
+
+    def _on_live_failed(self, message: str, details: str) -> None:
+        p = self.document.proposal if self.document is not None else None
+        dialogs.show_error(self, f"{p.title if p is not None else 'The plugin'} failed", message, details)
 
     # ================================================================= export
     def export_image(self) -> bool:
@@ -764,6 +798,7 @@ class MainWindow(QMainWindow):
             return
         self.runner.shutdown()
         self.loader.shutdown()
+        self.live.shutdown()
         self.inspector_dock.panel.shutdown()
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.settings.sync()

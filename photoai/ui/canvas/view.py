@@ -24,6 +24,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
+    QImage,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -205,8 +206,10 @@ class CanvasView(QGraphicsView):
         return super().eventFilter(watched, event)
 
     # -- comparison -----------------------------------------------------------------------
-    def begin_compare(self, before: Size, after: ImageBuffer, mode: str = "split", fraction: float = 0.5) -> None:
-        """Show ``after`` over the current image, split at ``fraction``, in the result's coordinates."""
+    def begin_compare(self, before: Size, after: ImageBuffer | QImage, mode: str = "split",
+                      fraction: float = 0.5) -> None:
+        """Show ``after`` (or its display form, made by ``image_to_qimage``) over the current image, split at
+        ``fraction``, in the result's coordinates."""
         self._end_pointer()
         self.compare_item.set_images(before, after)
         self.compare_item.set_mode(mode)

@@ -29,6 +29,8 @@ from photoai.core.params import BoolParam, ChoiceParam, FloatParam, IntParam, Pa
 from photoai.ui.qsettings import restore_values
 
 SLIDER_STEPS_MAX = 1000
+#: Tooltip suffix of a live parameter: moving it re-renders the pending result without a new run.
+LIVE_HINT = "updates instantly"
 
 
 class ParamEditor(QWidget):
@@ -206,7 +208,9 @@ class ParamForm(QWidget):
 
     changed = Signal()
 
-    def __init__(self, params: Iterable[Param] = (), parent: QWidget | None = None) -> None:
+    def __init__(self, params: Iterable[Param] = (), parent: QWidget | None = None,
+                 live: frozenset[str] = frozenset()) -> None:
+        """``live``: the keys of live parameters (their tooltips say that they update the result at once)."""
         super().__init__(parent)
         self.params: tuple[Param, ...] = tuple(params)
         self.editors: dict[str, ParamEditor] = {}
@@ -220,6 +224,10 @@ class ParamForm(QWidget):
             label.setToolTip(p.help)
             label.setBuddy(editor)
             self._layout.addRow(label, editor)
+            if p.key in live:
+                tip = f"{p.help} ({LIVE_HINT})" if p.help else LIVE_HINT.capitalize()
+                for widget in (label, editor, *editor.findChildren(QWidget)):
+                    widget.setToolTip(tip)
             editor.changed.connect(self.changed)
             self.editors[p.key] = editor
         if not self.params:

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from photoai.core.params import Param
-from photoai.plugin_api.plugin import Plugin
+from photoai.plugin_api.plugin import Plugin, live_keys
 from photoai.plugin_api.registry import PluginRegistry
 from photoai.ui.qsettings import Settings
 from photoai.ui.widgets.param_form import ParamForm
@@ -43,6 +43,7 @@ def _short(text: str, limit: int = 110) -> str:
 class PluginPanel(QWidget):
     run_requested = Signal(str, dict)  # plugin id, values
     plugin_selected = Signal(str)
+    values_changed = Signal(str, dict)  # plugin id, the form's values (after any edit)
     form_built = Signal()  # a new settings form is shown (``form``; None without a plugin)
 
     def __init__(self, registry: PluginRegistry, settings: Settings, parent: QWidget | None = None,
@@ -187,7 +188,7 @@ class PluginPanel(QWidget):
             self.heading.setText(info.title)
             self.description.setText(info.description)
             params = self.params_for(plugin)
-            self.form = ParamForm(params)
+            self.form = ParamForm(params, live=live_keys(plugin))
             self.form.set_values(self.form.persistent(self.settings.plugin_values(info.id, params)))
             self.form.changed.connect(self._save_values)
             holder = QWidget()
@@ -207,6 +208,7 @@ class PluginPanel(QWidget):
         plugin = self.current_plugin
         if plugin is not None and self.form is not None:
             self.settings.set_plugin_values(plugin.info.id, self.form.persistent(self.form.values()))
+            self.values_changed.emit(plugin.info.id, self.form.values())
 
     def _reset(self) -> None:
         if self.form is not None:
