@@ -26,6 +26,9 @@ from photoai.plugin_api.plugin import LivePlugin, Plugin, Request, live_keys
 
 log = logging.getLogger(__name__)
 
+#: Why a plugin that needs raw sensor data cannot run on an ordinary image.
+NEEDS_RAW = "needs a camera RAW file (open a .dng/.cr2/.nef/... file)"
+
 T = TypeVar("T")
 
 #: One pass of the plugin over one input: (input index: 0 = the RGB, 1 = the alpha channel, request, ctx).
@@ -84,6 +87,25 @@ def check_mask(plugin: Plugin, image: ImageBuffer, mask: np.ndarray | None,
     if plugin.info.needs_mask and mask is None:
         raise PluginError(f"{plugin.info.title} needs a mask: paint over the area to change first")
     return mask
+
+
+def raw_unavailable(image: ImageBuffer) -> str | None:
+    """Why a plugin that needs raw sensor data (``PluginInfo.needs_raw``) cannot run on ``image``; None
+    when it can."""
+    if image.raw is None:
+        return str(image.info.get("raw_unsupported") or NEEDS_RAW)
+    height, width = image.raw.output_shape
+    if tuple(image.size) != (width, height):
+        return (f"it works on the RAW file's sensor data ({width}x{height}) and the image has changed size "
+                "since: undo to its size as opened")
+    return None
+
+
+def check_raw(plugin: Plugin, image: ImageBuffer) -> None:
+    """A :class:`PluginError` when ``plugin`` needs raw sensor data that ``image`` does not have."""
+    reason = raw_unavailable(image) if plugin.info.needs_raw else None
+    if reason:
+        raise PluginError(f"{plugin.info.title}: {reason}")
 
 
 def check_live_values(plugin: Plugin, analysis: Analysis, values: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -151,7 +173,7 @@ def _model_alpha(plugin: Plugin, image: ImageBuffer, expected: Size) -> bool:
 def _request(plugin: Plugin, image: ImageBuffer, index: int, mask: np.ndarray | None,
              values: dict[str, Any]) -> Request:
     pixels = image.rgb if index == 0 or image.alpha is None else as_rgb(image.alpha)
-    return Request(_pixels(plugin, pixels), mask, values)
+    return Request(_pixels(plugin, pixels), mask, values, image.raw if index == 0 else None)
 
 
 def _each_input(plugin: Plugin, image: ImageBuffer, mask: np.ndarray | None, values: dict[str, Any],
@@ -215,6 +237,7 @@ def run_plugin(
     ctx = _context(ctx, runtime)
     checked = validate(plugin.info.params, values)
     mask = check_mask(plugin, image, mask, mask_given)
+    check_raw(plugin, image)
     return _execute(plugin, image, mask, checked, ctx, lambda _i, request, sub: plugin.run(request, sub))
 
 
@@ -234,6 +257,7 @@ def analyze_plugin(
     ctx = _context(ctx, runtime)
     checked = validate(plugin.info.params, values)
     mask = check_mask(plugin, image, mask, mask_given)
+    check_raw(plugin, image)
     states = _each_input(plugin, image, mask, checked, ctx, lambda _i, request, sub: live.analyze(request, sub))
     ctx.progress(1, 1)
     return Analysis(plugin.info.id, states[0], states[1] if len(states) > 1 else None,

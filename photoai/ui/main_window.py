@@ -39,7 +39,7 @@ from photoai.core.image import ImageBuffer
 from photoai.core.mask import BrushSettings
 from photoai.core.params import Param
 from photoai.core.raw import DevelopOptions
-from photoai.plugin_api.execute import LiveResult
+from photoai.plugin_api.execute import NEEDS_RAW, LiveResult, raw_unavailable
 from photoai.plugin_api.models import resolve_params
 from photoai.plugin_api.plugin import Plugin, live_keys
 from photoai.plugin_api.registry import PluginRegistry
@@ -754,7 +754,7 @@ class MainWindow(QMainWindow):
         a.save_mask.setEnabled(has_doc)
         a.run.setEnabled(has_doc and not busy and not pending)
         self.brush.set_enabled(has_doc and not pending)
-        self.plugin_panel.set_document_state(has_doc, has_mask)
+        self.plugin_panel.set_document_state(has_doc, has_mask, raw_unavailable(doc.image) if doc else NEEDS_RAW)
         self.plugin_panel.set_busy(busy)
         self.plugin_panel.set_blocked("Keep or discard the current result first." if pending else "")
         if doc is not None:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from photoai.core.params import Param
+from photoai.plugin_api.execute import NEEDS_RAW
 from photoai.plugin_api.plugin import Plugin, live_keys
 from photoai.plugin_api.registry import PluginRegistry
 from photoai.ui.qsettings import Settings
@@ -57,6 +58,7 @@ class PluginPanel(QWidget):
         self.form: ParamForm | None = None
         self._has_image = False
         self._has_mask = False
+        self._raw_problem: str | None = NEEDS_RAW
         self._busy = False
         self._blocked = ""
 
@@ -125,6 +127,8 @@ class PluginPanel(QWidget):
             tip = info.description or info.title
             if info.needs_mask:
                 tip += "\n\nNeeds a mask: paint over the area to change first."
+            if info.needs_raw:
+                tip += "\n\nWorks on a camera RAW file's sensor data (open a .dng/.cr2/.nef/... file)."
             item.setToolTip(tip)
             item.setData(ID_ROLE, info.id)
             self.list.addItem(item)
@@ -218,9 +222,20 @@ class PluginPanel(QWidget):
         return self.form.values() if self.form is not None else {}
 
     # -- run state --------------------------------------------------------------------------
-    def set_document_state(self, has_image: bool, has_mask: bool) -> None:
-        self._has_image, self._has_mask = has_image, has_mask
+    def set_document_state(self, has_image: bool, has_mask: bool, raw_problem: str | None = NEEDS_RAW) -> None:
+        """``raw_problem``: why plugins that need raw sensor data cannot run on the photo (None: they can);
+        such plugins are greyed out in the list while there is one."""
+        self._has_image, self._has_mask, self._raw_problem = has_image, has_mask, raw_problem
+        self._grey_raw_plugins()
         self._update_state()
+
+    def _grey_raw_plugins(self) -> None:
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            plugin_id = item.data(ID_ROLE)
+            if plugin_id and self.registry.get(plugin_id).info.needs_raw:
+                grey = self._raw_problem is not None
+                item.setForeground(QBrush(QColor(150, 150, 150)) if grey else QBrush())
 
     def set_busy(self, busy: bool) -> None:
         self._busy = busy
@@ -244,6 +259,8 @@ class PluginPanel(QWidget):
             return self._blocked
         if plugin.info.needs_mask and not self._has_mask:
             return f"{plugin.info.title} needs a mask: paint over the area to change (B = brush)."
+        if plugin.info.needs_raw and self._raw_problem:
+            return f"{plugin.info.title}: {self._raw_problem}."
         return ""
 
     def _update_state(self) -> None:
