@@ -108,7 +108,9 @@ class LivePlugin(BasePlugin):
     once. :meth:`analyze` does the expensive part and returns any object (the analysis);
     :meth:`render` turns it into pixels for the current values. The analysis may depend on every
     value except the live ones, on the image and on the mask; ``run`` is ``render(analyze(...))``,
-    so the CLI and a first run in the editor give exactly the pixels of a later re-render."""
+    so the CLI and a first run in the editor give exactly the pixels of a later re-render
+    (:func:`~photoai.plugin_api.execute.render_analysis`). ``request.image`` and ``request.mask`` are
+    read-only in both methods (return new arrays), so that every path sees the same pixels."""
 
     def analyze(self, request: Request, ctx: RunContext) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
