@@ -133,3 +133,14 @@ def test_copies_share_the_sensor_data(tmp_path):
     image = io.load(write_dng(tmp_path / "s.dng", mosaic(), "RGGB", 256, 4095))
     assert image.copy().raw is image.raw
     assert image.with_pixels(image.rgb * 0.5).raw is image.raw
+
+
+@pytest.mark.parametrize("suffix", [".tiff", ".png", ".jpg"])
+def test_export_of_an_opened_raw_writes_only_pixels(tmp_path, suffix):
+    from photoai.core import export
+
+    image = io.load(write_dng(tmp_path / "e.dng", mosaic(), "RGGB", 256, 4095, orientation=6))
+    out = export.save(image, tmp_path / f"out{suffix}")
+    again = io.load(out)
+    assert again.raw is None and again.size == image.size == (40, 56)
+    assert out.stat().st_size < 60_000  # no sensor data tucked in
