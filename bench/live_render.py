@@ -1,0 +1,122 @@
+"""Live re-render speed of a LivePlugin: the analysis once, then re-renders for new live values.
+
+    python bench/live_render.py [--plugin colorize] [--sizes 1 12] [--renders 7] [--threads N] [--device cpu]
+
+For each size (megapixels) it makes one synthetic photo (``common.photo``), times ``analyze_plugin`` once
+(the network: the part a slider move does not repeat) and then ``render_analysis`` for ``--renders`` sets
+of live values spread over each live parameter's range (every render changes every live value), exactly
+as the editor's worker runs them. It prints the median and worst milliseconds per render, the same plus the
+conversion for the screen that the worker also does (``photoai.ui.live.render_for_display``; skipped
+without PySide6), and the median render as a fraction of the analysis. A plugin that is missing, has no live
+parameters or whose model is not installed is reported in one line (exit status 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import numpy as np
+from common import photo
+
+from photoai.core.errors import PhotoAIError
+from photoai.core.params import BoolParam, ChoiceParam, FloatParam, IntParam, Param
+
+
+def live_values(param: Param, n: int) -> list[Any]:
+    """``n`` values of a live parameter spread over its range (choices and booleans in turn)."""
+    if isinstance(param, FloatParam):
+        return [float(v) for v in np.linspace(param.minimum, param.maximum, n)]
+    if isinstance(param, IntParam):
+        return [int(round(v)) for v in np.linspace(param.minimum, param.maximum, n)]
+    if isinstance(param, BoolParam):
+        return [i % 2 == 1 for i in range(n)]
+    if isinstance(param, ChoiceParam):
+        return [param.choices[i % len(param.choices)] for i in range(n)]
+    return [param.default] * n
+
+
+def ms(call: Callable[[], Any]) -> float:
+    t0 = time.perf_counter()
+    call()
+    return (time.perf_counter() - t0) * 1000
+
+
+def display_render() -> Callable[..., Any] | None:
+    """The editor worker's render (render + conversion for the screen), or None without PySide6."""
+    try:
+        from photoai.ui.live import render_for_display
+    except ImportError:
+        return None
+    return render_for_display
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--plugin", default="colorize", help="a LivePlugin's id (default: colorize)")
+    ap.add_argument("--sizes", nargs="+", type=float, default=[1.0, 12.0], help="megapixels (default: 1 12)")
+    ap.add_argument("--renders", type=int, default=7, help="re-renders per size (default: 7)")
+    ap.add_argument("--threads", type=int, default=1, help="ONNX Runtime threads (PHOTOAI_THREADS, default: 1)")
+    ap.add_argument("--device", default="cpu", choices=("cpu", "auto"), help="model device (default: cpu)")
+    args = ap.parse_args()
+    os.environ["PHOTOAI_THREADS"] = str(args.threads)
+
+    from photoai.core.image import ImageBuffer
+    from photoai.core.jobs import RunContext
+    from photoai.plugin_api.execute import analyze_plugin, render_analysis
+    from photoai.plugin_api.models import open_runtime
+    from photoai.plugin_api.plugin import live_keys
+    from photoai.plugin_api.registry import discover_plugins
+
+    registry = discover_plugins(entry_point_group=None, paths=[])
+    if args.plugin not in registry:
+        failed = [f.error for f in registry.failures if f.source.rsplit(".", 1)[-1] == args.plugin]
+        ids = ", ".join(p.info.id for p in registry.plugins())
+        reason = f"it failed to load: {failed[0]}" if failed else f"available: {ids}"
+        print(f"live_render: no plugin '{args.plugin}' ({reason})", file=sys.stderr)
+        return 2
+    plugin = registry.get(args.plugin)
+    keys = live_keys(plugin)
+    if not keys:
+        print(f"live_render: {plugin.info.title} has no live parameters (not a LivePlugin, or none is live)",
+              file=sys.stderr)
+        return 2
+    runtime = open_runtime(registry, args.device, user_models=False)
+    params = [p for p in plugin.info.params if p.key in keys]
+    sweeps = [{p.key: live_values(p, args.renders)[i] for p in params} for i in range(args.renders)]
+    for_display = display_render()
+
+    print(f"{plugin.info.title} ({args.plugin}): live {', '.join(sorted(keys))}; {args.threads} ONNX Runtime "
+          f"thread(s), {args.device}; {args.renders} re-renders per size")
+    print("| photo | analyze ms | render ms median (max) | render + display ms median (max) | render / analyze |")
+    print("|---|---|---|---|---|")
+    for mp in args.sizes:
+        image = ImageBuffer(photo(mp))
+        try:
+            t0 = time.perf_counter()
+            analysis = analyze_plugin(plugin, image, runtime=runtime)
+            analyze_ms = (time.perf_counter() - t0) * 1000
+        except PhotoAIError as e:
+            print(f"live_render: cannot analyze with {plugin.info.title}: {e}", file=sys.stderr)
+            return 2
+        renders = [ms(partial(render_analysis, plugin, analysis, v)) for v in sweeps]
+        shown = "n/a (no PySide6)"
+        if for_display is not None:
+            with_display = [ms(partial(for_display, plugin, analysis, dict(analysis.values, **v), RunContext()))
+                            for v in sweeps]
+            shown = f"{statistics.median(with_display):.0f} ({max(with_display):.0f})"
+        w, h = image.size
+        median = statistics.median(renders)
+        print(f"| {w}x{h} ({mp:g} MP) | {analyze_ms:.0f} | {median:.0f} ({max(renders):.0f}) | {shown} | "
+              f"{median / analyze_ms:.3f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
