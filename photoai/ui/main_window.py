@@ -390,7 +390,8 @@ class MainWindow(QMainWindow):
                                       mode=item.mode if again else "split", fraction=item.fraction if again else 0.5)
             self.compare_bar.set_mode(self.canvas.compare_item.mode)
             self.compare_bar.show_result(p.title, p.before.size, p.after.size, self._last_run_seconds)
-            self.canvas.setFocus()
+            if not again:  # a re-render leaves the focus where it is (on a live slider being moved)
+                self.canvas.setFocus()
         self._update_state()
 
     # ================================================================= editing

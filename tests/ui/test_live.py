@@ -88,6 +88,17 @@ def test_a_live_value_rerenders_on_the_worker_without_a_new_analysis(live, qtbot
     assert plugin.rendered == [0.5, 1.5]  # no cache after Keep: nothing re-renders
 
 
+def test_the_moved_slider_keeps_the_focus(live, qtbot):
+    window, _ = live
+    window.activateWindow()
+    spin = window.plugin_panel.form.editors["gain"].spin
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus)
+    with qtbot.waitSignal(window.live.rendered, timeout=5000):
+        _set(window, "gain", 0.9)
+    assert spin.hasFocus() and not window.canvas.hasFocus()
+
+
 def test_a_non_live_change_drops_the_cache(live, qtbot, dialogs):
     window, plugin = live
     doc = window.document
