@@ -15,8 +15,9 @@ Input convention (what the plugin feeds the ONNX model, ``inputs: ["raw", "level
 
 Output ``clean``: B x 4 x h x w, the denoised packed planes in the same units (~0..1 at a correct exposure);
 clipped to [0, 1] (the manifest's output_range), unpacked (:func:`.bayer.unpack`) and rendered with LibRaw.
-The network sees a per-pixel noise std map ``sqrt(shot * max(box3(raw), 0) + read)`` built inside it from ``levels`` and
-predicts a residual (zero at initialisation: it starts as the identity).
+The network sees a per-pixel noise std map ``sqrt(shot * max(box3(raw), 0) + read)`` built inside it from
+``levels`` and predicts the clean planes directly, not a residual: at x100-x300 the noise exceeds the signal,
+and a residual version learned several times slower (150 steps, width 16: L1 0.32 vs 0.12, Gaussian blur 0.14).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def _block(cin: int, cout: int) -> nn.Sequential:
 
 
 class RawDenoiser(nn.Module):
-    """U-Net on packed raw + noise map: widths ``width``, 2x, 4x over 3 levels; residual output."""
+    """U-Net on packed raw + noise map: widths ``width``, 2x, 4x over 3 levels; predicts the clean planes."""
 
     size_multiple = SIZE_MULTIPLE
 
@@ -75,7 +76,7 @@ class RawDenoiser(nn.Module):
         m = self.mid(F.avg_pool2d(e2, 2))
         d2 = self.dec2(torch.cat([self.up2(F.interpolate(m, scale_factor=2.0, mode="nearest")), e2], dim=1))
         d1 = self.dec1(torch.cat([self.up1(F.interpolate(d2, scale_factor=2.0, mode="nearest")), e1], dim=1))
-        return raw + self.tail(d1)
+        return self.tail(d1)
 
 
 def render(planes: torch.Tensor, wb: torch.Tensor, cam2rgb: torch.Tensor) -> torch.Tensor:

@@ -3,11 +3,12 @@
 Each iteration unprocesses a batch of crops into clean raw mosaics with freshly drawn cameras, exposes them
 ``ratio`` times darker with the paper's noise model, quantizes, amplifies back (:mod:`.data`) and fits an
 L1 loss after the simple render (:func:`.net.render`: camera white balance, colour matrix, gamma), so errors
-weigh as the eye sees them (Brooks et al. 2019). The last ``--val`` photos are held out: PSNR in raw space
-and after the render, of the network, of the noisy input and of a Gaussian blur (sigma tuned once on them)
-at ratios x50-x300 are logged; the best rendered PSNR picks ``best.pt``.
+weigh as the eye sees them (Brooks et al. 2019), plus L1 in raw space (a gradient where the render clips).
+The last ``--val`` photos are held out: PSNR in raw space and after the render, of the network, of the noisy
+input and of a Gaussian blur (sigma tuned once on them) at ratios x50-x300 are logged; the best rendered
+PSNR picks ``best.pt``.
 
-    python -m photoai_plugins.rawdark.train --iters 6000 --threads 1 --bf16 --out runs/rawdark
+    python -m photoai_plugins.rawdark.train --iters 8000 --threads 1 --bf16 --out runs/rawdark
 
 ``--resume`` continues from ``OUT/last.pt`` (see ``plugins/_training.py``).
 """
@@ -36,7 +37,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                     help="shared data dir (default: $PHOTOAI_DATA, else ../shared/data beside the repository)")
     ap.add_argument("--folders", nargs="+", default=list(TRAIN_FOLDERS), help="photo folders under --data")
     ap.add_argument("--out", type=Path, default=Path("runs/rawdark"))
-    ap.add_argument("--iters", type=int, default=6000)
+    ap.add_argument("--iters", type=int, default=8000)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--size", type=int, default=128, help="crop side in mosaic pixels (even; packed: half)")
     ap.add_argument("--width", type=int, default=32, help="U-Net widths: width, 2x, 4x")
@@ -104,7 +105,9 @@ def main(argv: Sequence[str] | None = None) -> Path:
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
             out = net(batch["noisy"], batch["levels"])
         wb, ccm = batch["wb"], batch["cam2rgb"]
-        loss = (render(out.float(), wb, ccm) - render(batch["clean"], wb, ccm)).abs().mean()
+        out = out.float()
+        loss = (out - batch["clean"]).abs().mean()\
+            + (render(out, wb, ccm) - render(batch["clean"], wb, ccm)).abs().mean()
         if not torch.isfinite(loss):
             raise SystemExit(f"iteration {it}: loss is {loss.item()}; stopping (last.pt keeps the last good state)")
         opt.zero_grad(set_to_none=True)

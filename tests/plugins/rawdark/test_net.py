@@ -11,12 +11,10 @@ from photoai_plugins.rawdark import unprocess  # noqa: E402
 from photoai_plugins.rawdark.net import RawDenoiser, noise_map, render  # noqa: E402
 
 
-def test_starts_as_the_identity_and_keeps_the_size() -> None:
+def test_keeps_the_size() -> None:
     net = RawDenoiser(8).eval()
     raw = torch.rand(2, 4, 16, 24)
-    out = net(raw, torch.tensor([[0.1, 0.01], [0.2, 0.02]]))
-    assert out.shape == raw.shape
-    torch.testing.assert_close(out, raw)
+    assert net(raw, torch.tensor([[0.1, 0.01], [0.2, 0.02]])).shape == raw.shape
 
 
 def test_levels_as_a_constant_map_equal_levels_as_two_numbers() -> None:
