@@ -59,6 +59,7 @@ RATIOS = (100, 300)
 NLM_H = {100: 60.0, 300: 60.0}
 NLM_GRID = (10.0, 20.0, 30.0, 45.0, 60.0, 80.0, 100.0)
 EXTENSIONS = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
+MODELS_DIR = Path(__file__).resolve().parent / "models"
 RAW_SUFFIXES = {".dng", ".nef", ".cr2", ".cr3", ".arw", ".raf", ".orf", ".rw2", ".pef"}
 
 
@@ -240,6 +241,7 @@ def main(argv: Sequence[str] | None = None, runtime: ModelProvider | None = None
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--limit", type=int, default=0, help="only the first N photos")
     ap.add_argument("--no-model", action="store_true", help="baselines only (no 'ours' row)")
+    ap.add_argument("--models", type=Path, default=MODELS_DIR, help="folder with the rawdark model's manifest.json")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--out", type=Path, default=None, help="--real: write PNG previews here")
     ap.add_argument("--work", type=Path, default=None, help="keep the synthetic DNGs here")
@@ -250,7 +252,7 @@ def main(argv: Sequence[str] | None = None, runtime: ModelProvider | None = None
     if runtime is None and not args.no_model:
         from photoai.runtime import Runtime
 
-        runtime = Runtime([Path(__file__).resolve().parent / "models"], "cpu")
+        runtime = Runtime([args.models], "cpu")
     if args.real is not None:
         files = sorted(p for p in args.real.iterdir() if p.suffix.lower() in RAW_SUFFIXES)
         if runtime is None:
