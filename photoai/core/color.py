@@ -107,35 +107,41 @@ class LabToRgb:
 
     ``LabToRgb(y)`` takes the luminance Y (HxW, 0-1; :func:`luminance`) and keeps what depends only on it;
     :meth:`rows` converts a and b of some rows into sRGB. The result equals :func:`lab_to_rgb` up to float32
-    rounding, except that X and Z use the cube branch of f^-1 everywhere (the linear branch differs only
-    where f(X) or f(Z) < 6/29: the chroma of near-black pixels); Y, and so L, is exact. The channels are
-    processed as planes and mixed by one matrix product (numpy is slow on a trailing axis of 3)."""
+    rounding; Y, and so L, is the given one (out-of-gamut colours keep it, :func:`gamut_map`). The channels
+    are processed as planes and mixed by one matrix product (numpy is slow on a trailing axis of 3)."""
 
     def __init__(self, y: np.ndarray) -> None:
         self.y = np.ascontiguousarray(y, np.float32)
         self.fy = _f(self.y).astype(np.float32)
         self._matrix = _XYZ_TO_RGB.T.astype(np.float32)  # rows: X, Y, Z -> linear RGB
-        self._xyz = np.empty(0, np.float32)  # scratch, reused (fresh pages cost more than the arithmetic)
 
     @property
     def shape(self) -> tuple[int, int]:
         return self.y.shape[0], self.y.shape[1]
 
-    def rows(self, top: int, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+    def scratch(self, rows: int) -> tuple[np.ndarray, np.ndarray]:
+        """Work buffers for :meth:`rows` of up to ``rows`` rows; reuse them across bands (fresh pages cost
+        more than the arithmetic), one pair per concurrent caller."""
+        return np.empty(rows * self.shape[1] * 3, np.float32), np.empty(rows * self.shape[1], np.float32)
+
+    def rows(self, top: int, a: np.ndarray, b: np.ndarray, out: np.ndarray,
+             scratch: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
         """sRGB (n x W x 3 float32, written into ``out``) of rows ``top .. top + n`` whose CIELAB a and b
-        are ``a`` and ``b`` (n x W float32 each; both are overwritten). Not for concurrent calls (one
-        scratch buffer)."""
+        are ``a`` and ``b`` (n x W float32 each; both are overwritten); ``scratch`` from :meth:`scratch`."""
         n = a.shape[0]
         y, fy = self.y[top:top + n], self.fy[top:top + n]
-        if self._xyz.size < a.size * 3:
-            self._xyz = np.empty(a.size * 3, np.float32)
-        xyz = self._xyz[:a.size * 3].reshape(*a.shape, 3)
+        work, u_flat = scratch or self.scratch(n)
+        xyz = work[:a.size * 3].reshape(*a.shape, 3)
+        u = u_flat[:a.size].reshape(a.shape)
         for plane, scale, channel in ((a, 1 / 500, 0), (b, -1 / 200, 2)):
             plane *= np.float32(scale)
-            plane += fy  # f(X) or f(Z)
-            np.maximum(plane, np.float32(_DELTA), out=plane)  # the cube branch (see the class docstring)
-            np.multiply(plane, plane, out=xyz[..., channel])
-            xyz[..., channel] *= plane
+            plane += fy  # t = f(X) or f(Z); f^-1(t) = u^3 + 3 delta^2 (t - u) with u = max(t, delta)
+            np.maximum(plane, np.float32(_DELTA), out=u)
+            plane -= u
+            plane *= np.float32(3 * _DELTA ** 2)
+            np.multiply(u, u, out=xyz[..., channel])
+            xyz[..., channel] *= u
+            xyz[..., channel] += plane
         xyz[..., 1] = y
         np.matmul(xyz.reshape(-1, 3), self._matrix, out=out.reshape(-1, 3))  # linear RGB
         outside = (out > 1.0) | (out < 0.0)

@@ -120,6 +120,9 @@ class ColorizePlugin(LivePlugin):
         model_ids=(MODEL_ID,),
     )
 
+    def __init__(self, proxy_side: int | None = None) -> None:
+        self.proxy_side = proxy_side  # overrides the model's config.proxy_side (evaluation)
+
     # ----------------------------------------------------------------------------- analysis
 
     def analyze(self, request: Request, ctx: RunContext) -> Analysis:
@@ -132,7 +135,7 @@ class ColorizePlugin(LivePlugin):
         ctx.raise_if_cancelled()
         model = ctx.runtime.load(MODEL_ID)
         config = dict(model.spec.config)
-        proxy = proxy_size(width, height, int(config.get("proxy_side", PROXY_SIDE)),
+        proxy = proxy_size(width, height, self.proxy_side or int(config.get("proxy_side", PROXY_SIDE)),
                            int(config.get("size_multiple", SIZE_MULTIPLE)))
         lightness = 116.0 * lab.fy - 16.0
         small = lightness if proxy == Size(width, height) else resize_float(lightness, proxy, Image.Resampling.BOX)
@@ -182,18 +185,20 @@ def compose(analysis: Analysis, temperature: float, saturation: float = 1.0, ima
     y0, _, wy = analysis.rows
     out = np.empty((height, width, 3), np.float32)
     a, b = (np.empty((BAND_ROWS, width), np.float32) for _ in range(2))
+    scratch = analysis.lab.scratch(BAND_ROWS)
     for top in range(0, height, BAND_ROWS):
         if ctx is not None and (top // BAND_ROWS) % 16 == 0:
             ctx.raise_if_cancelled()
         n = min(BAND_ROWS, height - top)
-        idx, weight = y0[top:top + n], wy[top:top + n, None]
-        for plane, step, dst in zip(planes, steps, (a, b), strict=True):
-            band = dst[:n]
-            np.take(step, idx, axis=0, out=band)
-            band *= weight
-            band += plane[idx]
+        idx = y0[top:top + n]
+        for start in np.flatnonzero(np.diff(idx, prepend=-1)):  # runs of rows between the same two grid rows
+            i, stop = idx[start], start + int(np.searchsorted(idx[start:], idx[start], side="right"))
+            weight = wy[top + start:top + stop, None]
+            for plane, step, dst in zip(planes, steps, (a, b), strict=True):
+                np.multiply(weight, step[i], out=dst[start:stop])
+                dst[start:stop] += plane[i]
         rows = out[top:top + n]
-        analysis.lab.rows(top, a[:n], b[:n], rows)
+        analysis.lab.rows(top, a[:n], b[:n], rows, scratch)
         if mask is not None and image is not None:
             rows -= image[top:top + n]
             rows *= mask[top:top + n, :, None]

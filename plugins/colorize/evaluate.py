@@ -1,0 +1,242 @@
+"""Evaluate colorization: photos made gray, coloured back by the plugin at full resolution, one table.
+
+Each photo (``--data DIR``, sorted by name; or ``--held-out N``: the last N colour photos of the training
+list, which training never saw) is reduced to its CIELAB L (a = b = 0, 8-bit gray sRGB) and given to the
+plugin as the app runs it (:meth:`ColorizePlugin.analyze` / ``render``; the output quantized to 8 bits).
+Rows: the gray photo itself; ours at T = 1, T = 0.38 and the mode (the most likely bin); ours (T = 0.38)
+with 1, 10 and 100 simulated hints (fixed seeds: points uniform over the photo, each coloured with the
+mean true RGB of the 5x5 patch around it, passed as ColorPoints). Columns (means over the photos):
+
+- ``auc``: area under the cumulative curve of per-pixel ab errors, thresholds 0-150 (Zhang et al. 2016);
+- ``auc_rebal``: the same with each pixel weighted by 1 / prior of its true colour's bin (the model's
+  ``config.prior``), the paper's class-rebalanced AuC;
+- ``psnr``: RGB PSNR (dB) against the photo; ``colourful``: Hasler & Suesstrunk's colourfulness of the
+  output over the photo's (percent); ``seconds``: analyze + render.
+
+    python -m photoai_plugins.colorize.evaluate --data ../shared/data/photos/kodak24 [--json OUT] [--save-crops DIR]
+    python -m photoai_plugins.colorize.evaluate --held-out 16 --rows gray ours --proxy-side 256
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from photoai.core.color import lab_to_rgb, lightness, rgb_to_lab
+from photoai.core.jobs import RunContext
+from photoai.core.models import ModelProvider
+from photoai.core.params import ColorPoint, validate
+
+from .._training import TRAIN_FOLDERS, command_line, default_data_dir, list_photos, portable_path
+from .bins import MODE, inverse_prior, nearest_bin
+from .data import is_colour
+from .metrics import auc, colourfulness, psnr
+from .plugin import DEFAULT_T, MODEL_ID, ColorizePlugin, compose, model_bins
+
+__all__ = ["ROWS", "make_gray", "simulated_points", "evaluate", "format_table", "main"]
+
+EXTENSIONS = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+ROWS = ("gray", "ours T=1", f"ours T={DEFAULT_T}", "ours mode", "1 hint", "10 hints", "100 hints")
+ROW_GROUPS = {"gray": ROWS[:1], "ours": ROWS[1:4], "hints": ROWS[4:]}
+HINT_COUNTS = {"1 hint": 1, "10 hints": 10, "100 hints": 100}
+HINT_PATCH = 5  # the simulated hint's colour: mean true RGB of this square around the point
+CROP = 256
+CROP_COLUMNS = ("gray", f"ours T={DEFAULT_T}", "10 hints")  # then the truth
+PATH_OPTIONS = ("--data", "--models", "--json", "--save-crops")
+
+
+def load_rgb(path: Path) -> np.ndarray:
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGB"), np.float32) / 255.0
+
+
+def quantize(rgb: np.ndarray) -> np.ndarray:
+    """As the photo would be saved: 8 bits."""
+    return np.rint(np.clip(rgb, 0.0, 1.0) * 255.0).astype(np.float32) / 255.0
+
+
+def make_gray(rgb: np.ndarray) -> np.ndarray:
+    """The photo with a = b = 0 (its CIELAB L kept), as an 8-bit gray sRGB photo (HxWx3, equal channels)."""
+    lab = np.zeros((*rgb.shape[:2], 3))
+    lab[..., 0] = lightness(rgb)
+    return quantize(np.repeat(lab_to_rgb(lab)[..., :1], 3, axis=2).astype(np.float32))
+
+
+def simulated_points(truth: np.ndarray, n: int, seed: int) -> tuple[ColorPoint, ...]:
+    """``n`` hints: positions uniform over the photo, each the mean true RGB of the :data:`HINT_PATCH`
+    square around it (0-255)."""
+    rng = np.random.default_rng(seed)
+    h, w = truth.shape[:2]
+    r = HINT_PATCH // 2
+    points = []
+    for _ in range(n):
+        y, x = int(rng.integers(0, h)), int(rng.integers(0, w))
+        patch = truth[max(0, y - r):y + r + 1, max(0, x - r):x + r + 1].reshape(-1, 3).mean(axis=0)
+        points.append(ColorPoint(float(x), float(y), tuple(int(v) for v in np.rint(patch * 255.0))))  # type: ignore[arg-type]
+    return tuple(points)
+
+
+def measures(out: np.ndarray, truth: np.ndarray, true_ab: np.ndarray, weights: np.ndarray) -> dict[str, float]:
+    ab = rgb_to_lab(out)[..., 1:]
+    return {"auc": auc(ab, true_ab), "auc_rebal": auc(ab, true_ab, weights), "psnr": psnr(out, truth),
+            "colourful": 100.0 * colourfulness(out) / max(colourfulness(truth), 1e-6)}
+
+
+def outputs(plugin: ColorizePlugin, gray: np.ndarray, truth: np.ndarray, rows: Sequence[str], seed: int,
+            ctx: RunContext) -> dict[str, tuple[np.ndarray, float]]:
+    """Each row's 8-bit output and its seconds (analyze + render) for one photo."""
+    from photoai.plugin_api import Request
+
+    params = plugin.info.params
+    result: dict[str, tuple[np.ndarray, float]] = {}
+    auto = None
+    t_auto = 0.0
+    for row in rows:
+        t0 = time.perf_counter()
+        if row == "gray":
+            result[row] = (gray, 0.0)
+            continue
+        if row in HINT_COUNTS:
+            values = validate(params, {"hints": simulated_points(truth, HINT_COUNTS[row], seed)})
+            out = plugin.run(Request(gray.copy(), None, values), ctx)
+        else:
+            if auto is None:
+                auto = plugin.analyze(Request(gray.copy(), None, validate(params)), ctx)
+                t_auto = time.perf_counter() - t0
+                t0 = time.perf_counter()
+            temperature = MODE if row == "ours mode" else float(row.split("T=")[1])
+            out = compose(auto, temperature)
+        result[row] = (quantize(out), time.perf_counter() - t0 + (t_auto if row in ROW_GROUPS["ours"] else 0.0))
+    return result
+
+
+def save_crops(path: Path, images: Sequence[np.ndarray], size: int = CROP) -> None:
+    """The centre ``size`` window of each image, side by side with 4 px white gaps, as an 8-bit PNG."""
+    h, w = images[0].shape[:2]
+    top, left = max(0, (h - size) // 2), max(0, (w - size) // 2)
+    gap = np.ones((min(size, h), 4, 3), np.float32)
+    parts: list[np.ndarray] = []
+    for img in images:
+        parts += [img[top:top + size, left:left + size], gap]
+    Image.fromarray(np.rint(np.clip(np.concatenate(parts[:-1], axis=1), 0, 1) * 255).astype(np.uint8)).save(path)
+
+
+def evaluate(paths: Sequence[Path], runtime: ModelProvider, rows: Sequence[str] = ROWS, seed: int = 0,
+             proxy_side: int | None = None, crops: Path | None = None) -> dict[str, dict[str, float]]:
+    """``{row: {auc, auc_rebal, psnr, colourful, seconds}}`` averaged over the photos."""
+    spec = runtime.spec(MODEL_ID)
+    bins = model_bins(dict(spec.config), spec.out_channels)
+    rebalance = inverse_prior(np.asarray(spec.config["prior"], np.float64))
+    plugin = ColorizePlugin(proxy_side=proxy_side)
+    ctx = RunContext(runtime=runtime)
+    table: dict[str, list[dict[str, float]]] = {r: [] for r in rows}
+    for i, path in enumerate(paths):
+        truth = quantize(load_rgb(path))
+        true_ab = rgb_to_lab(truth)[..., 1:]
+        weights = rebalance[nearest_bin(true_ab, bins)]
+        gray = make_gray(truth)
+        done = outputs(plugin, gray, truth, rows, seed + i, ctx)
+        for row, (out, seconds) in done.items():
+            table[row].append({**measures(out, truth, true_ab, weights), "seconds": seconds})
+        print(f"{path.name}: " + ", ".join(f"{r} {m[-1]['auc_rebal']:.1f}" for r, m in table.items()), file=sys.stderr)
+        if crops is not None:
+            shown = [done[c][0] for c in CROP_COLUMNS if c in done] + [truth]
+            save_crops(crops / f"{path.stem}.png", shown)
+    return {r: {k: round(float(np.mean([m[k] for m in ms])), 3) for k in ms[0]} for r, ms in table.items() if ms}
+
+
+def format_table(results: dict[str, dict[str, float]]) -> str:
+    """A Markdown table: one row per method, one column per measure."""
+    if not results:
+        return "(no photos)"
+    keys = list(next(iter(results.values())))
+    lines = ["| method | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
+    for row, r in results.items():
+        lines.append(f"| {row} | " + " | ".join(f"{r[k]:.2f}" for k in keys) + " |")
+    return "\n".join(lines)
+
+
+def recorded_command(argv: Sequence[str] | None) -> str:
+    """The command as manifests record it: the path options' values relative to the repository."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    for i in range(len(args) - 1):
+        if args[i] in PATH_OPTIONS:
+            args[i + 1] = portable_path(args[i + 1])
+    return command_line("colorize.evaluate", args)
+
+
+def held_out_photos(n: int) -> list[Path]:
+    """The last ``n`` colour photos of the training list (training holds the last 64 out)."""
+    colour = []
+    for path in reversed(list_photos(default_data_dir(), TRAIN_FOLDERS)):
+        with Image.open(path) as im:
+            if is_colour(np.asarray(im.convert("RGB"))):
+                colour.append(path)
+        if len(colour) == n:
+            break
+    return sorted(colour)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="photoai eval colorize", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    source = ap.add_mutually_exclusive_group()
+    source.add_argument("--data", type=Path, default=None,
+                        help="colour photos to make gray (default: Kodak24 in the shared data folder)")
+    source.add_argument("--held-out", type=int, default=0, help="the last N colour photos of the training list")
+    ap.add_argument("--models", type=Path, default=MODELS_DIR, help="folder with the model's manifest "
+                    "(default: the plugin's models/)")
+    ap.add_argument("--rows", nargs="+", choices=sorted(ROW_GROUPS), default=list(ROW_GROUPS),
+                    help="which groups of rows (gray, ours, hints)")
+    ap.add_argument("--proxy-side", type=int, default=None, help="override the model's proxy_side")
+    ap.add_argument("--seed", type=int, default=0, help="photo i's hints come from seed + i")
+    ap.add_argument("--limit", type=int, default=0, help="only the first N photos")
+    ap.add_argument("--json", type=Path, default=None, help="write the results here")
+    ap.add_argument("--save-crops", type=Path, default=None, help="write centre crops (gray | ours | 10 hints | "
+                    "truth) here, one PNG per photo")
+    ap.add_argument("--threads", type=int, default=1)
+    return ap.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    """CLI entry; returns what ``--json`` writes."""
+    args = parse_args(argv)
+    from photoai.runtime import Runtime
+
+    os.environ.setdefault("PHOTOAI_THREADS", str(args.threads))
+    if args.held_out:
+        paths, source = held_out_photos(args.held_out), f"last {args.held_out} colour photos of {TRAIN_FOLDERS}"
+    else:
+        folder = args.data or default_data_dir() / "photos" / "kodak24"
+        paths = sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in EXTENSIONS)
+        source = portable_path(folder)
+    paths = paths[: args.limit or None]
+    if not paths:
+        raise SystemExit(f"no photos in {source}")
+    if args.save_crops is not None:
+        args.save_crops.mkdir(parents=True, exist_ok=True)
+    rows = [r for r in ROWS if any(r in ROW_GROUPS[g] for g in args.rows)]
+    runtime = Runtime([args.models], "cpu", user_models=False)
+    results = evaluate(paths, runtime, rows, args.seed, args.proxy_side, args.save_crops)
+    proxy = args.proxy_side or runtime.spec(MODEL_ID).config.get("proxy_side")
+    out: dict[str, Any] = {"data": source, "images": len(paths), "seed": args.seed, "proxy_side": proxy,
+                           "command": recorded_command(argv), "methods": results}
+    print(f"{len(paths)} photos from {source}, proxy long side {proxy}")
+    print(format_table(results))
+    if args.json is not None:
+        args.json.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    return out
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""The colorize plugin: L kept, live re-render = full run, hints, mask, saturation, errors (a fake model
+whose output follows the hints), and the smoke network through ONNX Runtime."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from photoai.core.color import lightness, rgb_to_lab
+from photoai.core.errors import Cancelled, PluginError
+from photoai.core.image import ImageBuffer
+from photoai.core.jobs import CancelToken, RunContext
+from photoai.core.params import ColorPoint, validate
+from photoai.plugin_api import Request
+from photoai.plugin_api.execute import run_plugin
+from photoai_plugins.colorize.plugin import ColorizePlugin, compose, proxy_size
+
+from .conftest import FakeModel, FakeRuntime, photo
+
+PLUGIN = ColorizePlugin()
+
+
+def quantize(rgb: np.ndarray) -> np.ndarray:
+    return np.rint(np.clip(rgb, 0, 1) * 255) / 255
+
+
+def run(image: np.ndarray, runtime, values: dict | None = None, mask: np.ndarray | None = None,
+        ctx: RunContext | None = None) -> np.ndarray:
+    return run_plugin(PLUGIN, ImageBuffer(image), mask, values or {}, ctx or RunContext(), runtime).rgb
+
+
+def colour_everywhere(ab: tuple[float, float]) -> FakeModel:
+    return FakeModel(colour=lambda lightness, hinted: np.broadcast_to(np.asarray(ab), (*hinted.shape[:2], 2)))
+
+
+def test_the_proxy_has_sides_in_multiples_of_8_and_the_long_side_asked():
+    assert proxy_size(4000, 3000, 384) == (384, 288)
+    assert proxy_size(3000, 4000, 256) == (192, 256)
+    assert proxy_size(50, 30, 384) == (48, 32)  # a small photo is not enlarged beyond rounding
+    assert proxy_size(3, 2, 384) == (8, 8)
+
+
+@pytest.mark.parametrize("size", [(150, 230), (37, 53)])
+def test_the_output_keeps_the_lightness_of_a_colour_photo(size):
+    image = photo(*size)
+    out = run(image, FakeRuntime(colour_everywhere((40.0, 25.0))))
+    np.testing.assert_allclose(lightness(out), lightness(image), atol=0.02)
+    assert np.abs(lightness(quantize(out)) - lightness(image)).mean() < 1.0  # after an 8-bit export
+    ab = rgb_to_lab(out)[..., 1:]
+    assert np.median(ab[..., 0]) > 30 and np.median(ab[..., 1]) > 15  # the predicted colour, not the photo's
+
+
+def test_a_live_re_render_gives_the_pixels_of_a_full_run():
+    image = photo(90, 120)
+    runtime = FakeRuntime(FakeModel(colour=lambda lightness, hinted: np.stack(
+        [lightness[::4, ::4] - 50.0, 50.0 - lightness[::4, ::4]], axis=-1)))
+    values = validate(PLUGIN.info.params, {"temperature": 0.5, "saturation": 1.3})
+    ctx = RunContext(runtime=runtime)
+    analysis = PLUGIN.analyze(Request(image.copy(), None, values), ctx)
+    other = PLUGIN.render(analysis, Request(image.copy(), None, {**values, "saturation": 0.5}), ctx)
+    again = PLUGIN.render(analysis, Request(image.copy(), None, values), ctx)
+    np.testing.assert_array_equal(again, run(image, runtime, values))
+    assert len(runtime.model.calls) == 2  # one analysis above, one in the full run: renders run no network
+    assert np.abs(other - again).max() > 0.01
+
+
+def test_saturation_zero_gives_back_the_gray_photo():
+    image = photo(40, 60)
+    out = run(image, FakeRuntime(colour_everywhere((40.0, 25.0))), {"saturation": 0.0})
+    gray = rgb_to_lab(out)
+    np.testing.assert_allclose(gray[..., 1:], 0.0, atol=0.01)
+    np.testing.assert_allclose(gray[..., 0], lightness(image), atol=0.02)
+
+
+def test_hints_change_the_colour_near_them():
+    gray = np.repeat(photo(120, 160)[..., :1], 3, axis=2)
+    model = FakeModel(reach=1)
+    runtime = FakeRuntime(model)
+    plain = rgb_to_lab(run(gray, runtime))
+    np.testing.assert_allclose(plain[..., 1:], 0.0, atol=0.5)  # no hints: the fake gives gray
+    red = {"x": 30, "y": 40, "rgb": [220, 30, 30]}
+    hinted = rgb_to_lab(run(gray, runtime, {"hints": [red]}))
+    near, far = hinted[35:46, 25:36, 1:], hinted[100:, 120:, 1:]
+    assert near[..., 0].mean() > 40 and near[..., 1].mean() > 20  # red: a > 0, b > 0
+    np.testing.assert_allclose(far, 0.0, atol=0.5)
+    lightness_in, hint_ab, hint_mask = model.calls[-1]
+    assert hint_mask.sum() == 9 and lightness_in.shape == (1, 1, 48, 64)  # a 3x3 patch on the 64 px proxy
+    ys, xs = np.nonzero(hint_mask[0, 0])
+    assert (ys.mean(), xs.mean()) == (16.0, 12.0)  # (30, 40) of 160 x 120 -> (12, 16) of 64 x 48
+    np.testing.assert_allclose(hint_ab[0, :, 16, 12], rgb_to_lab(np.array([220, 30, 30]) / 255)[1:], atol=1e-4)
+
+
+def test_a_hint_outside_the_photo_is_a_clear_error():
+    with pytest.raises(PluginError, match="outside"):
+        run(photo(40, 60), FakeRuntime(FakeModel()), {"hints": [ColorPoint(60.0, 10.0, (1, 2, 3))]})
+
+
+def test_a_mask_limits_the_effect():
+    image = photo(64, 96)
+    mask = np.zeros((64, 96), np.float32)
+    mask[:, :40] = 1.0
+    out = run(image, FakeRuntime(colour_everywhere((50.0, -30.0))), mask=mask)
+    np.testing.assert_allclose(out[:, 40:], image[:, 40:], atol=1e-6)
+    assert np.abs(out[:, :40] - image[:, :40]).max() > 0.1
+
+
+def test_cancel_before_the_analysis():
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        run(photo(40, 40), FakeRuntime(FakeModel()), ctx=RunContext(token=token))
+
+
+def test_the_smoke_network_through_onnx_runtime(smoke_runtime):
+    image = photo(100, 140)
+    out = run(image, smoke_runtime)
+    np.testing.assert_allclose(lightness(out), lightness(image), atol=0.02)
+    ctx = RunContext(runtime=smoke_runtime)
+    analysis = PLUGIN.analyze(Request(image.copy(), None, validate(PLUGIN.info.params)), ctx)
+    assert analysis.logp.shape == (12, 16, analysis.bins.shape[0])  # 140 x 100 -> proxy 64 x 48 -> grid 16 x 12
+    np.testing.assert_array_equal(compose(analysis, 0.38), out)
+    assert np.abs(compose(analysis, 1.0) - compose(analysis, 0.05)).max() > 0.01  # T matters
+    hinted = PLUGIN.analyze(Request(image.copy(), None, validate(
+        PLUGIN.info.params, {"hints": [{"x": 70, "y": 50, "rgb": [0, 200, 0]}]})), ctx)
+    assert np.abs(hinted.logp - analysis.logp).max() > 0  # the network sees the hint
