@@ -4,10 +4,11 @@ The ONNX graph (inputs ``raw`` 1 x 4 x h x w and ``levels`` 1 x 2 x h x w, outpu
 :mod:`.net`) is checked against torch with ONNX Runtime on several sizes. The manifest entry carries the
 commands that trained the weights (from the checkpoint), the data, the measured receptive field and the
 metrics: the checkpoint's validation (held-out training photos at x50-x300, PSNR in raw space and after the
-simple render, with the noisy input and the Gaussian-blur baseline) plus, with ``--metrics``, a JSON file
-of the plugin's evaluation.
+simple render, with the noisy input and the Gaussian-blur baseline), with ``--measure`` the per-ratio table
+of :mod:`.measures` on the whole held-out photos, and with ``--metrics`` a JSON file of the plugin's
+evaluation.
 
-    python -m photoai_plugins.rawdark.export --checkpoint runs/rawdark/best.pt
+    python -m photoai_plugins.rawdark.export --checkpoint runs/rawdark/best.pt --measure
     python -m photoai_plugins.rawdark.export --checkpoint CKPT --out-dir /tmp/models
 """
 
@@ -112,14 +113,22 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--out-dir", type=Path, default=MODELS_DIR)
     ap.add_argument("--metrics", type=Path, default=None, help="add the metrics of this JSON file (the plugin's "
                                                                "evaluation) to the entry")
+    ap.add_argument("--measure", action="store_true", help="measure the network on the run's held-out photos at "
+                                                            "x50-x300 (measures.py; needs the training data)")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     net, ckpt = training.load_net(args.checkpoint, RawDenoiser)
     diff = export_model(net, args.out_dir / MODEL_FILE)
     print(f"{args.out_dir / MODEL_FILE}: max |ORT - torch| {diff:.2e}")
-    metrics = json.loads(args.metrics.read_text(encoding="utf-8")) if args.metrics is not None else {}
-    written = entry(net, ckpt, {"evaluation": metrics} if metrics else {})
+    metrics: dict[str, Any] = {}
+    if args.measure:
+        from .measures import main as measure
+
+        metrics["held_out"] = measure(["--checkpoint", str(args.checkpoint), "--threads", str(args.threads)])
+    if args.metrics is not None:
+        metrics["evaluation"] = json.loads(args.metrics.read_text(encoding="utf-8"))
+    written = entry(net, ckpt, metrics)
     training.upsert_manifest(args.out_dir, [written])
     print(f"updated {args.out_dir / 'manifest.json'}")
     return written

@@ -1,10 +1,13 @@
-"""PSNR in raw space and after the simple render (:func:`.net.render`), and the Gaussian-blur baseline.
-torch, imported by the training and export scripts only."""
+"""PSNR in raw space and after the simple render (:func:`.net.render`), and the Gaussian-blur baseline;
+``python -m photoai_plugins.rawdark.measures --checkpoint CKPT`` measures a run's network on its held-out
+photos per ratio. torch, imported by the training and export scripts only."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -12,7 +15,8 @@ import torch.nn.functional as F
 
 from .net import render
 
-__all__ = ["psnr", "gaussian_blur", "scores", "tune_blur", "as_tensors", "evaluate", "BLUR_SIGMAS"]
+__all__ = ["psnr", "gaussian_blur", "scores", "tune_blur", "as_tensors", "evaluate", "held_out_photos", "measure",
+           "main", "BLUR_SIGMAS"]
 
 BLUR_SIGMAS = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
 
@@ -63,3 +67,69 @@ def evaluate(denoise: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], batc
         raw, rendered = scores(x, batch)
         metrics[f"psnr_raw_{name}"], metrics[f"psnr_render_{name}"] = round(raw, 3), round(rendered, 3)
     return metrics
+
+
+def held_out_photos(args: Mapping[str, Any]) -> list[np.ndarray]:
+    """The photos a training run (its ``args``) held out for validation: the last ``val`` of its list."""
+    from .._training import list_photos
+    from .data import load_photos
+
+    photos = load_photos(list_photos(Path(args["data"]), tuple(args["folders"])), int(args["size"]))
+    return photos[-int(args["val"]):]
+
+
+def measure(denoise: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], photos: Sequence[np.ndarray],
+            ratios: Sequence[float], blur_sigma: float, seed: int = 4321) -> dict[str, dict[str, float]]:
+    """Per ratio, the mean of :func:`evaluate` over whole ``photos`` (cropped to multiples of 8), each
+    photo with its own fixed seed."""
+    from .data import make_example, stack
+
+    table: dict[str, dict[str, float]] = {}
+    for ratio in ratios:
+        rows = []
+        for i, rgb in enumerate(photos):
+            crop = rgb[: rgb.shape[0] // 8 * 8, : rgb.shape[1] // 8 * 8].astype(np.float32) / 255.0
+            example = make_example(crop, np.random.default_rng(seed + i), ratio=ratio)
+            rows.append(evaluate(denoise, as_tensors(stack([example])), blur_sigma))
+        table[f"x{ratio:g}"] = {k: round(float(np.mean([r[k] for r in rows])), 2) for k in rows[0]}
+    return table
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    """``python -m photoai_plugins.rawdark.measures --checkpoint runs/rawdark/best.pt``: the table of
+    :func:`measure` on the run's held-out photos (whole photos, fixed seeds), printed and returned."""
+    import argparse
+    import json
+
+    from .._training import load_net
+    from .net import RawDenoiser
+
+    ap = argparse.ArgumentParser(description=main.__doc__)
+    ap.add_argument("--checkpoint", type=Path, default=Path("runs/rawdark/best.pt"))
+    ap.add_argument("--ratios", type=float, nargs="+", default=[50.0, 100.0, 200.0, 300.0])
+    ap.add_argument("--blur-sigma", type=float, default=None, help="default: tuned on the held-out photos at x100")
+    ap.add_argument("--json", type=Path, default=None, help="also write the table here")
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    net, ckpt = load_net(args.checkpoint, RawDenoiser)
+    photos = held_out_photos(ckpt["args"])
+    sigma = args.blur_sigma
+    if sigma is None:
+        from .data import validation_batch
+
+        sigma = tune_blur(as_tensors(validation_batch(photos, int(ckpt["args"]["size"]))))
+    table = measure(net, photos, args.ratios, sigma)
+    print(f"{len(photos)} held-out photos, blur sigma {sigma}; PSNR dB (raw / after the simple render):")
+    for ratio, row in table.items():
+        print(f"  {ratio:>5}: net {row['psnr_raw_net']:.2f} / {row['psnr_render_net']:.2f}   input "
+              f"{row['psnr_raw_input']:.2f} / {row['psnr_render_input']:.2f}   blur {row['psnr_raw_blur']:.2f} / "
+              f"{row['psnr_render_blur']:.2f}")
+    result = {"data": f"{len(photos)} held-out training photos (whole, fixed seeds)", "blur_sigma": sigma, **table}
+    if args.json is not None:
+        args.json.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    return result
+
+
+if __name__ == "__main__":
+    main()

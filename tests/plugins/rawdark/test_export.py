@@ -18,7 +18,7 @@ from photoai_plugins.rawdark.net import RawDenoiser  # noqa: E402
 @pytest.fixture(scope="module")
 def models(smoke_checkpoint, tmp_path_factory):
     out = tmp_path_factory.mktemp("rawdark-models")
-    export.main(["--checkpoint", str(smoke_checkpoint), "--out-dir", str(out)])
+    export.main(["--checkpoint", str(smoke_checkpoint), "--out-dir", str(out), "--measure"])
     return out
 
 
@@ -30,6 +30,9 @@ def test_the_manifest_entry(models, smoke_checkpoint) -> None:
     assert 20 < spec.receptive_field < 128
     assert spec.training["iterations"] == 6 and spec.training["command"].startswith("python -m photoai_plugins.")
     assert spec.metrics["validation"]["iteration"] == 6 and "psnr_render_blur" in spec.metrics["validation"]
+    table = spec.metrics["held_out"]  # measures.py on the run's 2 held-out fixture photos
+    assert set(table) == {"data", "blur_sigma", "x50", "x100", "x200", "x300"}
+    assert table["x300"]["psnr_raw_input"] < table["x50"]["psnr_raw_input"]  # more amplification, more noise
 
 
 @pytest.mark.parametrize(("h", "w"), [(24, 40), (52, 36)])
