@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from photoai.core.errors import PhotoAIError
@@ -23,6 +23,9 @@ from photoai.plugin_api.execute import Analysis, check_live_values, render_analy
 from photoai.plugin_api.plugin import Plugin
 from photoai.ui.convert import image_to_qimage
 from photoai.ui.jobs import JobRunner
+
+#: A render still running after this long is worth showing progress (and Cancel) for.
+SLOW_MS = 400
 
 
 @dataclass(frozen=True)
@@ -44,11 +47,14 @@ def render_for_display(plugin: Plugin, analysis: Analysis, values: dict[str, Any
 class LiveRenderer(QObject):
     """Holds the analysis behind the pending result and re-renders it for new live values.
 
-    Signals: ``rendered(Rendered)``, ``failed(message, details)`` (the analysis is dropped first).
+    Signals: ``rendered(Rendered)``, ``failed(message, details)`` (the analysis is dropped first),
+    ``slow()`` (a render has run for ``SLOW_MS``), ``idle()`` (no render runs or waits any more).
     """
 
     rendered = Signal(object)
     failed = Signal(str, str)
+    slow = Signal()
+    idle = Signal()
 
     def __init__(self, runtime: Any = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -62,6 +68,8 @@ class LiveRenderer(QObject):
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)
         self.runner.cancelled.connect(lambda _id: self._next())
+        self._slow_timer = QTimer(self, singleShot=True, interval=SLOW_MS)
+        self._slow_timer.timeout.connect(self.slow)
 
     @property
     def active(self) -> bool:
@@ -81,6 +89,7 @@ class LiveRenderer(QObject):
         """Forget the analysis; a render still running is cancelled and its result never shown."""
         if self.runner.busy:
             self.runner.cancel()
+        self._slow_timer.stop()
         self.plugin = self.analysis = self._last = None
         self._shown = self._wanted = self._pending = None
 
@@ -118,12 +127,16 @@ class LiveRenderer(QObject):
 
     # -- runner slots ----------------------------------------------------------------------
     def _next(self) -> None:
-        """Start the pending render, if any (the runner is idle)."""
+        """Start the pending render, if any (the runner is idle); ``idle`` when there is none."""
         plugin, analysis, values = self.plugin, self.analysis, self._pending
         if plugin is None or analysis is None or values is None:
+            self._slow_timer.stop()
+            self.idle.emit()
             return
         self._pending = None
         self.runner.submit(lambda ctx: render_for_display(plugin, analysis, values, ctx))
+        if not self._slow_timer.isActive():  # a burst counts as one slow job
+            self._slow_timer.start()
 
     def _on_finished(self, _job_id: int, result: Rendered) -> None:
         self._next()
@@ -134,4 +147,5 @@ class LiveRenderer(QObject):
     def _on_failed(self, job_id: int, message: str) -> None:
         details = self.runner.details(job_id)
         self.drop()
+        self._next()  # idle
         self.failed.emit(message, details)

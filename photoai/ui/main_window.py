@@ -125,6 +125,7 @@ class MainWindow(QMainWindow):
         self.saved: SavedState | None = None  # what of the document is written out
         self._unsubscribe: list = []
         self._job: _Job | None = None
+        self._live_progress = False  # the progress panel shows a slow live render
         self._last_run_seconds: float | None = None
         self._loading: Path | None = None
 
@@ -208,6 +209,10 @@ class MainWindow(QMainWindow):
         self.plugin_panel.values_changed.connect(self._on_values_changed)
         self.live.rendered.connect(self._on_live_rendered)
         self.live.failed.connect(self._on_live_failed)
+        self.live.slow.connect(self._on_live_slow)
+        self.live.idle.connect(self._on_live_idle)
+        self.live.runner.progress.connect(self._on_live_progress)
+        self.progress_panel.cancel_requested.connect(self.live.cancel)
         self.progress_panel.cancel_requested.connect(self.runner.cancel)
         self.runner.progress.connect(self.progress_panel.set_progress)
         self.runner.finished.connect(self._on_job_finished)
@@ -614,6 +619,22 @@ class MainWindow(QMainWindow):
         doc = self.document
         if doc is not None and doc.proposal is not None and doc.proposal.before is rendered.analysis.image:
             doc.revise(rendered.image, rendered.values)
+
+    def _on_live_slow(self) -> None:
+        """A live render takes a while: show its progress and Cancel (unless a run shows its own)."""
+        if not self._live_progress and not self.runner.busy and self.live.plugin is not None:
+            self._live_progress = True
+            self.progress_panel.start(f"Updating {self.live.plugin.info.title}")
+
+    def _on_live_progress(self, fraction: float, stage: str) -> None:
+        if self._live_progress and not self.runner.busy:
+            self.progress_panel.set_progress(fraction, stage)
+
+    def _on_live_idle(self) -> None:
+        if self._live_progress:
+            self._live_progress = False
+            if not self.runner.busy:
+                self.progress_panel.finish()
 
     def _on_live_failed(self, message: str, details: str) -> None:
         p = self.document.proposal if self.document is not None else None

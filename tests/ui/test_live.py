@@ -168,6 +168,19 @@ def test_cancel_and_errors_as_for_normal_jobs(live, qtbot, dialogs):
     assert not window.live.active and doc.proposal.values["gain"] == 0.5
 
 
+def test_a_slow_render_shows_progress_and_its_cancel_button_stops_it(live, qtbot):
+    window, plugin = live
+    panel = window.progress_panel
+    plugin.gate.clear()
+    _set(window, "gain", 1.1)
+    qtbot.waitUntil(panel.isVisible, timeout=3000)  # after SLOW_MS
+    assert panel.title.text() == "Updating Live tone" and window.plugin_panel.form.isEnabled()
+    panel.cancel_button.click()
+    plugin.gate.set()
+    qtbot.waitUntil(lambda: not panel.isVisible(), timeout=3000)
+    assert window.document.proposal.values["gain"] == 0.5 and window.live.active
+
+
 def test_live_sliders_say_they_update_instantly(live):
     window, _ = live
     editors = window.plugin_panel.form.editors
