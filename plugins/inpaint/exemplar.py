@@ -36,6 +36,8 @@ COARSEST_THICKNESS = 4.0
 MIN_SIDE = 24
 #: Targets per descriptor batch (bounds the temporary arrays on large holes).
 CHUNK = 1 << 18
+#: Descriptor numbers kept (principal components of the 27).
+DIMS = 8
 _GRID = (-2, 0, 2)  # descriptor sample offsets (each a 3x3 box average): covers the 7x7 patch
 
 
@@ -160,6 +162,8 @@ class _Level:
         self.desc_offsets = np.array([dy * self.w + dx for dy in _GRID for dx in _GRID], np.int64)
         self.nnf = np.zeros(len(self.ty), np.int64)
         self.dist = np.full(len(self.ty), np.inf, np.float32)
+        self.table = np.zeros((0, DIMS), np.float32)  # per-pixel descriptors, made by the first search
+        self.mean, self.basis = np.zeros(27, np.float32), np.zeros((27, DIMS), np.float32)
 
     @property
     def usable(self) -> bool:
@@ -185,34 +189,61 @@ class _Level:
             nnf[idx] = cand[good]
         self.nnf = nnf
 
-    def _target_descriptors(self, blurred: np.ndarray) -> np.ndarray:
-        ys = np.clip(self.ty[:, None] + np.repeat(_GRID, 3)[None], 0, self.h - 1)
-        xs = np.clip(self.tx[:, None] + np.tile(_GRID, 3)[None], 0, self.w - 1)
-        return blurred[ys, xs]  # N x 9 x 3
+    def _describe(self, blurred: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """The raw 27-number descriptors of pixels ``rows`` (flat), edges clamped."""
+        ys = np.clip(rows[:, None] // self.w + np.repeat(_GRID, 3)[None], 0, self.h - 1)
+        xs = np.clip(rows[:, None] % self.w + np.tile(_GRID, 3)[None], 0, self.w - 1)
+        return blurred[ys, xs].reshape(len(rows), -1)
 
-    def _distance(self, flat: np.ndarray, cand: np.ndarray, tdesc: np.ndarray) -> np.ndarray:
-        d = flat[cand[:, None] + self.desc_offsets[None]] - tdesc
-        return np.einsum("nkc,nkc->n", d, d)
+    def _describe_all(self, blurred: np.ndarray) -> None:
+        """Every pixel's descriptor, projected on the principal components of the source
+        patches' (:data:`DIMS` numbers a pixel: one row gather per comparison)."""
+        sample = self.sources[self.rng.integers(0, len(self.sources), min(len(self.sources), 20_000))]
+        raw = self._describe(blurred, sample).astype(np.float64)
+        self.mean = raw.mean(axis=0).astype(np.float32)
+        _, vectors = np.linalg.eigh(np.cov(raw, rowvar=False))  # ascending eigenvalues
+        self.basis = np.ascontiguousarray(vectors[:, ::-1][:, :DIMS], np.float32)
+        r = max(abs(g) for g in _GRID)
+        padded = np.pad(blurred, ((r, r), (r, r), (0, 0)), mode="edge")
+        self.table = np.empty((self.h * self.w, DIMS), np.float32)
+        band = max(1, CHUNK // self.w)
+        for y0 in range(0, self.h, band):
+            y1 = min(self.h, y0 + band)
+            raw_band = np.concatenate([padded[r + y0 + dy:r + y1 + dy, r + dx:r + dx + self.w]
+                                       for dy in _GRID for dx in _GRID], axis=2).reshape(-1, 27)
+            self.table[y0 * self.w:y1 * self.w] = (raw_band - self.mean) @ self.basis
 
-    def _try(self, flat: np.ndarray, tdesc: np.ndarray, idx: np.ndarray, cand: np.ndarray) -> None:
+    def _update_targets(self, blurred: np.ndarray) -> np.ndarray:
+        """Re-describe the target pixels (the fill changed); returns their descriptors."""
+        rows = self.ty * self.w + self.tx
+        for a in range(0, len(rows), CHUNK):
+            self.table[rows[a:a + CHUNK]] = (self._describe(blurred, rows[a:a + CHUNK]) - self.mean) @ self.basis
+        return self.table[rows]
+
+    def _distance(self, cand: np.ndarray, tdesc: np.ndarray) -> np.ndarray:
+        d = self.table[cand] - tdesc
+        return np.einsum("nk,nk->n", d, d)
+
+    def _try(self, tdesc: np.ndarray, idx: np.ndarray, cand: np.ndarray) -> None:
         """Adopt ``cand`` for targets ``idx`` where it is a source patch and closer."""
         ok = self.is_source[cand]
         idx, cand = idx[ok], cand[ok]
         for a in range(0, len(idx), CHUNK):
             i, c = idx[a:a + CHUNK], cand[a:a + CHUNK]
-            d = self._distance(flat, c, tdesc[i])
+            d = self._distance(c, tdesc[i])
             better = d < self.dist[i]
             self.nnf[i[better]], self.dist[i[better]] = c[better], d[better]
 
     def search(self, iterations: int, max_radius: int, ctx: RunContext) -> None:
         """PatchMatch on the current fill: evaluate, then propagate and search randomly."""
         blurred = _box3(self.image)
-        flat = blurred.reshape(-1, 3)
-        tdesc = self._target_descriptors(blurred)
+        if self.table.size == 0:
+            self._describe_all(blurred)
+        tdesc = self._update_targets(blurred)
         n = len(self.ty)
         all_idx = np.arange(n)
         self.dist[:] = np.inf
-        self._try(flat, tdesc, all_idx, self.nnf)
+        self._try(tdesc, all_idx, self.nnf)
         for it in range(iterations):
             ctx.raise_if_cancelled()
             sign = 1 if it % 2 == 0 else -1
@@ -225,14 +256,14 @@ class _Level:
                     idx = np.flatnonzero(nb >= 0)
                     cand = self.nnf[nb[idx]] + dy * self.w + dx
                     keep = (cand >= 0) & (cand < self.h * self.w)
-                    self._try(flat, tdesc, idx[keep], cand[keep])
+                    self._try(tdesc, idx[keep], cand[keep])
             radius = max_radius
             while radius >= 1:
                 sy = np.clip(self.nnf // self.w + self.rng.integers(-radius, radius + 1, n), 0, self.h - 1)
                 sx = np.clip(self.nnf % self.w + self.rng.integers(-radius, radius + 1, n), 0, self.w - 1)
-                self._try(flat, tdesc, all_idx, sy * self.w + sx)
+                self._try(tdesc, all_idx, sy * self.w + sx)
                 radius //= 2
-            self._try(flat, tdesc, all_idx, self.random_sources(n))
+            self._try(tdesc, all_idx, self.random_sources(n))
 
     def vote(self, radius: int) -> None:
         """Each hole pixel becomes the mean of what the patches within ``radius`` put there,

@@ -1,4 +1,6 @@
-"""The ``inpaint`` plugin: fill painted holes with our partial-convolution U-Net.
+"""The ``inpaint`` plugin: fill painted holes with our partial-convolution U-Net, and give object-sized
+holes the photo's own texture (:mod:`.exemplar`: PatchMatch synthesis at full resolution, started
+from the network's fill, whose colours below 8 px it keeps).
 
 Crop strategy (as IOPaint's, see :mod:`.crops`): each connected painted region is cropped with a
 context margin; a crop larger than the working size is scaled down only as far as its hole's
@@ -33,8 +35,21 @@ from photoai.plugin_api import (
 from photoai.runtime.archs import Arch
 
 from .crops import crop_plan, hole_thickness, network_scale
+from .exemplar import exemplar_fill
 
 MODEL_ID = "inpaint-pconv"
+#: "Automatic" fill: holes thinner than this half-width (px) keep the network's smooth fill.
+THIN_HOLE = 6.0
+#: The texture fill keeps the network's colours below 2**KEEP_LOW px.
+KEEP_LOW = 3
+FILLS = ("auto", "texture", "smooth")
+
+
+def wants_texture(fill: str, hole: np.ndarray) -> bool:
+    """Whether a crop's hole gets the photo's texture: always, never, or (auto) unless it is thin."""
+    if fill not in FILLS:
+        raise PluginError(f"unknown fill '{fill}' (choose {', '.join(FILLS)})")
+    return fill == "texture" or (fill == "auto" and hole_thickness(hole) > THIN_HOLE)
 
 
 def mirrored_average(model: Model, x: np.ndarray, hole: np.ndarray, passes: int, ctx: RunContext) -> np.ndarray:
@@ -67,6 +82,11 @@ class InpaintPlugin(BasePlugin):
                              "and a wide hole in one is filled scaled down to this size"),
             FloatParam("context", "Context", default=1.0, minimum=0.25, maximum=3.0, step=0.25,
                        help="Margin of surrounding photo given to the network, relative to the hole size"),
+            ChoiceParam("fill", "Fill", choices=FILLS, default="auto",
+                        labels=("Automatic", "Photo texture", "Smooth"),
+                        help="Photo texture: patches copied from around the hole (objects); Smooth: the "
+                             "network's soft fill (scratches, blemishes); Automatic: texture unless the "
+                             "hole is thin"),
             ChoiceParam("passes", "Quality", choices=(1, 2, 4), default=1,
                         labels=("Standard", "Better (2 passes)", "Best (4 mirrored passes)"),
                         help="Average the fill over mirrored copies: slower, slightly closer to the truth"),
@@ -94,8 +114,13 @@ class InpaintPlugin(BasePlugin):
             ctx.progress(i, len(crops), f"Filling region {i + 1} of {len(crops)}")
             soft = mask[crop.slices()]
             hole = grow_mask((soft > 0.0).astype(np.float32), grow) > 0.0  # a disc of `grow` px
+            sub = ctx.sub(i / len(crops), (i + 1) / len(crops))
+            texture = wants_texture(values["fill"], hole)
             filled = self._fill_crop(model, image[crop.slices()], hole, values["working_size"],
-                                     values["passes"], ctx.sub(i / len(crops), (i + 1) / len(crops)))
+                                     values["passes"], sub.sub(0.0, 0.3 if texture else 1.0))
+            if texture:
+                filled = exemplar_fill(image[crop.slices()], hole, init=filled, ctx=sub.sub(0.3, 1.0),
+                                       keep_low=KEEP_LOW)
             if is_gray(image[crop.slices()][~hole]):  # a black-and-white photo gets a gray fill, not a tint
                 filled = np.repeat(filled.mean(axis=2, keepdims=True), 3, axis=2)
             # Blend by the soft brush mask; the grown rim is filled fully.

@@ -137,7 +137,7 @@ def test_big_hole_is_scaled_to_working_size(plugin):
     mask = np.zeros((900, 1200), np.float32)
     mask[100:800, 100:1100] = 1.0
     rt = MeanFillRuntime()
-    out = run_plugin(plugin, img, mask, {"working_size": 256}, RunContext(), rt)
+    out = run_plugin(plugin, img, mask, {"working_size": 256, "fill": "smooth"}, RunContext(), rt)
     assert max(rt.calls[0][2:]) <= 256 + 63
     assert out.size == img.size
 
@@ -198,9 +198,10 @@ def test_a_black_and_white_photo_gets_a_gray_fill_and_stays_gray(plugin):
     assert gray.gray
     mask = np.zeros((64, 96), np.float32)
     mask[20:40, 30:60] = 1.0
-    out = run_plugin(plugin, gray, mask, {"grow": 0}, RunContext(), TintFillRuntime())
+    out = run_plugin(plugin, gray, mask, {"grow": 0, "fill": "smooth"}, RunContext(), TintFillRuntime())
     assert out.gray and np.allclose(out.rgb[30, 45], 0.5)  # the tint's mean, in all three channels
-    colour = run_plugin(plugin, photo(64, 96), mask, {"grow": 0}, RunContext(), TintFillRuntime())
+    assert run_plugin(plugin, gray, mask, {"grow": 0, "fill": "texture"}, RunContext(), TintFillRuntime()).gray
+    colour = run_plugin(plugin, photo(64, 96), mask, {"grow": 0, "fill": "smooth"}, RunContext(), TintFillRuntime())
     np.testing.assert_allclose(colour.rgb[30, 45], [0.6, 0.4, 0.5])  # a colour photo keeps the fill as is
 
 
