@@ -48,7 +48,7 @@ MODEL_ID = "colorize-net"
 PROXY_SIDE = 384  # long side of the network's proxy, unless the model's config says otherwise
 SIZE_MULTIPLE = 8  # the network's input sides
 HINT_SIDE = 3  # proxy pixels across one hint patch
-BAND_ROWS = 32  # full-resolution rows per step of the render (cache-sized temporaries)
+BAND_PIXELS = 1 << 14  # pixels per step of the render: numpy's temporaries stay small (cached, no fresh pages)
 DEFAULT_T, MIN_T = 0.38, 0.05
 
 
@@ -184,12 +184,13 @@ def compose(analysis: Analysis, temperature: float, saturation: float = 1.0, ima
     steps = [np.concatenate([p[1:] - p[:-1], np.zeros_like(p[:1])]) for p in planes]  # row i -> row i + 1
     y0, _, wy = analysis.rows
     out = np.empty((height, width, 3), np.float32)
-    a, b = (np.empty((BAND_ROWS, width), np.float32) for _ in range(2))
-    scratch = analysis.lab.scratch(BAND_ROWS)
-    for top in range(0, height, BAND_ROWS):
-        if ctx is not None and (top // BAND_ROWS) % 16 == 0:
+    band_rows = max(1, BAND_PIXELS // width)
+    a, b = (np.empty((band_rows, width), np.float32) for _ in range(2))
+    scratch = analysis.lab.scratch(band_rows)
+    for top in range(0, height, band_rows):
+        if ctx is not None and (top // band_rows) % 64 == 0:
             ctx.raise_if_cancelled()
-        n = min(BAND_ROWS, height - top)
+        n = min(band_rows, height - top)
         idx = y0[top:top + n]
         for start in np.flatnonzero(np.diff(idx, prepend=-1)):  # runs of rows between the same two grid rows
             i, stop = idx[start], start + int(np.searchsorted(idx[start:], idx[start], side="right"))
