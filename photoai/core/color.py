@@ -61,14 +61,22 @@ def _f_inv(t: np.ndarray) -> np.ndarray:
 
 
 def luminance(rgb: np.ndarray) -> np.ndarray:
-    """...x3 sRGB in [0, 1] -> the relative luminance Y (0-1) of each pixel, float32, in bands of rows (a
-    24 MP photo needs no float64 copy of itself)."""
+    """...x3 sRGB in [0, 1] -> the relative luminance Y (0-1) of each pixel, float32, computed in float32 in
+    small bands (a 24 MP photo needs no float64 copy of itself)."""
     rgb = np.asarray(rgb)
     flat = rgb.reshape(-1, 3)
     out = np.empty(flat.shape[0], np.float32)
-    step = 1 << 18
+    luma = _LUMA.astype(np.float32)
+    step = 1 << 14
     for i in range(0, flat.shape[0], step):
-        out[i:i + step] = srgb_to_linear(flat[i:i + step]) @ _LUMA
+        c = np.asarray(flat[i:i + step], np.float32)
+        lin = np.maximum(c, np.float32(0.04045))
+        lin += np.float32(0.055)
+        lin *= np.float32(1 / 1.055)
+        np.power(lin, np.float32(2.4), out=lin)
+        low = c <= 0.04045
+        lin[low] = c[low] * np.float32(1 / 12.92)
+        np.matmul(lin, luma, out=out[i:i + step])
     return out.reshape(rgb.shape[:-1])
 
 
