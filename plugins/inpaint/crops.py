@@ -68,24 +68,29 @@ def _diagonal_run_lengths(m: np.ndarray) -> np.ndarray:
 _THICKNESS_PIXELS = 4_000_000
 
 
-def hole_thickness(hole: np.ndarray) -> float:
-    """Half-width of the hole's thickest part: max over its pixels of the shortest run through it
-    along rows, columns and both diagonals (diagonals in Euclidean length), halved. A disc of
-    diameter D gives D/2; a stroke of width W gives about W/2 whatever its length or crossings."""
+def local_width(hole: np.ndarray) -> np.ndarray:
+    """For every hole pixel, the shortest run through it along rows, columns and both diagonals
+    (diagonals in Euclidean length), in px; 0 outside the hole. Masks above
+    :data:`_THICKNESS_PIXELS` are measured on a max-pooled copy (thin strokes survive pooling)."""
     hole = np.asarray(hole, bool)
-    if not hole.any():
-        return 0.0
+    h, w = hole.shape
     block = max(1, int(np.ceil(np.sqrt(hole.size / _THICKNESS_PIXELS))))
     if block > 1:
-        h, w = hole.shape
         padded = np.zeros((-(-h // block) * block, -(-w // block) * block), bool)
         padded[:h, :w] = hole
         pooled = padded.reshape(padded.shape[0] // block, block, -1, block).any(axis=(1, 3))
-        return hole_thickness(cast(np.ndarray, pooled)) * block  # any(axis=...) of a 4-D array is 2-D
+        coarse = local_width(cast(np.ndarray, pooled)) * np.float32(block)  # any(axis=...) of a 4-D array is 2-D
+        return np.where(hole, np.repeat(np.repeat(coarse, block, axis=0), block, axis=1)[:h, :w], 0.0)
     runs = np.minimum(_run_lengths(hole), _run_lengths(hole.T).T).astype(np.float32)
     diagonal = np.minimum(_diagonal_run_lengths(hole), _diagonal_run_lengths(hole[:, ::-1])[:, ::-1])
-    runs = np.minimum(runs, diagonal * np.float32(np.sqrt(2.0)))
-    return float(runs[hole].max()) / 2.0
+    return np.minimum(runs, diagonal * np.float32(np.sqrt(2.0)))
+
+
+def hole_thickness(hole: np.ndarray) -> float:
+    """Half-width of the hole's thickest part: the largest :func:`local_width`, halved. A disc of
+    diameter D gives D/2; a stroke of width W gives about W/2 whatever its length or crossings."""
+    hole = np.asarray(hole, bool)
+    return float(local_width(hole)[hole].max()) / 2.0 if hole.any() else 0.0
 
 
 def crop_plan(mask: np.ndarray, margin_factor: float, min_margin: int) -> list[Rect]:

@@ -1,5 +1,13 @@
 """Evaluate inpainting on Kodak24 against OpenCV Telea and Navier-Stokes, per hole-ratio bucket.
 
+    python -m photoai_plugins.inpaint.evaluate --data ../shared/data/photos/kodak24 --texture [--limit 12]
+
+``--texture`` (issue 12) scores object-shaped holes (one or two blobs, 4-15 %), free-form strokes
+(10-20 %) and thin scratches with texture measures inside the hole (:mod:`.texture`: HF ratio,
+patch SWD) next to PSNR, for Telea, OpenCV contrib's FSR (when ``cv2.xphoto`` is importable), the
+plain exemplar fill (no network), the network alone (the plugin with Fill: Smooth, as before) and
+the plugin's Fill settings Photo texture and Automatic (the default).
+
     python -m photoai_plugins.inpaint.evaluate --data ../shared/data/photos/kodak24 \
         [--model onnx plugins/inpaint/models/inpaint_pconv.onnx | --model checkpoint runs/inpaint/best.pt]
 
@@ -31,7 +39,9 @@ from photoai.runtime.manifest import read_manifest
 
 from .._training import command_line
 from .data import list_images, load_rgb
-from .masks import BUCKETS, eval_mask, scratch_mask
+from .exemplar import exemplar_fill
+from .masks import BUCKETS, eval_mask, object_mask, scratch_mask
+from .texture import texture_scores
 
 Inpainter = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (uint8 HxWx3, uint8 HxW hole) -> uint8 HxWx3
 DEFAULT_MULTIPLE = 64  # the shipped net's size multiple, for an ONNX file no manifest entry describes
@@ -41,6 +51,25 @@ def opencv_inpainter(flag: int, radius: int) -> Inpainter:
     def run(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
         return cv2.inpaint(img, hole, radius, flag)
     return run
+
+
+def fsr_inpainter() -> Inpainter | None:
+    """OpenCV contrib's fast frequency-selective reconstruction, or None without ``cv2.xphoto``."""
+    xphoto = getattr(cv2, "xphoto", None)
+    if xphoto is None:
+        return None
+
+    def run(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
+        out = np.empty_like(img)
+        xphoto.inpaint(img, (1 - hole).astype(np.uint8), out, xphoto.INPAINT_FSR_FAST)  # mask: 1 = known
+        return np.where(hole[..., None] > 0, out, img)
+    return run
+
+
+def exemplar_inpainter(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """The plain exemplar fill (:func:`.exemplar.exemplar_fill` from a smooth start, no network)."""
+    out = exemplar_fill(img.astype(np.float32) / 255.0, hole > 0)
+    return np.clip(np.rint(out * 255.0), 0, 255).astype(np.uint8)
 
 
 def onnx_model(path: Path) -> Callable[..., np.ndarray]:
@@ -89,14 +118,16 @@ def network_inpainter(kind: str, path: str) -> tuple[Inpainter, str]:
     return run, f"pconv({kind})"
 
 
-def score(result: np.ndarray, ref: np.ndarray) -> dict[str, float]:
+def score(result: np.ndarray, ref: np.ndarray, hole: np.ndarray) -> dict[str, float]:
+    """Full-image PSNR/SSIM/L1 and the texture measures inside the hole."""
     a, b = result.astype(np.float64) / 255.0, ref.astype(np.float64) / 255.0
     return {"psnr": psnr(a, b, data_range=1.0), "ssim": ssim(to_y255(a), to_y255(b)),
-            "l1": float(np.abs(a - b).mean())}
+            "l1": float(np.abs(a - b).mean()), **texture_scores(result, ref, hole)}
 
 
-def plugin_inpainter(models_dir: Path, working_size: int, passes: int = 1) -> Inpainter:
-    """The ``inpaint`` plugin exactly as the app runs it (crop strategy, working size, quality), grow 0."""
+def plugin_inpainter(models_dir: Path, working_size: int, passes: int = 1, fill: str = "smooth") -> Inpainter:
+    """The ``inpaint`` plugin exactly as the app runs it (crop strategy, working size, quality,
+    fill), grow 0."""
     from photoai.core.image import ImageBuffer
     from photoai.plugin_api.execute import run_plugin
     from photoai.runtime import Runtime
@@ -107,7 +138,7 @@ def plugin_inpainter(models_dir: Path, working_size: int, passes: int = 1) -> In
 
     def run(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
         buf = ImageBuffer(img.astype(np.float32) / 255.0)
-        values = {"grow": 0, "working_size": working_size, "passes": passes}
+        values = {"grow": 0, "working_size": working_size, "passes": passes, "fill": fill}
         out = run_plugin(plugin, buf, hole.astype(np.float32), values, runtime=runtime)
         return np.clip(np.rint(out.rgb * 255.0), 0, 255).astype(np.uint8)
 
@@ -118,10 +149,11 @@ MaskFn = Callable[[int, int, int], np.ndarray]  # (image index, h, w) -> uint8 h
 
 
 def mask_sets(seed: int, buckets: Sequence[tuple[float, float]] = BUCKETS,
-              scratches: bool = False) -> dict[str, MaskFn]:
-    """The evaluation's rows: one fixed-seed mask generator per hole-ratio bucket (and scratches)."""
-    rows: dict[str, MaskFn] = {f"{round(b[0] * 100)}-{round(b[1] * 100)}%": partial(eval_mask, seed, b)
-                               for b in buckets}
+              scratches: bool = False, objects: bool = False) -> dict[str, MaskFn]:
+    """The evaluation's rows: fixed-seed object holes (4-15 %), one fixed-seed mask generator per
+    hole-ratio bucket (free-form strokes), scratches."""
+    rows: dict[str, MaskFn] = {"objects": partial(object_mask, seed)} if objects else {}
+    rows.update({f"{round(b[0] * 100)}-{round(b[1] * 100)}%": partial(eval_mask, seed, b) for b in buckets})
     if scratches:
         rows["scratches"] = lambda i, h, w: scratch_mask(seed, i, h, w)
     return rows
@@ -150,7 +182,7 @@ def evaluate(images: Sequence[Path], methods: dict[str, Inpainter], seed: int = 
             for method, fn in methods.items():
                 t = time.perf_counter()
                 out = fn(damaged, hole)
-                s = score(out, ref)
+                s = score(out, ref, hole)
                 s["seconds"] = time.perf_counter() - t
                 s["hole_ratio"] = float(hole.mean())
                 acc[method].append(s)
@@ -159,13 +191,14 @@ def evaluate(images: Sequence[Path], methods: dict[str, Inpainter], seed: int = 
 
 
 def format_table(results: dict[str, dict[str, dict[str, float]]], baseline: str = "telea") -> str:
-    lines = [f"{'rows':<9} {'method':<18} {'hole%':>6} {'PSNR':>7} {'SSIM(Y)':>8} {'L1':>8} {'dPSNR':>7} {'s/img':>6}"]
+    lines = [f"{'rows':<9} {'method':<22} {'hole%':>6} {'PSNR':>7} {'SSIM(Y)':>8} {'dPSNR':>7} {'HF':>6} "
+             f"{'SWD':>6} {'SWDrgb':>7} {'s/img':>6}"]
     for bucket, rows in results.items():
         base = rows.get(baseline, {}).get("psnr")
         for method, r in rows.items():
             delta = f"{r['psnr'] - base:+.2f}" if base is not None else ""
-            lines.append(f"{bucket:<9} {method:<18} {100 * r['hole_ratio']:6.1f} {r['psnr']:7.2f} {r['ssim']:8.4f} "
-                         f"{r['l1']:8.5f} {delta:>7} {r['seconds']:6.2f}")
+            lines.append(f"{bucket:<9} {method:<22} {100 * r['hole_ratio']:6.1f} {r['psnr']:7.2f} {r['ssim']:8.4f} "
+                         f"{delta:>7} {r['hf']:6.2f} {r['swd']:6.2f} {r['swd_rgb']:7.2f} {r['seconds']:6.2f}")
     return "\n".join(lines)
 
 
@@ -185,15 +218,18 @@ def main(argv: Sequence[str] | None = None) -> dict:
     p.add_argument("--scratches", action="store_true", help="add a row of thin scratches across each photo")
     p.add_argument("--only-scratches", action="store_true", help="score the scratches row alone")
     p.add_argument("--upscale", type=int, default=1, help="enlarge each image N times first (Lanczos)")
+    p.add_argument("--texture", action="store_true",
+                   help="issue 12's comparison: object holes, strokes 10-20 %%, scratches; Telea, FSR, "
+                        "exemplar, network, and the plugin's Fill settings")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--json", default=None, help="write the results (and the command) here")
     args = p.parse_args(argv)
     cv2.setNumThreads(args.threads)
     images = list_images(args.data)[: args.limit or None]
     methods: dict[str, Inpainter] = {}
-    if not args.no_model:
-        from .export import default_onnx_path
+    from .export import default_onnx_path
 
+    if not args.no_model and not args.texture:  # with --texture the network rows are the plugin's, below
         kind, path = args.model or ("onnx", str(default_onnx_path()))
         if kind == "checkpoint":
             import torch
@@ -206,12 +242,28 @@ def main(argv: Sequence[str] | None = None) -> dict:
                     suffix = f" x{passes}" if passes > 1 else ""
                     methods[f"plugin@{size}px{suffix}"] = plugin_inpainter(Path(path).parent, size, passes)
     methods["telea"] = opencv_inpainter(cv2.INPAINT_TELEA, args.radius)
-    methods["navier-stokes"] = opencv_inpainter(cv2.INPAINT_NS, args.radius)
-    masks = mask_sets(args.seed, () if args.only_scratches else BUCKETS, args.scratches or args.only_scratches)
+    missing = []
+    if args.texture:
+        fsr = fsr_inpainter()
+        if fsr is None:
+            missing.append("opencv-fsr: not installed (pip install opencv-contrib-python-headless)")
+        else:
+            methods["opencv-fsr"] = fsr
+        methods["exemplar"] = exemplar_inpainter
+        if not args.no_model:
+            models_dir = Path((args.model or ("onnx", str(default_onnx_path())))[1]).parent
+            for fill, label in (("smooth", "network (before)"), ("auto", "default (auto)")):
+                methods[label] = plugin_inpainter(models_dir, 1024, 1, fill)
+        masks = mask_sets(args.seed, [(0.10, 0.20)], scratches=True, objects=True)
+    else:
+        methods["navier-stokes"] = opencv_inpainter(cv2.INPAINT_NS, args.radius)
+        masks = mask_sets(args.seed, () if args.only_scratches else BUCKETS, args.scratches or args.only_scratches)
     results = evaluate(images, methods, args.seed, masks=masks, upscale=args.upscale)
     print(f"{len(images)} images from {args.data}" + (f" enlarged x{args.upscale}" if args.upscale > 1 else "")
           + f"; masks seed {args.seed}; OpenCV radius {args.radius}")
     print(format_table(results))
+    for line in missing:
+        print(line)
     command = command_line("inpaint.evaluate", argv)
     out = {"kodak24" if "kodak" in str(args.data).lower() else Path(args.data).name: results,
            "command": command, "ssim": "Y (BT.601), Gaussian 11x11 sigma 1.5", "psnr": "RGB, full image"}

@@ -34,22 +34,27 @@ from photoai.plugin_api import (
 )
 from photoai.runtime.archs import Arch
 
-from .crops import crop_plan, hole_thickness, network_scale
+from .crops import crop_plan, hole_thickness, local_width, network_scale
 from .exemplar import exemplar_fill
 
 MODEL_ID = "inpaint-pconv"
-#: "Automatic" fill: holes thinner than this half-width (px) keep the network's smooth fill.
-THIN_HOLE = 6.0
+#: "Automatic" fill: hole parts narrower than THIN_HOLE px (see :func:`.crops.local_width`) keep the
+#: network's smooth fill, parts wider than WIDE_HOLE px get the photo's texture, a ramp between.
+THIN_HOLE, WIDE_HOLE = 12.0, 24.0
 #: The texture fill keeps the network's colours below 2**KEEP_LOW px.
 KEEP_LOW = 3
 FILLS = ("auto", "texture", "smooth")
 
 
-def wants_texture(fill: str, hole: np.ndarray) -> bool:
-    """Whether a crop's hole gets the photo's texture: always, never, or (auto) unless it is thin."""
+def texture_weight(fill: str, hole: np.ndarray) -> np.ndarray:
+    """Per pixel, how much of the photo-texture fill replaces the network's: 1 everywhere
+    (texture), nowhere (smooth) or (auto) by the hole's local width."""
     if fill not in FILLS:
         raise PluginError(f"unknown fill '{fill}' (choose {', '.join(FILLS)})")
-    return fill == "texture" or (fill == "auto" and hole_thickness(hole) > THIN_HOLE)
+    if fill != "auto":
+        return np.full(hole.shape, float(fill == "texture"), np.float32)
+    width = local_width(hole)
+    return np.clip((width - THIN_HOLE) / (WIDE_HOLE - THIN_HOLE), 0.0, 1.0).astype(np.float32)
 
 
 def mirrored_average(model: Model, x: np.ndarray, hole: np.ndarray, passes: int, ctx: RunContext) -> np.ndarray:
@@ -85,8 +90,8 @@ class InpaintPlugin(BasePlugin):
             ChoiceParam("fill", "Fill", choices=FILLS, default="auto",
                         labels=("Automatic", "Photo texture", "Smooth"),
                         help="Photo texture: patches copied from around the hole (objects); Smooth: the "
-                             "network's soft fill (scratches, blemishes); Automatic: texture unless the "
-                             "hole is thin"),
+                             "network's soft fill (scratches, blemishes); Automatic: texture where the "
+                             "hole is wider than 24 px, smooth where it is narrower than 12 px"),
             ChoiceParam("passes", "Quality", choices=(1, 2, 4), default=1,
                         labels=("Standard", "Better (2 passes)", "Best (4 mirrored passes)"),
                         help="Average the fill over mirrored copies: slower, slightly closer to the truth"),
@@ -115,12 +120,14 @@ class InpaintPlugin(BasePlugin):
             soft = mask[crop.slices()]
             hole = grow_mask((soft > 0.0).astype(np.float32), grow) > 0.0  # a disc of `grow` px
             sub = ctx.sub(i / len(crops), (i + 1) / len(crops))
-            texture = wants_texture(values["fill"], hole)
+            weight = texture_weight(values["fill"], hole) * hole
+            texture = bool(weight.any())
             filled = self._fill_crop(model, image[crop.slices()], hole, values["working_size"],
                                      values["passes"], sub.sub(0.0, 0.3 if texture else 1.0))
             if texture:
-                filled = exemplar_fill(image[crop.slices()], hole, init=filled, ctx=sub.sub(0.3, 1.0),
-                                       keep_low=KEEP_LOW)
+                synthesized = exemplar_fill(image[crop.slices()], hole, init=filled, ctx=sub.sub(0.3, 1.0),
+                                            keep_low=KEEP_LOW)
+                filled = filled + weight[..., None] * (synthesized - filled)
             if is_gray(image[crop.slices()][~hole]):  # a black-and-white photo gets a gray fill, not a tint
                 filled = np.repeat(filled.mean(axis=2, keepdims=True), 3, axis=2)
             # Blend by the soft brush mask; the grown rim is filled fully.
