@@ -42,3 +42,7 @@ def one_line(error: BaseException | str, limit: int = 300) -> str:
     """A (foreign) error's text on one line, shortened: for messages that must stay one line."""
     text = " ".join(str(error).split()) or type(error).__name__
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class NotEnoughMemoryError(PhotoAIError):
+    """A job would need more memory than the machine has available: refused before it starts."""

@@ -82,8 +82,22 @@ class ImageBuffer:
         return cls(np.ascontiguousarray(f), **meta)
 
 
+#: Elements per band of :func:`to_uint`: its float temporaries stay this small whatever the image size.
+_BAND_ELEMENTS = 1 << 20
+
+
 def to_uint(a: np.ndarray, bits: int) -> np.ndarray:
-    """Round float [0, 1] pixels to uint8 or uint16."""
+    """Round float [0, 1] pixels to uint8 or uint16 (band of rows by band: no full-size float copy)."""
     peak = 65535.0 if bits == 16 else 255.0
-    out = np.clip(a, 0.0, 1.0) * peak + 0.5
-    return out.astype(np.uint16 if bits == 16 else np.uint8)
+    a = np.asarray(a)
+    out = np.empty(a.shape, np.uint16 if bits == 16 else np.uint8)
+    if a.ndim == 0:
+        out[()] = np.clip(a, 0.0, 1.0) * peak + 0.5
+        return out
+    rows = max(1, _BAND_ELEMENTS // max(1, a[0].size))
+    for top in range(0, len(a), rows):
+        band = np.clip(a[top:top + rows], 0.0, 1.0)
+        band *= peak
+        band += 0.5
+        out[top:top + rows] = band
+    return out

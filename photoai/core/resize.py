@@ -58,15 +58,43 @@ def resize_weights(in_len: int, out_len: int, scale: float) -> tuple[np.ndarray,
     return idx0, weights
 
 
-def _resize_axis(img: np.ndarray, axis: int, out_len: int, scale: float) -> np.ndarray:
+#: Bytes of output each band of ``_resize_axis`` / the colour conversions works on: bounds the temporaries.
+_BAND_BYTES = 4 << 20
+
+
+def _band_rows(shape: tuple[int, ...], itemsize: int) -> int:
+    """Rows (first axis) per band so that one band of an array of ``shape`` holds about ``_BAND_BYTES``."""
+    row = itemsize * math.prod(shape[1:])
+    return max(1, _BAND_BYTES // max(1, row))
+
+
+def _resize_axis(img: np.ndarray, axis: int, out_len: int, scale: float,
+                 out: np.ndarray | None = None) -> np.ndarray:
+    """Resize ``img`` along ``axis`` (0 or 1) into ``out`` (new, or given: any view of the right shape), band
+    of output rows by band, so temporaries stay small; each output value is the same sum, in the same order,
+    as a whole-array pass."""
     idx, w = resize_weights(img.shape[axis], out_len, float(scale))
-    src = np.moveaxis(img, axis, 0)
     w = w.astype(img.dtype, copy=False)
-    bshape = (out_len,) + (1,) * (src.ndim - 1)
-    out = np.zeros((out_len,) + src.shape[1:], dtype=img.dtype)
-    for k in range(w.shape[1]):  # P taps (4 when upscaling, ~4/scale+2 when downscaling)
-        out += w[:, k].reshape(bshape) * src[idx[:, k]]
-    return np.moveaxis(out, 0, axis)
+    shape = img.shape[:axis] + (out_len,) + img.shape[axis + 1:]
+    if out is None:
+        out = np.empty(shape, img.dtype)
+    elif out.shape != shape:
+        raise ValueError(f"out has shape {out.shape}, expected {shape}")
+    trailing = (1,) * (img.ndim - 1 - axis)
+    band = _band_rows(shape, img.itemsize)
+    for top in range(0, shape[0], band):
+        rows = slice(top, min(shape[0], top + band))
+
+        def tap(k: int, rows: slice = rows) -> np.ndarray:
+            if axis == 0:
+                return w[rows, k].reshape((-1,) + trailing) * img[idx[rows, k]]
+            return w[:, k].reshape((-1,) + trailing) * img[rows][:, idx[:, k]]
+
+        acc = tap(0)  # contiguous, even when ``out`` is a strided view
+        for k in range(1, w.shape[1]):  # P taps (4 when upscaling, ~4/scale+2 when downscaling)
+            acc += tap(k)
+        out[rows] = acc
+    return out
 
 
 def _output_shape(shape: tuple[int, int], scale: float | tuple[float, float] | None,
@@ -84,24 +112,28 @@ def _output_shape(shape: tuple[int, int], scale: float | tuple[float, float] | N
 
 
 def imresize(img: np.ndarray, scale: float | tuple[float, float] | None = None,
-             output_shape: tuple[int, int] | None = None) -> np.ndarray:
+             output_shape: tuple[int, int] | None = None, *, out: np.ndarray | None = None) -> np.ndarray:
     """Resize ``img`` (HxW or HxWxC, float32/float64) like MATLAB's bicubic ``imresize``.
 
     ``scale`` multiplies the size (output rounded up, as MATLAB does); with
     ``output_shape`` alone the per-axis scales are ``out / in``.  Integer input
     is converted to float64 (no rounding or clipping is applied to the result).
+    ``out``: where to write the result (e.g. channels of a bigger buffer); it is returned.
     """
     if img.ndim not in (2, 3):
         raise ValueError(f"expected HxW or HxWxC, got shape {img.shape}")
     if not np.issubdtype(img.dtype, np.floating):
         img = img.astype(np.float64)
-    scales, out = _output_shape(img.shape[:2], scale, output_shape)
-    if min(out) < 1:
-        raise ValueError(f"output shape {out} is empty")
-    for axis in sorted((0, 1), key=lambda a: scales[a]):  # stable: rows first on ties
-        if out[axis] != img.shape[axis] or scales[axis] != 1.0:
-            img = _resize_axis(img, axis, out[axis], scales[axis])
-    return img
+    scales, size = _output_shape(img.shape[:2], scale, output_shape)
+    if min(size) < 1:
+        raise ValueError(f"output shape {size} is empty")
+    passes = [a for a in sorted((0, 1), key=lambda a: scales[a])  # stable: rows first on ties
+              if size[a] != img.shape[a] or scales[a] != 1.0]
+    for i, axis in enumerate(passes):
+        img = _resize_axis(img, axis, size[axis], scales[axis], out if i == len(passes) - 1 else None)
+    if out is not None and not passes:
+        out[...] = img
+    return img if out is None else out
 
 
 _RGB2YCBCR = np.array([[65.481, 128.553, 24.966],
@@ -135,11 +167,27 @@ YCBCR = {
 }
 
 
-def rgb_to_ycbcr(rgb: np.ndarray, color: str = "y-bt601") -> np.ndarray:
-    """RGB in [0, 1] (HxWx3) -> YCbCr in [0, 1]; by default as MATLAB's ``rgb2ycbcr`` (Y in [16, 235]/255)."""
+def _affine(a: np.ndarray, matrix: np.ndarray, offset: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """``a @ matrix.T + offset`` over the last axis (3), band of rows by band (``out`` may be ``a``)."""
+    dtype = a.dtype if np.issubdtype(a.dtype, np.floating) else np.dtype(np.float64)
+    if out is None:
+        out = np.empty(a.shape, dtype)
+    elif out.shape != a.shape:
+        raise ValueError(f"out has shape {out.shape}, expected {a.shape}")
+    m, o = matrix.T.astype(dtype), offset.astype(dtype)
+    band = _band_rows(a.shape, dtype.itemsize) if a.ndim > 1 else len(a)
+    for top in range(0, max(1, len(a)), band):
+        block = a[top:top + band] @ m
+        block += o
+        out[top:top + band] = block
+    return out
+
+
+def rgb_to_ycbcr(rgb: np.ndarray, color: str = "y-bt601", *, out: np.ndarray | None = None) -> np.ndarray:
+    """RGB in [0, 1] (HxWx3) -> YCbCr in [0, 1]; by default as MATLAB's ``rgb2ycbcr`` (Y in [16, 235]/255).
+    ``out`` (may be ``rgb`` itself): where to write it; the work is done in bands, without full-size copies."""
     c = YCBCR[color]
-    out = rgb @ c.forward.T.astype(rgb.dtype) + c.offset.astype(rgb.dtype)
-    return out.astype(rgb.dtype, copy=False)
+    return _affine(rgb, c.forward, c.offset, out)
 
 
 def rgb_to_y(rgb: np.ndarray) -> np.ndarray:
@@ -147,8 +195,7 @@ def rgb_to_y(rgb: np.ndarray) -> np.ndarray:
     return (rgb @ _RGB2YCBCR[0].astype(rgb.dtype) + rgb.dtype.type(_YCBCR_OFFSET[0])).astype(rgb.dtype, copy=False)
 
 
-def ycbcr_to_rgb(ycbcr: np.ndarray, color: str = "y-bt601") -> np.ndarray:
-    """Inverse of ``rgb_to_ycbcr`` in the same convention (no clipping)."""
+def ycbcr_to_rgb(ycbcr: np.ndarray, color: str = "y-bt601", *, out: np.ndarray | None = None) -> np.ndarray:
+    """Inverse of ``rgb_to_ycbcr`` in the same convention (no clipping); ``out`` as there."""
     c = YCBCR[color]
-    out = ycbcr @ c.inverse.T.astype(ycbcr.dtype) + c.inverse_offset.astype(ycbcr.dtype)
-    return out.astype(ycbcr.dtype, copy=False)
+    return _affine(ycbcr, c.inverse, c.inverse_offset, out)

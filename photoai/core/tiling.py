@@ -144,16 +144,23 @@ def run_tiled(
     blend: bool = False,
     out_channels: int | None = None,
     ctx: RunContext | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Apply ``fn`` (HxWxC float32 -> (H*scale)x(W*scale)xC') tile by tile.
 
     ``image`` is HxW or HxWxC float32; ``multiple`` pads each tile (reflect) to a multiple
-    the model needs. Returns the assembled float32 result.
+    the model needs. Returns the assembled float32 result, written into ``out`` when given
+    (any float32 view of the result's shape, e.g. one channel of a bigger buffer: no extra frame).
     """
     h, w = image.shape[:2]
     c = out_channels if out_channels is not None else (image.shape[2] if image.ndim == 3 else None)
     shape = (h * scale, w * scale) + ((c,) if c is not None else ())
-    out = np.zeros(shape, np.float32)
+    if out is None:
+        out = np.zeros(shape, np.float32)
+    elif out.shape != shape or out.dtype != np.float32:
+        raise ValueError(f"out must be float32 of shape {shape}, got {out.dtype} {out.shape}")
+    elif blend:
+        out[...] = 0
     weight = np.zeros(shape[:2], np.float32) if blend else None
     job = _Job(image, fn, scale, max(0, overlap), multiple, min_tile, blend, ctx, out, weight, total=h * w)
     for core in plan_tiles(Size(w, h), tile):

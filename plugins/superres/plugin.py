@@ -8,6 +8,9 @@ Luma goes through the network tile by tile with enough overlap to cover its rece
 (so tiles reproduce a whole-image run); chroma is upscaled with bicubic, as in SRCNN/FSRCNN. An
 imported model runs as its authors run it: its own YCbCr convention and chroma upscaling
 (``ModelSpec.color`` and ``config["chroma"]``), or all three channels for an RGB model.
+
+Memory: one float32 RGB output frame, filled in place (luma tiles, chroma bands, then the colour
+conversion band by band); before the run, :func:`memory_needed` is checked against what the machine has.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import numpy as np
 
 from photoai.core.channels import resize_float
 from photoai.core.geometry import Size
+from photoai.core.memory import available_memory, ensure_memory
 from photoai.core.resize import YCBCR, imresize, rgb_to_ycbcr, ycbcr_to_rgb
 from photoai.core.tiling import run_tiled
 from photoai.plugin_api import (
@@ -36,7 +40,15 @@ from photoai.runtime.archs import Arch
 
 SCALES = (2, 3, 4)
 PRECISIONS = ("float32", "int8")
-AUTO_TILE = 384  # LR pixels per tile side: ~25 MB of features per layer, fast on CPU and GPU
+AUTO_TILES = (768, 512, 384, 256)  # LR px per tile side, "auto" takes the first that fits in memory
+#: Bytes a run needs per output pixel: the float32 RGB result (12) and its 8-bit export (3 + Pillow's 4).
+OUT_BYTES = 19
+#: Bytes per input pixel: the request's copy (12), YCbCr (12), contiguous Y (4); per input pixel and unit of
+#: scale, the chroma's first bicubic pass (8).
+IN_BYTES, IN_BYTES_PER_SCALE = 28, 8
+#: Bytes per (context-padded) low-resolution tile pixel inside ONNX Runtime: 48 float32 feature maps, a few
+#: alive at once, plus the output tile.
+TILE_BYTES = 1024
 FAMILIES = {"network": "superres-", "photo": "superres-photo-"}  # our choices -> model id prefix
 
 
@@ -46,6 +58,25 @@ def model_id(scale: int, precision: str = "float32", family: str = "network") ->
 
 def family_ids(family: str) -> tuple[str, ...]:
     return tuple(model_id(s, p, family) for s in SCALES for p in PRECISIONS)
+
+
+def memory_needed(size: Size, scale: int, tile: int | None) -> int:
+    """Peak bytes a run adds to the process (the larger of the plugin's and the export's phases); ``tile``
+    None for bicubic."""
+    in_px = size.width * size.height
+    out_px = in_px * scale * scale
+    tiles = (tile + 2 * 16) ** 2 * TILE_BYTES if tile else 0
+    plugin = 12 * out_px + in_px * (IN_BYTES + IN_BYTES_PER_SCALE * scale) + tiles
+    export = OUT_BYTES * out_px + 12 * in_px
+    return max(plugin, export)
+
+
+def auto_tile(size: Size, scale: int, available: int | None) -> int:
+    """The largest of :data:`AUTO_TILES` whose run fits in ``available`` bytes (the smallest if none does)."""
+    for tile in AUTO_TILES:
+        if available is None or memory_needed(size, scale, tile) <= available:
+            return tile
+    return AUTO_TILES[-1]
 
 
 #: The Method choices: our two model families (robust first: the default) and the no-model reference.
@@ -86,10 +117,18 @@ class SuperResPlugin(BasePlugin):
     def run(self, request: Request, ctx: RunContext) -> np.ndarray:
         scale = int(request.values["scale"])
         choice = request.values["model"]
+        h, w = request.image.shape[:2]
+        size = Size(w, h)
+        what = f"super-resolution x{scale} of {w}x{h} (a {w * scale}x{h * scale} result)"
+        hint = "choose a smaller scale, or crop the photo"
         if choice == "bicubic":
+            ensure_memory(memory_needed(size, scale, None), what, hint)
             ctx.raise_if_cancelled()
             ctx.progress(0, 1, "Bicubic upscaling")
             return imresize(request.image, float(scale))
+        auto = request.values["tile"] == "auto"
+        tile = auto_tile(size, scale, available_memory()) if auto else int(request.values["tile"])
+        ensure_memory(memory_needed(size, scale, tile), what, hint + ("" if auto else ", or a smaller tile size"))
         name = model_id(scale, request.values["precision"], choice) if choice in FAMILIES else choice
         model = ctx.runtime.load(name)
         spec = model.spec
@@ -97,7 +136,6 @@ class SuperResPlugin(BasePlugin):
             raise PluginError(f"model '{name}' is a {spec.task or 'general'} model, not a super-resolution one")
         if spec.scale != scale:
             raise PluginError(f"model '{name}' enlarges x{spec.scale}; choose x{spec.scale} as the scale")
-        tile = AUTO_TILE if request.values["tile"] == "auto" else int(request.values["tile"])
         if spec.color == "rgb":
             return self._run_rgb(model, request.image, tile, ctx)
         if spec.color not in YCBCR:
@@ -107,27 +145,30 @@ class SuperResPlugin(BasePlugin):
     @staticmethod
     def _run_luma(model: Model, image: np.ndarray, tile: int, ctx: RunContext) -> np.ndarray:
         """Y through the model (tiled); Cb/Cr bicubic: MATLAB-style on the chroma planes (ours), or taken
-        from a Pillow-bicubic enlargement of the RGB image (``config["chroma"] == "pil-bicubic"``, FSRCNN)."""
+        from a Pillow-bicubic enlargement of the RGB image (``config["chroma"] == "pil-bicubic"``, FSRCNN).
+        Everything is written into one output frame, converted to RGB in place."""
         spec: ModelSpec = model.spec
         scale = spec.scale
+        h, w = image.shape[:2]
+        out = np.empty((h * scale, w * scale, 3), np.float32)
         ycc = rgb_to_ycbcr(image, spec.color)
         ctx.progress(0, 1, "Upscaling detail (network)")
 
         def luma(t: np.ndarray) -> np.ndarray:
             return model(t[None, None], ctx=ctx)[0, 0]
 
-        y = run_tiled(np.ascontiguousarray(ycc[..., 0]), luma, scale=scale, tile=tile,
-                      overlap=spec.receptive_field // 2 + 1, ctx=ctx.sub(0.0, 0.85))
+        run_tiled(np.ascontiguousarray(ycc[..., 0]), luma, scale=scale, tile=tile,
+                  overlap=spec.receptive_field // 2 + 1, ctx=ctx.sub(0.0, 0.85), out=out[..., 0])
         ctx.progress(0.85, 1, "Upscaling colour")
         ctx.raise_if_cancelled()
         if spec.config.get("chroma") == "pil-bicubic":
-            h, w = image.shape[:2]
             big = resize_float(image, Size(w * scale, h * scale))
-            chroma = rgb_to_ycbcr(big, spec.color)[..., 1:]
+            out[..., 1:] = rgb_to_ycbcr(big, spec.color, out=big)[..., 1:]
+            del big
         else:
-            chroma = imresize(np.ascontiguousarray(ycc[..., 1:]), float(scale))
+            imresize(ycc[..., 1:], float(scale), out=out[..., 1:])
         del ycc
-        out = ycbcr_to_rgb(np.concatenate([y[..., None], chroma], axis=2), spec.color)
+        ycbcr_to_rgb(out, spec.color, out=out)
         return np.clip(out, 0.0, 1.0, out=out)
 
     @staticmethod
