@@ -270,10 +270,13 @@ class _Level:
         weighted by how well each patch matches (Wexler et al.: exp(-d / 2 sigma²), sigma² the
         75th percentile of the match distances)."""
         hy, hx = np.nonzero(self.hole)
+        flat = self.image.reshape(-1, 3)
+        if radius == 0:  # every hole pixel is a target: copy its own match's centre pixel
+            self.image[hy, hx] = flat[self.nnf[self.tid[hy * self.w + hx]]]
+            return
         finite = self.dist[np.isfinite(self.dist)]
         sigma2 = max(float(np.percentile(finite, 75)) if len(finite) else 1.0, 1e-8)
         weight = np.exp(-np.minimum(self.dist, 50.0 * sigma2) / (2.0 * sigma2)).astype(np.float32)
-        flat = self.image.reshape(-1, 3)
         acc = np.zeros((len(hy), 3), np.float32)
         count = np.zeros(len(hy), np.float32)
         for dy in range(-radius, radius + 1):

@@ -2,7 +2,7 @@
 
 PSNR rewards the blurry average; these say whether the hole has the photo's kind of detail:
 
-* :func:`hf_ratio`: the standard deviation of the Laplacian (of luma) over the hole pixels, ours
+* :func:`hf_ratio`: the standard deviation of the Laplacian (of luma) inside the hole, ours
   divided by the truth's: 1 = the right amount of detail, a blur is far below, noise far above;
 * :func:`patch_swd`: the sliced Wasserstein distance between the distributions of the 7x7 RGB
   patches centred in the hole, ours and the truth's, each patch's mean colour removed (in 8-bit
@@ -32,9 +32,17 @@ def laplacian(plane: np.ndarray) -> np.ndarray:
     return p[:-2, 1:-1] + p[2:, 1:-1] + p[1:-1, :-2] + p[1:-1, 2:] - 4.0 * plane
 
 
+def hole_interior(hole: np.ndarray) -> np.ndarray:
+    """Hole pixels whose four neighbours are in the hole too (their Laplacian sees only the fill)."""
+    p = np.pad(np.asarray(hole, bool), 1, mode="edge")
+    return p[1:-1, 1:-1] & p[:-2, 1:-1] & p[2:, 1:-1] & p[1:-1, :-2] & p[1:-1, 2:]
+
+
 def hf_energy(img: np.ndarray, hole: np.ndarray) -> float:
-    """Standard deviation of the luma Laplacian over the hole pixels."""
-    return float(laplacian(_as_float(img) @ _LUMA)[np.asarray(hole, bool)].std())
+    """Standard deviation of the luma Laplacian over the hole's interior (:func:`hole_interior`:
+    the seam with the photo around does not count as detail)."""
+    inside = hole_interior(hole)
+    return float(laplacian(_as_float(img) @ _LUMA)[inside].std()) if inside.any() else 0.0
 
 
 def hf_ratio(result: np.ndarray, truth: np.ndarray, hole: np.ndarray) -> float:
