@@ -3,8 +3,9 @@
 ``colorize_net.onnx`` is :class:`.net.Deployed`: inputs ``lightness`` (L 0-100), ``hint_ab`` (ab at the
 hints, 0 elsewhere) and ``hint_mask`` (1 at the hints), N x {1, 2, 1} x H x W with H, W multiples of 8;
 output ``probabilities`` N x Q x H/4 x W/4 (softmax over the ab bins), checked against torch with ONNX
-Runtime on several sizes. The entry's ``config`` carries the bin centres, the training prior and the
-proxy size the plugin runs the network at; ``training`` the commands of the checkpoint and the data;
+Runtime on several sizes, then stored with float16 weights (half the file; ``--fp32`` keeps float32) and
+checked again. The entry's ``config`` carries the bin centres, the training prior and the proxy size the
+plugin runs the network at; ``training`` the commands of the checkpoint and the data;
 ``metrics`` the Kodak24 table of :mod:`.evaluate` (the plugin as the app runs it).
 
     python -m photoai_plugins.colorize.export --checkpoint runs/colorize/best.pt
@@ -21,6 +22,7 @@ from typing import Any
 
 import torch
 
+from photoai.core.atomic import atomic_path
 from photoai.runtime import onnx_export
 
 from .. import _training as training
@@ -32,6 +34,7 @@ __all__ = ["MODEL_FILE", "export_model", "entry", "main"]
 MODEL_FILE = "colorize_net.onnx"
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 INPUTS = ("lightness", "hint_ab", "hint_mask")
+FP16_TOLERANCE = 1e-3  # max |probability difference| of the float16 file (measured: 6e-5 on a 384x256 proxy)
 
 
 def example_inputs(h: int = 64, w: int = 96, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -43,13 +46,24 @@ def example_inputs(h: int = 64, w: int = 96, seed: int = 0) -> tuple[torch.Tenso
     return lightness, hint_ab, mask
 
 
-def export_model(net: ColorNet, path: Path) -> float:
-    """``Deployed(net)`` to ``path``, checked on two sizes; returns max |ORT - torch| of the probabilities."""
+def export_model(net: ColorNet, path: Path, float16: bool = True) -> float:
+    """``Deployed(net)`` to ``path``, checked on two sizes; with ``float16`` the weights are then stored in
+    float16 (inputs, output and arithmetic between them stay float32 where ONNX Runtime's CPU kernels need it)
+    and checked again with :data:`FP16_TOLERANCE`. Returns max |ORT - torch| of the probabilities."""
     example = example_inputs()
-    return onnx_export.export_checked(Deployed(net).eval(), example, path,
-                                      cases=onnx_export.grown_inputs(example, SIZE_MULTIPLE),
-                                      input_names=list(INPUTS), output_names=["probabilities"],
-                                      size_multiple=SIZE_MULTIPLE, min_size=SIZE_MULTIPLE)
+    cases = onnx_export.grown_inputs(example, SIZE_MULTIPLE)
+    module = Deployed(net).eval()
+    diff = onnx_export.export_checked(module, example, path, cases=cases, input_names=list(INPUTS),
+                                      output_names=["probabilities"], size_multiple=SIZE_MULTIPLE,
+                                      min_size=SIZE_MULTIPLE)
+    if not float16:
+        return diff
+    import onnx
+    from onnxruntime.transformers.float16 import convert_float_to_float16
+
+    with atomic_path(path) as tmp:
+        onnx.save(convert_float_to_float16(onnx.load(path), keep_io_types=True), tmp)
+        return onnx_export.verify_onnx(module, tmp, cases, tolerance=FP16_TOLERANCE)
 
 
 def training_entry(ckpt: Mapping[str, Any]) -> dict[str, Any]:
@@ -64,8 +78,8 @@ def training_entry(ckpt: Mapping[str, Any]) -> dict[str, Any]:
                           "the class-rebalanced AuC picks best.pt)"}
 
 
-def entry(net: ColorNet, ckpt: Mapping[str, Any], metrics: Mapping[str, Any],
-          proxy_side: int = PROXY_SIDE) -> dict[str, Any]:
+def entry(net: ColorNet, ckpt: Mapping[str, Any], metrics: Mapping[str, Any], proxy_side: int = PROXY_SIDE,
+          float16: bool = True) -> dict[str, Any]:
     """The manifest entry (``ModelSpec`` keys; sha256 is filled in on writing)."""
     bins = [[round(float(a), 4), round(float(b), 4)] for a, b in net.get_buffer("bins").tolist()]
     prior = [float(f"{p:.6g}") for p in net.get_buffer("prior").tolist()]
@@ -73,7 +87,7 @@ def entry(net: ColorNet, ckpt: Mapping[str, Any], metrics: Mapping[str, Any],
             "title": "PhotoAI colorization", "in_channels": 1, "out_channels": len(bins), "color": "any",
             "inputs": list(INPUTS), "min_size": SIZE_MULTIPLE, "size_multiple": SIZE_MULTIPLE,
             "receptive_field": proxy_side, "tiling": "discouraged", "input_range": [0.0, 100.0],
-            "output_range": [0.0, 1.0],
+            "output_range": [0.0, 1.0], "precision": "float16" if float16 else "float32",
             "config": {**net.config(), "bins": bins, "prior": prior, "proxy_side": proxy_side,
                        "size_multiple": SIZE_MULTIPLE, "out_stride": OUT_STRIDE, "default_temperature": DEFAULT_T},
             "params": sum(p.numel() for p in net.parameters()),
@@ -93,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--out-dir", type=Path, default=MODELS_DIR)
     ap.add_argument("--proxy-side", type=int, default=PROXY_SIDE, help="long side of the proxy the plugin runs "
                     f"the network at (default {PROXY_SIDE}, chosen by the held-out AuC; see the README)")
+    ap.add_argument("--fp32", action="store_true", help="keep the weights in float32 (default: float16 weights, "
+                    "half the file, the same probabilities within 1e-3)")
     ap.add_argument("--data", type=Path, default=training.default_data_dir() / "photos" / "kodak24",
                     help="evaluation photos for the metrics (default: Kodak24 in the shared data folder)")
     ap.add_argument("--metrics", type=Path, default=None, help="take the metrics from this evaluate --json file")
@@ -101,9 +117,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     net, ckpt = training.load_net(args.checkpoint, ColorNet)
-    diff = export_model(net, args.out_dir / MODEL_FILE)
+    diff = export_model(net, args.out_dir / MODEL_FILE, not args.fp32)
     print(f"{args.out_dir / MODEL_FILE}: max |ORT - torch| {diff:.2e}")
-    training.upsert_manifest(args.out_dir, [entry(net, ckpt, {}, args.proxy_side)])
+    training.upsert_manifest(args.out_dir, [entry(net, ckpt, {}, args.proxy_side, not args.fp32)])
     metrics: dict[str, Any] = {}
     if args.metrics is not None:
         metrics = json.loads(args.metrics.read_text(encoding="utf-8"))
@@ -111,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         from .evaluate import main as evaluate
 
         metrics = evaluate(["--data", str(args.data), "--models", str(args.out_dir), "--threads", str(args.threads)])
-    written = entry(net, ckpt, metrics, args.proxy_side)
+    written = entry(net, ckpt, metrics, args.proxy_side, not args.fp32)
     if metrics:
         training.upsert_manifest(args.out_dir, [written])
     print(f"updated {args.out_dir / 'manifest.json'}")
