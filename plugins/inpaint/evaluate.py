@@ -169,9 +169,12 @@ def load_reference(path: Path, upscale: int = 1) -> np.ndarray:
 
 def evaluate(images: Sequence[Path], methods: dict[str, Inpainter], seed: int = 2018,
              buckets: Sequence[tuple[float, float]] = BUCKETS, masks: dict[str, MaskFn] | None = None,
-             upscale: int = 1) -> dict[str, dict[str, dict[str, float]]]:
-    """``{row: {method: {psnr, ssim, l1, hole_ratio, seconds}}}`` averaged over the images; the rows
-    are ``masks`` (default: the hole-ratio ``buckets``)."""
+             upscale: int = 1, keep: dict[tuple[str, int], dict[str, np.ndarray]] | None = None,
+             keep_first: int = 0) -> dict[str, dict[str, dict[str, float]]]:
+    """``{row: {method: {psnr, ssim, l1, hf, swd, swd_rgb, hole_psnr, hole_ratio, seconds}}}``
+    averaged over the images; the rows are ``masks`` (default: the hole-ratio ``buckets``).
+    ``keep`` collects, for the first ``keep_first`` images of each row, the truth, the hole and
+    every method's result under ``(row, index)``."""
     results: dict[str, dict[str, dict[str, float]]] = {}
     refs = [load_reference(p, upscale) for p in images]
     for name, make_mask in (masks or mask_sets(seed, buckets)).items():
@@ -179,15 +182,47 @@ def evaluate(images: Sequence[Path], methods: dict[str, Inpainter], seed: int = 
         for i, ref in enumerate(refs):
             hole = make_mask(i, *ref.shape[:2])
             damaged = ref * (1 - hole[..., None])
+            kept = {} if keep is None or i >= keep_first else keep.setdefault((name, i), {"truth": ref, "hole": hole})
             for method, fn in methods.items():
                 t = time.perf_counter()
                 out = fn(damaged, hole)
+                seconds = time.perf_counter() - t
                 s = score(out, ref, hole)
-                s["seconds"] = time.perf_counter() - t
+                s["seconds"] = seconds
                 s["hole_ratio"] = float(hole.mean())
                 acc[method].append(s)
+                if kept:
+                    kept[method] = out
         results[name] = {m: {k: float(np.mean([r[k] for r in rs])) for k in rs[0]} for m, rs in acc.items()}
     return results
+
+
+CROP_TILE = 176  # px, the longest side of one tile of a side-by-side crop
+
+
+def save_crops(kept: dict[tuple[str, int], dict[str, np.ndarray]], methods: Sequence[str], folder: Path) -> list[Path]:
+    """One PNG per kept (row, image): the hole (shown magenta), each method's result, the truth,
+    side by side, cropped to the hole's box plus a margin and fitted to :data:`CROP_TILE` px."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for (row, index), got in kept.items():
+        hole, truth = got["hole"], got["truth"]
+        ys, xs = np.nonzero(hole)
+        m = 12
+        y0, y1 = max(0, ys.min() - m), min(hole.shape[0], ys.max() + m + 1)
+        x0, x1 = max(0, xs.min() - m), min(hole.shape[1], xs.max() + m + 1)
+        shown = np.where(hole[..., None] > 0, np.array([255, 0, 255], np.uint8), truth)
+        f = min(1.0, CROP_TILE / max(y1 - y0, x1 - x0))
+        size = (max(1, round((x1 - x0) * f)), max(1, round((y1 - y0) * f)))
+        gap = np.full((size[1], 4, 3), 255, np.uint8)
+        tiles = []
+        for img in [shown, *(got[k] for k in methods if k in got), truth]:
+            tiles += [cv2.resize(np.ascontiguousarray(img[y0:y1, x0:x1]), size, interpolation=cv2.INTER_AREA), gap]
+        path = folder / f"inpaint_{row.replace('%', 'pct')}_{index:02d}.png"
+        cv2.imwrite(str(path), cv2.cvtColor(np.concatenate(tiles[:-1], axis=1), cv2.COLOR_RGB2BGR),
+                    [cv2.IMWRITE_PNG_COMPRESSION, 9])
+        paths.append(path)
+    return paths
 
 
 def format_table(results: dict[str, dict[str, dict[str, float]]], baseline: str = "telea") -> str:
@@ -221,6 +256,10 @@ def main(argv: Sequence[str] | None = None) -> dict:
     p.add_argument("--texture", action="store_true",
                    help="issue 12's comparison: object holes, strokes 10-20 %%, scratches; Telea, FSR, "
                         "exemplar, network, and the plugin's Fill settings")
+    p.add_argument("--save-crops", default=None, metavar="DIR",
+                   help="write side-by-side crops (hole, methods, truth) of the first row here")
+    p.add_argument("--crop-images", type=int, nargs="*", default=[0, 2, 4],
+                   help="which images (by index) --save-crops shows")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--json", default=None, help="write the results (and the command) here")
     args = p.parse_args(argv)
@@ -258,7 +297,14 @@ def main(argv: Sequence[str] | None = None) -> dict:
     else:
         methods["navier-stokes"] = opencv_inpainter(cv2.INPAINT_NS, args.radius)
         masks = mask_sets(args.seed, () if args.only_scratches else BUCKETS, args.scratches or args.only_scratches)
-    results = evaluate(images, methods, args.seed, masks=masks, upscale=args.upscale)
+    kept: dict[tuple[str, int], dict[str, np.ndarray]] = {}
+    results = evaluate(images, methods, args.seed, masks=masks, upscale=args.upscale,
+                       keep=kept, keep_first=max(args.crop_images, default=-1) + 1 if args.save_crops else 0)
+    if args.save_crops:
+        chosen = {k: v for k, v in kept.items() if k[0] == next(iter(masks)) and k[1] in args.crop_images}
+        order = [m for m in ("telea", "exemplar", "network (before)", "default (auto)") if m in methods]
+        for path in save_crops(chosen, order or list(methods), Path(args.save_crops)):
+            print(f"wrote {path}")
     print(f"{len(images)} images from {args.data}" + (f" enlarged x{args.upscale}" if args.upscale > 1 else "")
           + f"; masks seed {args.seed}; OpenCV radius {args.radius}")
     print(format_table(results))

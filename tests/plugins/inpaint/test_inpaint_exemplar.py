@@ -155,7 +155,8 @@ def test_eval_texture_smoke_on_tiny_fixtures(tmp_path, capsys):
 
     write_synthetic_images(tmp_path / "eval", 2, 64, seed=5)
     out = evaluate.main(["--data", str(tmp_path / "eval"), "--texture", "--no-model", "--json",
-                         str(tmp_path / "r.json")])
+                         str(tmp_path / "r.json"), "--save-crops", str(tmp_path / "crops"), "--crop-images", "1"])
+    assert [p.name for p in (tmp_path / "crops").iterdir()] == ["inpaint_objects_01.png"]
     results = out["eval"]
     assert list(results) == ["objects", "10-20%", "scratches"]
     row = results["objects"]["exemplar"]
