@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 import numpy as np
 from common import in_child, photo, timed
@@ -34,8 +35,8 @@ def run_one(method: str, megapixels: float, scale: int) -> dict:
     elif method in ("ort", "ort-int8"):
         from photoai.core.image import ImageBuffer
         from photoai.plugin_api.execute import run_plugin
-        from photoai.plugin_api.registry import discover_plugins
         from photoai.plugin_api.models import open_runtime
+        from photoai.plugin_api.registry import discover_plugins
 
         registry = discover_plugins(entry_point_group=None, paths=[])
         plugin, runtime = registry.get("superres"), open_runtime(registry, user_models=False)
@@ -49,12 +50,10 @@ def run_one(method: str, megapixels: float, scale: int) -> dict:
         import torch
 
         from photoai.core.resize import imresize, rgb_to_ycbcr, ycbcr_to_rgb
-        from photoai.runtime.manifest import Manifest
         from photoai_plugins.superres.net import SingleScale, SRNet, receptive_field
-        from photoai_plugins.superres.plugin import AUTO_TILE
+        from photoai_plugins.superres.plugin import AUTO_TILES
 
-        manifest = Manifest.load()
-        ckpt = torch.load(manifest.verify("superres-torch"), map_location="cpu", weights_only=True)
+        ckpt = torch.load(shipped().spec("superres-torch").path, map_location="cpu", weights_only=True)
         net = SRNet(**ckpt["config"])
         net.load_state_dict(ckpt["model"])
         module = SingleScale(net.eval(), scale).eval()
@@ -66,7 +65,7 @@ def run_one(method: str, megapixels: float, scale: int) -> dict:
 
         def call():
             ycc = rgb_to_ycbcr(img)
-            y = run_tiled(np.ascontiguousarray(ycc[..., 0]), luma, scale=scale, tile=AUTO_TILE, overlap=overlap)
+            y = run_tiled(np.ascontiguousarray(ycc[..., 0]), luma, scale=scale, tile=AUTO_TILES[0], overlap=overlap)
             chroma = imresize(np.ascontiguousarray(ycc[..., 1:]), float(scale))
             return np.clip(ycbcr_to_rgb(np.concatenate([y[..., None], chroma], axis=2)), 0, 1)
     else:
@@ -76,11 +75,17 @@ def run_one(method: str, megapixels: float, scale: int) -> dict:
     return dict(r, out_mp=h * w / 1e6, in_size=f"{img.shape[1]}x{img.shape[0]}")
 
 
-def macs(scale: int) -> str:
-    from photoai.runtime.manifest import Manifest
+def shipped() -> Any:
+    """The runtime of the built-in plugins' models (no user store)."""
+    from photoai.plugin_api.models import open_runtime
+    from photoai.plugin_api.registry import discover_plugins
 
+    return open_runtime(discover_plugins(entry_point_group=None, paths=[]), user_models=False)
+
+
+def macs(scale: int) -> str:
     try:
-        return f"{Manifest.load().get(f'superres-x{scale}').extra['macs_per_output_pixel'] / 1e3:.1f}k"
+        return f"{shipped().spec(f'superres-x{scale}').extra['macs_per_output_pixel'] / 1e3:.1f}k"
     except Exception:  # noqa: BLE001 - models not exported yet
         return "?"
 
@@ -113,7 +118,8 @@ def main() -> None:
                 ratio = f"{r['wall'] / ref:.2f}x" if ref else "-"
                 cost = macs(scale) if method != "pillow" else "-"
                 print(f"| {r['in_size']} ({mp:g} MP) | x{scale} | {names[method]} | {r['wall']:.2f} | "
-                      f"{r['out_mp'] / r['wall']:.1f} | {r['peak']:.0f} | {r['peak'] - r['base']:.0f} | {cost} | {ratio} |")
+                      f"{r['out_mp'] / r['wall']:.1f} | {r['peak']:.0f} | {r['peak'] - r['base']:.0f} | {cost} | "
+                      f"{ratio} |")
 
 
 if __name__ == "__main__":
