@@ -302,10 +302,10 @@ def _write_jpeg(fp: BinaryIO, job: _Job) -> None:
         **_pil_meta(job, exif=exif_fits))
 
 
-#: PNG's zlib level: 6 (libpng's default) up to this many pixels (a 2560x1600 screen), 1 above: on an
-#: 8000x6000 result level 6 took 7x longer than level 1 for a 15 % smaller file
+#: PNG's zlib level: 6 (libpng's default) up to this many pixels (a 1920x1080 screen), 1 above (OpenCV's
+#: default): on an 8000x6000 result level 6 took 7x longer than level 1 for a 15 % smaller file
 #: (``bench/superres_stages.py --png``); both are lossless.
-PNG_FAST_ABOVE = 4_100_000
+PNG_FAST_ABOVE = 2_100_000
 
 
 def png_compress_level(pixels: np.ndarray) -> int:
