@@ -8,7 +8,11 @@ the hint pixels and a mask). Ours is the CPU-sized version of that idea:
 - an encoder to 1/8 resolution, dilated residual blocks there (a receptive field covering most of a
   256 px proxy) and a global-context branch (the pooled features of the whole photo added back,
   so a scene is coloured consistently);
-- a decoder to 1/4 resolution with a skip connection, and 1x1 logits over the Q bins.
+- a decoder to 1/4 resolution with a skip connection, and 1x1 logits over the Q bins;
+- with ``hint_radii``, a hint branch (:class:`HintSpread`): the hints spread by normalized convolution
+  over windows of several radii at 1/4 resolution (the mean hint colour near each pixel and how sure
+  that is), mapped by two convolutions and added to the decoder's input, so using a hint is easy to
+  learn (the network decides where a hint stops at the photo's edges).
 
 ``forward`` returns logits B x Q x H/4 x W/4 (training); :class:`Deployed` returns the softmax
 probabilities, which is what the ONNX model gives the plugin (the temperature is applied there).
@@ -51,13 +55,40 @@ class ResBlock(nn.Module):
         return F.relu(x + self.body(x))
 
 
+class HintSpread(nn.Module):
+    """Encoded hint channels (a, b, mask at full resolution) -> per radius r (pixels at 1/4 resolution):
+    the mean hint ab within (2r+1)^2 (normalized convolution) and a confidence in [0, 1] (1 once the
+    window holds one output-grid pixel's worth of hints); B x 3*len(radii) x H/4 x W/4."""
+
+    def __init__(self, radii: tuple[int, ...]) -> None:
+        super().__init__()
+        self.radii = tuple(radii)
+
+    def forward(self, hint_ab: torch.Tensor, hint_mask: torch.Tensor) -> torch.Tensor:
+        mask = F.avg_pool2d(hint_mask, OUT_STRIDE)
+        ab = F.avg_pool2d(hint_ab * hint_mask, OUT_STRIDE)
+        out = []
+        for r in self.radii:
+            m = F.avg_pool2d(mask, 2 * r + 1, stride=1, padding=r, count_include_pad=False)
+            s = F.avg_pool2d(ab, 2 * r + 1, stride=1, padding=r, count_include_pad=False)
+            out += [s / (m + 1e-6), (m * (2 * r + 1) ** 2).clamp(max=1.0)]
+        return torch.cat(out, dim=1)
+
+
 class ColorNet(nn.Module):
     """B x 4 x H x W -> logits B x Q x H/4 x W/4."""
 
     def __init__(self, width: int = 64, deep: int = 128, dilations: tuple[int, ...] = (1, 2, 4, 8),
-                 bins: int = 313) -> None:
+                 bins: int = 313, hint_radii: tuple[int, ...] = ()) -> None:
         super().__init__()
-        self._config = {"width": width, "deep": deep, "dilations": list(dilations), "bins": bins}
+        self._config: dict[str, Any] = {"width": width, "deep": deep, "dilations": list(dilations), "bins": bins}
+        if hint_radii:
+            self._config["hint_radii"] = list(hint_radii)
+            self.spread = HintSpread(tuple(hint_radii))
+            self.hint = nn.Sequential(nn.Conv2d(3 * len(hint_radii), width, 3, padding=1), nn.ReLU(inplace=True),
+                                      nn.Conv2d(width, width, 1))
+            nn.init.zeros_(self.hint[2].weight)  # a warm start begins as the network it came from
+            nn.init.zeros_(self.hint[2].bias)
         half = width // 2
         self.enc1 = nn.Sequential(_conv(IN_CHANNELS, half, stride=2), _conv(half, half))      # 1/2
         self.enc2 = nn.Sequential(_conv(half, width, stride=2), ResBlock(width))              # 1/4
@@ -79,6 +110,8 @@ class ColorNet(nn.Module):
         e3 = self.enc3(e2)
         e3 = e3 + self.glob(e3.mean(dim=(2, 3)))[:, :, None, None]
         up = F.interpolate(self.reduce(e3), size=e2.shape[-2:], mode="bilinear", align_corners=False)
+        if "hint_radii" in self._config:
+            up = up + self.hint(self.spread(x[:, 1:3], x[:, 3:4]))
         return self.head(self.dec(up + e2))
 
 

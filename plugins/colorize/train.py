@@ -49,6 +49,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--min-scale", type=float, default=0.5, help="crops come from the photo rescaled by 0.5-1")
     ap.add_argument("--width", type=int, default=64)
     ap.add_argument("--deep", type=int, default=128)
+    ap.add_argument("--hint-radii", type=int, nargs="*", default=[2, 6, 16],
+                    help="radii (output-grid pixels) of the hint branch's windows; none: no hint branch")
+    ap.add_argument("--init", type=Path, help="start from these weights (a checkpoint without the hint branch "
+                                              "may be given: the branch starts at zero)")
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--lr-min", type=float, default=1e-5)
     ap.add_argument("--val", type=int, default=64, help="photos held out for validation")
@@ -92,10 +96,10 @@ def main(argv: Sequence[str] | None = None) -> Path:
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     bins = ab_bins.load_bins(args.data)
-    net = ColorNet(args.width, args.deep, bins=len(bins))
+    net = ColorNet(args.width, args.deep, bins=len(bins), hint_radii=tuple(args.hint_radii))
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     run = Run("colorize", args, argv, net, opt, rng, args.ckpt_minutes)
-    run.begin(args.resume)
+    run.begin(args.resume, str(args.init) if args.init else None, new_prefixes=("hint.",))
     log = run.log
     paths = list_photos(args.data, tuple(args.folders))
     if args.smoke:
@@ -105,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
     if len(photos) <= args.val:
         raise SystemExit(f"need more than {args.val} colour photos in {args.data}: found {len(photos)}")
     train, held = photos[: -args.val], photos[-args.val:]
-    if run.iteration == 0:  # the prior is a fact of the training photos: counted once, then carried
+    if run.iteration == 0 and not args.init:  # the prior is a fact of the training photos: counted once, carried
         prior = ab_bins.smoothed_prior(bin_counts(train, bins), bins)
         net.bins.copy_(torch.from_numpy(bins))
         net.prior.copy_(torch.from_numpy(prior.astype(np.float32)))
@@ -116,7 +120,8 @@ def main(argv: Sequence[str] | None = None) -> Path:
     val_nearest = ab_bins.nearest_bin(val["ab"].numpy().transpose(0, 2, 3, 1), bins)
     val_rebalance = ab_bins.inverse_prior(prior)[val_nearest]
     log(f"model {net.config()}: {sum(p.numel() for p in net.parameters())} params; {len(train)} training photos, "
-        f"{len(held)} held out ({len(paths) - len(photos)} gray or small left out; loaded in {time.time() - t0:.0f} s); "
+        f"{len(held)} held out ({len(paths) - len(photos)} gray or small left out; "
+        f"loaded in {time.time() - t0:.0f} s); "
         f"prior entropy {ab_bins.entropy(prior):.2f} nats, weights {weights_np.min():.2f}-"
         f"{weights_np.max():.2f}")
 
