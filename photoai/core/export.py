@@ -314,8 +314,10 @@ def png_compress_level(pixels: np.ndarray) -> int:
 
 
 def _write_png(fp: BinaryIO, job: _Job) -> None:
-    if job.bits == 16:
-        _write_png16(fp, job)
+    """Pillow for an ordinary 8-bit image; our strip writer for 16 bits (Pillow cannot) and for a large image
+    (no full-size copy in Pillow's 4-byte pixel layout, and faster than Pillow at level 1)."""
+    if job.bits == 16 or job.pixels.shape[0] * job.pixels.shape[1] > PNG_FAST_ABOVE:
+        _write_png_strips(fp, job)
     else:
         Image.fromarray(job.pixels).save(fp, "PNG", compress_level=png_compress_level(job.pixels), **_pil_meta(job))
 
@@ -329,7 +331,7 @@ def _write_bmp(fp: BinaryIO, job: _Job) -> None:
     Image.fromarray(job.pixels).save(fp, "BMP", **({"dpi": job.dpi} if job.dpi else {}))
 
 
-# PNG with 16 bits per channel (Pillow can only write 16-bit gray).
+# PNG written strip by strip: 16 bits per channel (Pillow can only write 16-bit gray) and large 8-bit images.
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_COLOR_TYPES = {1: 0, 2: 4, 3: 2, 4: 6}  # channels -> gray, gray+alpha, RGB, RGBA
@@ -340,12 +342,13 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-def _write_png16(fp: BinaryIO, job: _Job) -> None:
-    """A 16-bit PNG: Paeth-filtered rows, streamed through zlib strip by strip."""
+def _write_png_strips(fp: BinaryIO, job: _Job) -> None:
+    """An 8- or 16-bit PNG: Paeth-filtered rows, streamed through zlib strip by strip."""
     px = job.pixels if job.pixels.ndim == 3 else job.pixels[..., None]
     height, width, channels = px.shape
+    depth = 8 * px.dtype.itemsize
     fp.write(_PNG_SIGNATURE)
-    fp.write(_png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 16,
+    fp.write(_png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth,
                                              _PNG_COLOR_TYPES[channels], 0, 0, 0)))
     if job.icc:
         fp.write(_png_chunk(b"iCCP", b"ICC Profile\x00\x00" + zlib.compress(job.icc)))
@@ -354,11 +357,13 @@ def _write_png16(fp: BinaryIO, job: _Job) -> None:
         fp.write(_png_chunk(b"pHYs", struct.pack(">IIB", *per_metre, 1)))
     if job.exif:
         fp.write(_png_chunk(b"eXIf", job.exif[6:]))  # eXIf holds the TIFF stream only
-    rows = px.astype(">u2").view(np.uint8).reshape(height, width * channels * 2)
-    compressor, previous = zlib.compressobj(png_compress_level(px)), np.zeros_like(rows[:1])
+    row_bytes = width * channels * depth // 8
+    compressor, previous = zlib.compressobj(png_compress_level(px)), np.zeros((1, row_bytes), np.uint8)
     for top in range(0, height, _PNG_STRIP_ROWS):
-        strip = rows[top:top + _PNG_STRIP_ROWS]
-        data = compressor.compress(_paeth_filter(strip, previous, channels * 2).tobytes())
+        block = px[top:top + _PNG_STRIP_ROWS]
+        big_endian = block.astype(">u2") if depth == 16 else np.ascontiguousarray(block)
+        strip = big_endian.view(np.uint8).reshape(len(block), row_bytes)
+        data = compressor.compress(_paeth_filter(strip, previous, channels * depth // 8).tobytes())
         if data:
             fp.write(_png_chunk(b"IDAT", data))
         previous = strip[-1:]

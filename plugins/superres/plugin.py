@@ -41,7 +41,8 @@ from photoai.runtime.archs import Arch
 SCALES = (2, 3, 4)
 PRECISIONS = ("float32", "int8")
 AUTO_TILES = (768, 512, 384, 256)  # LR px per tile side, "auto" takes the first that fits in memory
-#: Bytes a run needs per output pixel: the float32 RGB result (12) and its 8-bit export (3 + Pillow's 4).
+#: Bytes a run needs per output pixel: the float32 RGB result (12) and its 8-bit export (3, and 4 more in
+#: Pillow for a JPEG or WebP; a PNG is written in strips).
 OUT_BYTES = 19
 #: Bytes per input pixel: the request's copy (12), YCbCr (12), contiguous Y (4); per input pixel and unit of
 #: scale, the chroma's first bicubic pass (8).

@@ -32,3 +32,15 @@ def test_large_images_are_written_fast_and_still_exact(tmp_path, monkeypatch, bi
 def test_levels_by_size():
     assert export.png_compress_level(np.zeros((1080, 1920, 3), np.uint8)) == 6
     assert export.png_compress_level(np.zeros((1200, 1800, 3), np.uint8)) == 1
+
+
+def test_large_png_keeps_metadata_and_alpha(tmp_path, monkeypatch):
+    rng = np.random.default_rng(2)
+    buf = ImageBuffer(rng.random((30, 40, 3)).astype(np.float32), alpha=rng.random((30, 40)).astype(np.float32),
+                      icc_profile=b"\0" * 16 + b"RGB " + b"\0" * 108, info={"dpi": (300.0, 300.0)})
+    monkeypatch.setattr(export, "PNG_FAST_ABOVE", 100)
+    path = export.save(buf, tmp_path / "big.png")
+    back = io.load(path)
+    assert back.icc_profile == buf.icc_profile and back.info.get("dpi") == pytest.approx((300.0, 300.0), abs=0.1)
+    np.testing.assert_array_equal(to_uint(back.rgb, 8), to_uint(buf.rgb, 8))
+    np.testing.assert_array_equal(to_uint(back.alpha, 8), to_uint(buf.alpha, 8))
