@@ -24,7 +24,7 @@ from photoai.core.channels import resize_float
 from photoai.core.geometry import Size
 from photoai.core.memory import available_memory, ensure_memory
 from photoai.core.resize import YCBCR, imresize, rgb_to_ycbcr, ycbcr_to_rgb
-from photoai.core.tiling import run_tiled
+from photoai.core.tiling import plan_tiles, run_tiled
 from photoai.plugin_api import (
     BasePlugin,
     ChoiceParam,
@@ -62,14 +62,17 @@ def family_ids(family: str) -> tuple[str, ...]:
 
 
 def memory_needed(size: Size, scale: int, tile: int | None) -> int:
-    """Peak bytes a run adds to the process (the larger of the plugin's and the export's phases); ``tile``
-    None for bicubic."""
+    """Peak bytes a run adds to the process: ONNX Runtime's working memory for the largest tile (kept to the
+    end) plus the larger of the plugin's and the export's phases; ``tile`` None for bicubic."""
     in_px = size.width * size.height
     out_px = in_px * scale * scale
-    tiles = (tile + 2 * 16) ** 2 * TILE_BYTES if tile else 0
-    plugin = 12 * out_px + in_px * (IN_BYTES + IN_BYTES_PER_SCALE * scale) + tiles
+    network = 0
+    if tile:
+        core = max(plan_tiles(size, tile), key=lambda r: r.width * r.height)
+        network = (core.width + 2 * 16) * (core.height + 2 * 16) * TILE_BYTES
+    plugin = 12 * out_px + in_px * (IN_BYTES + IN_BYTES_PER_SCALE * scale)
     export = OUT_BYTES * out_px + 12 * in_px
-    return max(plugin, export)
+    return network + max(plugin, export)
 
 
 def auto_tile(size: Size, scale: int, available: int | None) -> int:
