@@ -98,7 +98,7 @@ def smoke_checkpoint(tmp_path_factory) -> Path:
     from photoai_plugins.colorize.net import ColorNet
 
     torch.manual_seed(0)
-    net = ColorNet(8, 16, bins=len(BINS))
+    net = ColorNet(8, 16, bins=len(BINS), hint_radii=(2, 6))
     with torch.no_grad():
         net.bins.copy_(torch.from_numpy(BINS))
         prior = np.exp(-np.hypot(*BINS.T) / 30.0)
