@@ -41,6 +41,9 @@ MODEL_ID = "inpaint-pconv"
 #: "Automatic" fill: hole parts narrower than THIN_HOLE px (see :func:`.crops.local_width`) keep the
 #: network's smooth fill, parts wider than WIDE_HOLE px get the photo's texture, a ramp between.
 THIN_HOLE, WIDE_HOLE = 12.0, 24.0
+#: Synthesize only when at least this share of a crop's hole wants texture (scratches that merely
+#: cross each other keep the network's fill without the cost of a synthesis over their whole crop).
+MIN_TEXTURE_SHARE = 0.05
 #: The texture fill keeps the network's colours below 2**KEEP_LOW px.
 KEEP_LOW = 3
 FILLS = ("auto", "texture", "smooth")
@@ -121,7 +124,7 @@ class InpaintPlugin(BasePlugin):
             hole = grow_mask((soft > 0.0).astype(np.float32), grow) > 0.0  # a disc of `grow` px
             sub = ctx.sub(i / len(crops), (i + 1) / len(crops))
             weight = texture_weight(values["fill"], hole) * hole
-            texture = bool(weight.any())
+            texture = float(weight.sum()) >= MIN_TEXTURE_SHARE * float(hole.sum())  # not for a few crossings
             filled = self._fill_crop(model, image[crop.slices()], hole, values["working_size"],
                                      values["passes"], sub.sub(0.0, 0.3 if texture else 1.0))
             if texture:

@@ -122,6 +122,21 @@ def test_automatic_fill_keeps_thin_strokes_smooth_and_textures_wide_holes():
         texture_weight("sharp", hole)
 
 
+def test_crossing_scratches_keep_the_network_fill_without_a_synthesis(plugin, monkeypatch):
+    import importlib
+
+    module = importlib.import_module("photoai_plugins.inpaint.plugin")
+    calls = []
+    monkeypatch.setattr(module, "exemplar_fill", lambda *a, **k: calls.append(1) or a[0])
+    mask = np.zeros((200, 300), np.float32)
+    mask[95:105, 10:290] = mask[10:190, 145:155] = 1.0  # two 10 px scratches crossing
+    run_plugin(plugin, ImageBuffer(texture(200, 300)), mask, {"grow": 0}, RunContext(), MeanFillRuntime())
+    assert calls == []
+    mask[60:140, 40:120] = 1.0  # and an object
+    run_plugin(plugin, ImageBuffer(texture(200, 300)), mask, {"grow": 0}, RunContext(), MeanFillRuntime())
+    assert calls == [1]
+
+
 def test_texture_measures_separate_blur_noise_and_mean_from_texture():
     truth = texture(96, 128, seed=0)
     other = texture(96, 128, seed=1)  # the same texture, another sample
