@@ -89,20 +89,20 @@ def main() -> None:
     if args.one:
         print(json.dumps(run_one(*args.one)))
         return
-    print("| photo | hole | method | wall s | peak RSS MiB | over baseline MiB | vs Telea | vs network alone |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| photo | hole | method | wall s | CPU s | peak RSS MiB | over baseline MiB | vs Telea | vs network alone |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for case in args.cases:
         rows = {m: in_child(__file__, [m, case]) for m in args.methods}
         ref, net = rows.get("telea", {}).get("wall"), rows.get("ours-smooth", {}).get("wall")
         for method, r in rows.items():
             if "error" in r:
-                print(f"| {case} | | {METHODS[method]} | failed: {r['error']} | | | | |")
+                print(f"| {case} | | {METHODS[method]} | failed: {r['error']} | | | | | |")
                 continue
             ratio = f"{r['wall'] / ref:.2f}x" if ref else "-"
             vs_net = f"{r['wall'] / net:.2f}x" if net else "-"
             print(f"| {r['size']} ({CASES[case][0]:g} MP) | {CASES[case][1]} ({r['hole_pct']:.1f} %) | "
-                  f"{METHODS[method]} | {r['wall']:.2f} | {r['peak']:.0f} | {r['peak'] - r['base']:.0f} | {ratio} "
-                  f"| {vs_net} |")
+                  f"{METHODS[method]} | {r['wall']:.2f} | {r['cpu']:.2f} | {r['peak']:.0f} | "
+                  f"{r['peak'] - r['base']:.0f} | {ratio} | {vs_net} |")
 
 
 if __name__ == "__main__":

@@ -7,13 +7,13 @@ import pytest
 
 from photoai.core.errors import PluginError
 from photoai.core.export import save
+from photoai.core.geometry import Rect, Size
 from photoai.core.image import ImageBuffer
 from photoai.core.io import load
 from photoai.core.jobs import RunContext
 from photoai.plugin_api.execute import run_plugin
 from photoai.plugin_api.registry import discover_plugins
 from photoai_plugins.inpaint.crops import crop_plan, hole_thickness, merge_overlapping, network_scale
-from photoai.core.geometry import Rect, Size
 
 
 @dataclass
