@@ -48,7 +48,7 @@ from photoai.core.raw import RawData, render_mosaic
 from photoai.plugin_api.execute import run_plugin
 
 from . import noise, unprocess
-from .plugin import RawDarkPlugin, auto_ratio, normalized_planes
+from .plugin import RawDarkPlugin, auto_ratio, black_map, normalized_planes
 
 __all__ = ["DarkPair", "make_pair", "push", "nlm", "score", "evaluate_synthetic", "evaluate_real", "tune_nlm", "main"]
 
@@ -102,8 +102,7 @@ def make_pair(rgb: np.ndarray, seed: int, ratios: Sequence[float], folder: Path,
 
 def push(raw: RawData, ratio: float) -> np.ndarray:
     """The standard rendering of the dark mosaic multiplied by ``ratio`` above the black level."""
-    h, w = raw.mosaic.shape
-    black = np.tile(np.reshape(np.asarray(raw.black, np.float32), (2, 2)), ((h + 1) // 2, (w + 1) // 2))[:h, :w]
+    black = black_map(raw)
     return render_mosaic(raw, (raw.mosaic.astype(np.float32) - black) * np.float32(ratio) + black)
 
 

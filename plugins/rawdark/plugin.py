@@ -67,10 +67,15 @@ def auto_ratio(planes: np.ndarray, target: float = TARGET_MEAN) -> float:
     return float(np.clip(target / mean, *RATIO_RANGE))
 
 
+def black_map(raw: RawData) -> np.ndarray:
+    """The black level of every photosite of ``raw``'s mosaic (float32 HxW)."""
+    h, w = raw.mosaic.shape
+    return np.tile(np.reshape(np.asarray(raw.black, np.float32), (2, 2)), ((h + 1) // 2, (w + 1) // 2))[:h, :w]
+
+
 def to_codes(normalized: np.ndarray, raw: RawData) -> np.ndarray:
     """A normalized mosaic (0 = black, 1 = white) back to ``raw``'s code values (float32, not rounded)."""
-    h, w = normalized.shape
-    black = np.tile(np.reshape(np.asarray(raw.black, np.float32), (2, 2)), ((h + 1) // 2, (w + 1) // 2))[:h, :w]
+    black = black_map(raw)
     return normalized * (np.float32(raw.white) - black) + black
 
 
