@@ -19,7 +19,9 @@ of their luminance, so L is kept). A painted mask limits the effect (blend with 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,9 +47,10 @@ from . import hints as hint_raster
 from .bins import MODE, annealed_mean_log, log_probs
 
 MODEL_ID = "colorize-net"
-PROXY_SIDE = 384  # long side of the network's proxy, unless the model's config says otherwise
+PROXY_SIDE = 256  # long side of the network's proxy unless the model's config says otherwise (README: chosen by AuC)
 SIZE_MULTIPLE = 8  # the network's input sides
 HINT_SIDE = 3  # proxy pixels across one hint patch
+THREADS = max(1, min(4, os.cpu_count() or 1))  # render threads
 BAND_PIXELS = 1 << 14  # pixels per step of the render: numpy's temporaries stay small (cached, no fresh pages)
 DEFAULT_T, MIN_T = 0.38, 0.05
 
@@ -175,35 +178,48 @@ def grid_ab(analysis: Analysis, temperature: float, saturation: float = 1.0) -> 
 def compose(analysis: Analysis, temperature: float, saturation: float = 1.0, image: np.ndarray | None = None,
             mask: np.ndarray | None = None, ctx: RunContext | None = None) -> np.ndarray:
     """The colour photo (H x W x 3 float32 sRGB): :func:`grid_ab` upsampled bilinearly (band by band) onto the
-    photo's L; with ``mask`` (H x W) the result is blended with ``image`` by it."""
+    photo's L; with ``mask`` (H x W) the result is blended with ``image`` by it. Horizontal stripes of the
+    photo are rendered by :data:`THREADS` threads (numpy releases the GIL); the pixels do not depend on it."""
     height, width = analysis.shape
     ab = grid_ab(analysis, temperature, saturation)
     x0, x1, wx = analysis.cols
     wxc = wx[None, :]
     planes = [ab[:, x0, c] * (1.0 - wxc) + ab[:, x1, c] * wxc for c in (0, 1)]  # h x W: columns resampled once
     steps = [np.concatenate([p[1:] - p[:-1], np.zeros_like(p[:1])]) for p in planes]  # row i -> row i + 1
-    y0, _, wy = analysis.rows
     out = np.empty((height, width, 3), np.float32)
     band_rows = max(1, BAND_PIXELS // width)
-    a, b = (np.empty((band_rows, width), np.float32) for _ in range(2))
-    scratch = analysis.lab.scratch(band_rows)
-    for top in range(0, height, band_rows):
-        if ctx is not None and (top // band_rows) % 64 == 0:
-            ctx.raise_if_cancelled()
-        n = min(band_rows, height - top)
-        idx = y0[top:top + n]
-        for start in np.flatnonzero(np.diff(idx, prepend=-1)):  # runs of rows between the same two grid rows
-            i, stop = idx[start], start + int(np.searchsorted(idx[start:], idx[start], side="right"))
-            weight = wy[top + start:top + stop, None]
-            for plane, step, dst in zip(planes, steps, (a, b), strict=True):
-                np.multiply(weight, step[i], out=dst[start:stop])
-                dst[start:stop] += plane[i]
-        rows = out[top:top + n]
-        analysis.lab.rows(top, a[:n], b[:n], rows, scratch)
-        if mask is not None and image is not None:
-            rows -= image[top:top + n]
-            rows *= mask[top:top + n, :, None]
-            rows += image[top:top + n]
+    bands = range(0, height, band_rows)
+    chunk = -(-len(bands) // THREADS) * band_rows
+
+    def stripe(first: int) -> None:
+        a, b = (np.empty((band_rows, width), np.float32) for _ in range(2))
+        scratch = analysis.lab.scratch(band_rows)
+        y0, _, wy = analysis.rows
+        for top in range(first, min(first + chunk, height), band_rows):
+            if ctx is not None and (top // band_rows) % 64 == 0:
+                ctx.raise_if_cancelled()
+            n = min(band_rows, height - top)
+            idx = y0[top:top + n]
+            for start in np.flatnonzero(np.diff(idx, prepend=-1)):  # runs of rows between the same two grid rows
+                i, stop = idx[start], start + int(np.searchsorted(idx[start:], idx[start], side="right"))
+                weight = wy[top + start:top + stop, None]
+                for plane, step, dst in zip(planes, steps, (a, b), strict=True):
+                    np.multiply(weight, step[i], out=dst[start:stop])
+                    dst[start:stop] += plane[i]
+            rows = out[top:top + n]
+            analysis.lab.rows(top, a[:n], b[:n], rows, scratch)
+            if mask is not None and image is not None:
+                rows -= image[top:top + n]
+                rows *= mask[top:top + n, :, None]
+                rows += image[top:top + n]
+
+    firsts = list(range(0, height, chunk))
+    if len(firsts) == 1:
+        stripe(0)
+    else:
+        with ThreadPoolExecutor(len(firsts)) as pool:
+            for done in [pool.submit(stripe, f) for f in firsts]:
+                done.result()
     return out
 
 

@@ -123,3 +123,17 @@ def test_the_smoke_network_through_onnx_runtime(smoke_runtime):
     hinted = PLUGIN.analyze(Request(image.copy(), None, validate(
         PLUGIN.info.params, {"hints": [{"x": 70, "y": 50, "rgb": [0, 200, 0]}]})), ctx)
     assert np.abs(hinted.logp - analysis.logp).max() > 0  # the network sees the hint
+
+
+def test_the_render_threads_do_not_change_the_pixels(monkeypatch):
+    import importlib
+
+    module = importlib.import_module("photoai_plugins.colorize.plugin")
+    image = photo(300, 70)  # narrow: many bands of few rows
+    runtime = FakeRuntime(FakeModel(colour=lambda lightness, hinted: np.stack(
+        [lightness[::4, ::4] - 50.0, 30.0 - lightness[::4, ::4]], axis=-1)))
+    analysis = PLUGIN.analyze(Request(image, None, validate(PLUGIN.info.params)), RunContext(runtime=runtime))
+    monkeypatch.setattr(module, "THREADS", 1)
+    one = compose(analysis, 0.4)
+    monkeypatch.setattr(module, "THREADS", 3)
+    np.testing.assert_array_equal(compose(analysis, 0.4), one)
