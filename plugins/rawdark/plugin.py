@@ -46,6 +46,7 @@ RATIO_STOPS = (1, 2, 3, 4, 6, 8, 12, 16, 25, 32, 50, 64, 100, 150, 200, 250, 300
 #: (every 40th of photos/train) unprocessed by :mod:`.unprocess` (0.134; spread: log std 0.37).
 TARGET_MEAN = 0.13
 TILE = 512  # packed pixels per tile side
+PIXELS_PER_BIN = 64  # packed pixels per signal bin of the noise estimate, at least
 
 
 def canonical_black(raw: RawData) -> np.ndarray:
@@ -77,6 +78,17 @@ def to_codes(normalized: np.ndarray, raw: RawData) -> np.ndarray:
     """A normalized mosaic (0 = black, 1 = white) back to ``raw``'s code values (float32, not rounded)."""
     black = black_map(raw)
     return normalized * (np.float32(raw.white) - black) + black
+
+
+def noise_levels(planes: np.ndarray, title: str) -> noise.NoiseLevels:
+    """The blind noise estimate of amplified ``planes`` (:func:`.noise.estimate_levels`), with fewer signal bins
+    on small frames (at least :data:`PIXELS_PER_BIN` packed pixels each); too small a frame is a PluginError."""
+    bins = int(np.clip(planes[0].size // PIXELS_PER_BIN, 1, 16))
+    try:
+        return noise.estimate_levels(planes, bins=bins)
+    except ValueError:
+        h, w = planes.shape[1:]
+        raise PluginError(f"{title}: the photo ({2 * w}x{2 * h}) is too small to measure its noise") from None
 
 
 def denoise(model: Model, planes: np.ndarray, levels: noise.NoiseLevels, ctx: RunContext) -> np.ndarray:
@@ -124,7 +136,7 @@ class RawDarkPlugin(BasePlugin):
         planes *= np.float32(ratio)
         label = f"x{ratio:.3g}" + (" (auto)" if value == "auto" else "")
         log.info("rawdark: %s, amplification %s", raw.describe(), label)
-        levels = noise.estimate_levels(planes)
+        levels = noise_levels(planes, self.info.title)
         ctx.raise_if_cancelled()
         sub = ctx.sub(0.02, 0.9)
         sub.progress(0, 1, f"Denoising the sensor data, amplified {label}")

@@ -22,6 +22,7 @@ from photoai_plugins.rawdark.plugin import (
     TARGET_MEAN,
     RawDarkPlugin,
     auto_ratio,
+    noise_levels,
     normalized_planes,
     to_codes,
 )
@@ -141,3 +142,10 @@ def test_not_a_raw_file():
     with pytest.raises(PluginError, match=r"needs a camera RAW file \(open a \.dng"):
         run_plugin(PLUGIN, ImageBuffer(np.zeros((8, 8, 3), np.float32)), None, {}, RunContext(),
                    FakeRuntime(identity()))
+
+
+def test_small_frames_measure_their_noise_and_tiny_ones_say_so(tmp_path):
+    small = io.load(write_dng(tmp_path / "s.dng", codes(scene(40, 48)), "RGGB", BLACK, WHITE))
+    assert run_plugin(PLUGIN, small, None, {"ratio": 1}, RunContext(), FakeRuntime(identity())).rgb.shape == (40, 48, 3)
+    with pytest.raises(PluginError, match=r"^T: the photo \(10x8\) is too small to measure its noise$"):
+        noise_levels(np.random.default_rng(0).random((4, 4, 5), np.float32), "T")  # LibRaw opens no such DNG
