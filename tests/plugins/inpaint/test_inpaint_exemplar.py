@@ -111,6 +111,23 @@ def test_plugin_texture_fill_changes_only_the_hole_and_adds_detail(plugin):
     assert hf_ratio(out["auto"], truth, hole) > 0.6  # a 36 px wide hole gets texture by default
 
 
+def test_cancel_through_the_plugin_stops_the_synthesis(plugin):
+    token = CancelToken()
+    stages = []
+
+    def progress(fraction, stage):
+        stages.append(stage)
+        if stage == "Synthesizing texture":
+            token.cancel()
+
+    mask = np.zeros((96, 128), np.float32)
+    mask[disc(96, 128, 48, 64, 24)] = 1.0
+    with pytest.raises(Cancelled):
+        run_plugin(plugin, ImageBuffer(texture(96, 128)), mask, {"fill": "texture"}, RunContext(progress, token),
+                   MeanFillRuntime())
+    assert stages.count("Synthesizing texture") == 1 and "Done" not in stages
+
+
 def test_automatic_fill_keeps_thin_strokes_smooth_and_textures_wide_holes():
     hole = np.zeros((120, 200), bool)
     hole[20:26, 10:190] = True  # a 6 px scratch
