@@ -52,7 +52,8 @@ HINT_COUNTS = {"1 hint": 1, "10 hints": 10, "100 hints": 100}
 HINT_PATCH = 5  # the simulated hint's colour: mean true RGB of this square around the point
 CROP = 256
 CROP_COLUMNS = ("gray", f"ours T={DEFAULT_T}", "10 hints")  # then the truth
-PATH_OPTIONS = ("--data", "--models", "--json", "--save-crops")
+PATH_OPTIONS = ("--data", "--models")
+OUTPUT_OPTIONS = ("--json", "--save-crops")
 
 
 def load_rgb(path: Path) -> np.ndarray:
@@ -167,11 +168,17 @@ def format_table(results: dict[str, dict[str, float]]) -> str:
 
 
 def recorded_command(argv: Sequence[str] | None) -> str:
-    """The command as manifests record it: the path options' values relative to the repository."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    for i in range(len(args) - 1):
-        if args[i] in PATH_OPTIONS:
-            args[i + 1] = portable_path(args[i + 1])
+    """The command as manifests record it: without the output options (``--json``, ``--save-crops``), the
+    path options' values relative to the repository."""
+    given = list(sys.argv[1:] if argv is None else argv)
+    args: list[str] = []
+    i = 0
+    while i < len(given):
+        if given[i] in OUTPUT_OPTIONS:
+            i += 2
+            continue
+        args.append(portable_path(given[i]) if i and given[i - 1] in PATH_OPTIONS else given[i])
+        i += 1
     return command_line("colorize.evaluate", args)
 
 

@@ -78,7 +78,7 @@ def test_the_evaluation_on_two_photos(smoke_models, tmp_path):
         assert all(np.isfinite(v) for v in row.values())
     gray = out["methods"]["gray"]
     assert gray["colourful"] < 1.0 and 0 < gray["auc"] < 100
-    assert "colorize.evaluate --data" in out["command"]
+    assert "colorize.evaluate --data" in out["command"] and "--json" not in out["command"]
     crops = sorted((tmp_path / "crops").iterdir())
     assert [c.name for c in crops] == ["p0.png", "p1.png"]
     with Image.open(crops[0]) as im:
