@@ -78,6 +78,9 @@ class HintSpread(nn.Module):
 class ColorNet(nn.Module):
     """B x 4 x H x W -> logits B x Q x H/4 x W/4."""
 
+    bins: torch.Tensor
+    prior: torch.Tensor
+
     def __init__(self, width: int = 64, deep: int = 128, dilations: tuple[int, ...] = (1, 2, 4, 8),
                  bins: int = 313, hint_radii: tuple[int, ...] = ()) -> None:
         super().__init__()
@@ -85,10 +88,10 @@ class ColorNet(nn.Module):
         if hint_radii:
             self._config["hint_radii"] = list(hint_radii)
             self.spread = HintSpread(tuple(hint_radii))
-            self.hint = nn.Sequential(nn.Conv2d(3 * len(hint_radii), width, 3, padding=1), nn.ReLU(inplace=True),
-                                      nn.Conv2d(width, width, 1))
-            nn.init.zeros_(self.hint[2].weight)  # a warm start begins as the network it came from
-            nn.init.zeros_(self.hint[2].bias)
+            last = nn.Conv2d(width, width, 1)
+            for param in last.parameters():  # a warm start begins as the network it came from
+                nn.init.zeros_(param)
+            self.hint = nn.Sequential(nn.Conv2d(3 * len(hint_radii), width, 3, padding=1), nn.ReLU(inplace=True), last)
         half = width // 2
         self.enc1 = nn.Sequential(_conv(IN_CHANNELS, half, stride=2), _conv(half, half))      # 1/2
         self.enc2 = nn.Sequential(_conv(half, width, stride=2), ResBlock(width))              # 1/4

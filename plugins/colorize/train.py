@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .._training import TRAIN_FOLDERS, Run, cosine_lr, default_data_dir, list_photos, set_lr
+from .._training import TRAIN_FOLDERS, Run, add_run_args, cosine_lr, list_photos, set_lr
 from . import bins as ab_bins
 from . import hints as hint_sim
 from .data import bin_counts, block_mean, lab_planes, load_photos, sample_batch
@@ -38,11 +38,8 @@ PAPER_T = 0.38
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=default_data_dir(),
-                    help="shared data dir (default: $PHOTOAI_DATA, else ../shared/data beside the repository)")
+    add_run_args(ap, out="runs/colorize", iters=12000, lr=1e-3, lr_min=1e-5)
     ap.add_argument("--folders", nargs="+", default=list(TRAIN_FOLDERS), help="photo folders under --data")
-    ap.add_argument("--out", type=Path, default=Path("runs/colorize"))
-    ap.add_argument("--iters", type=int, default=12000)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--size", type=int, default=160, help="crop side (multiple of 8)")
     ap.add_argument("--short-side", type=int, default=256, help="photos are first reduced to this short side")
@@ -53,17 +50,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                     help="radii (output-grid pixels) of the hint branch's windows; none: no hint branch")
     ap.add_argument("--init", type=Path, help="start from these weights (a checkpoint without the hint branch "
                                               "may be given: the branch starts at zero)")
-    ap.add_argument("--lr", type=float, default=1e-3)
-    ap.add_argument("--lr-min", type=float, default=1e-5)
     ap.add_argument("--val", type=int, default=64, help="photos held out for validation")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--bf16", action="store_true", help="bfloat16 autocast for the forward pass")
-    ap.add_argument("--eval-every", type=int, default=1000)
-    ap.add_argument("--ckpt-minutes", type=float, default=5.0)
-    ap.add_argument("--log-every", type=int, default=50)
-    ap.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
-    ap.add_argument("--smoke", action="store_true", help="tiny model and batch, for tests")
     args = ap.parse_args(argv)
     if args.smoke:
         args.width, args.deep, args.batch, args.size, args.val = 8, 16, 2, 32, 2
@@ -145,7 +132,6 @@ def main(argv: Sequence[str] | None = None) -> Path:
         log(f"eval iter {run.iteration}: " + "  ".join(f"{k} {v:.2f}" for k, v in metrics.items()))
 
     net.train()
-    t_log, acc = time.time(), 0.0
     for it in range(run.iteration, args.iters):
         b = {k: torch.from_numpy(v) for k, v in sample_batch(train, args.batch, args.size, rng, args.min_scale).items()}
         set_lr(opt, cosine_lr(it, args.iters, args.lr, args.lr_min, decay_frac=0.8))
@@ -155,16 +141,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        acc += loss.item()
-        run.iteration = done = it + 1
-        if done % args.log_every == 0:
-            dt = (time.time() - t_log) / args.log_every
-            log(f"iter {done}/{args.iters} loss {acc / args.log_every:.4f} lr {opt.param_groups[0]['lr']:.2e} "
-                f"{dt:.3f} s/iter")
-            acc, t_log = 0.0, time.time()
-        if done % args.eval_every == 0 and done < args.iters:
-            evaluate()
-        run.save_if_due()
+        run.end_iteration({"loss": loss.item()}, evaluate)
     return run.finish(evaluate)
 
 

@@ -12,14 +12,13 @@ are held out: PSNR of the output on fixed-seed pairs of them is logged and picks
 from __future__ import annotations
 
 import argparse
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from .._training import Run, cosine_lr, default_data_dir, set_lr
+from .._training import Run, add_run_args, cosine_lr, set_lr
 from . import losses
 from .data import TRAIN_FOLDERS, list_photos, load_photos, sample_batch
 from .degrade import make_pair
@@ -30,31 +29,17 @@ __all__ = ["main", "parse_args", "validation_pairs"]
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=default_data_dir(),
-                    help="shared data dir (default: $PHOTOAI_DATA, else ../shared/data beside the repository)")
+    add_run_args(ap, out="runs/lowlight", iters=20000, lr=5e-4, lr_min=1e-5)
     ap.add_argument("--folders", nargs="+", default=list(TRAIN_FOLDERS), help="photo folders under --data")
-    ap.add_argument("--out", type=Path, default=Path("runs/lowlight"))
-    ap.add_argument("--iters", type=int, default=20000)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--size", type=int, default=192, help="crop side (the illumination net's proxy)")
     ap.add_argument("--width", type=int, default=32)
     ap.add_argument("--denoise-width", type=int, default=32)
     ap.add_argument("--denoise-blocks", type=int, default=3)
-    ap.add_argument("--lr", type=float, default=5e-4)
-    ap.add_argument("--lr-min", type=float, default=1e-5)
     ap.add_argument("--bright-fraction", type=float, default=0.1, help="share of crops left (nearly) as bright")
     ap.add_argument("--min-exposure", type=float, default=1 / 25,
                     help="darkest synthetic exposure (linear light x this; validation keeps 1/25)")
     ap.add_argument("--val", type=int, default=48, help="photos held out for validation")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--bf16", action="store_true", help="bfloat16 autocast for the forward pass (weights, Adam "
-                                                          "and losses stay float32); ~1.7x faster on CPUs with BF16")
-    ap.add_argument("--eval-every", type=int, default=1000)
-    ap.add_argument("--ckpt-minutes", type=float, default=5.0)
-    ap.add_argument("--log-every", type=int, default=50)
-    ap.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
-    ap.add_argument("--smoke", action="store_true", help="tiny model and batch, for tests")
     args = ap.parse_args(argv)
     if args.smoke:
         args.width, args.denoise_width, args.denoise_blocks, args.batch, args.size = 8, 8, 1, 2, 32
@@ -115,7 +100,6 @@ def main(argv: Sequence[str] | None = None) -> Path:
         log(f"eval iter {run.iteration}: " + "  ".join(f"{k} {v:.2f}" for k, v in metrics.items()))
 
     net.train()
-    t_log, acc = time.time(), dict[str, float]()
     for it in range(run.iteration, args.iters):
         dark_np, target_np = sample_batch(train, args.batch, args.size, rng, args.bright_fraction, args.min_exposure)
         dark, target = torch.from_numpy(dark_np), torch.from_numpy(target_np)
@@ -126,17 +110,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        for k, v in {"loss": loss.item(), **terms}.items():
-            acc[k] = acc.get(k, 0.0) + v
-        run.iteration = done = it + 1
-        if done % args.log_every == 0:
-            dt = (time.time() - t_log) / args.log_every
-            log(f"iter {done}/{args.iters} " + " ".join(f"{k} {v / args.log_every:.4f}" for k, v in acc.items())
-                + f" lr {opt.param_groups[0]['lr']:.2e} {dt:.3f} s/iter")
-            acc, t_log = {}, time.time()
-        if done % args.eval_every == 0 and done < args.iters:
-            evaluate()
-        run.save_if_due()
+        run.end_iteration({"loss": loss.item(), **terms}, evaluate)
     return run.finish(evaluate)
 
 

@@ -16,14 +16,13 @@ PSNR picks ``best.pt``.
 from __future__ import annotations
 
 import argparse
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from .._training import TRAIN_FOLDERS, Run, cosine_lr, default_data_dir, list_photos, set_lr
+from .._training import TRAIN_FOLDERS, Run, add_run_args, cosine_lr, list_photos, set_lr
 from . import measures
 from .data import LEVEL_JITTER, load_photos, sample_batch, validation_batch
 from .net import RawDenoiser, render
@@ -33,28 +32,14 @@ __all__ = ["main", "parse_args"]
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=default_data_dir(),
-                    help="shared data dir (default: $PHOTOAI_DATA, else ../shared/data beside the repository)")
+    add_run_args(ap, out="runs/rawdark", iters=8000, lr=3e-4, lr_min=1e-5, eval_every=500)
     ap.add_argument("--folders", nargs="+", default=list(TRAIN_FOLDERS), help="photo folders under --data")
-    ap.add_argument("--out", type=Path, default=Path("runs/rawdark"))
-    ap.add_argument("--iters", type=int, default=8000)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--size", type=int, default=128, help="crop side in mosaic pixels (even; packed: half)")
     ap.add_argument("--width", type=int, default=32, help="U-Net widths: width, 2x, 4x")
-    ap.add_argument("--lr", type=float, default=3e-4)
-    ap.add_argument("--lr-min", type=float, default=1e-5)
     ap.add_argument("--level-jitter", type=float, default=LEVEL_JITTER,
                     help="log-std of the error of the noise levels the network is told")
     ap.add_argument("--val", type=int, default=32, help="photos held out for validation")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--bf16", action="store_true", help="bfloat16 autocast for the forward pass (weights, Adam "
-                                                          "and the loss stay float32)")
-    ap.add_argument("--eval-every", type=int, default=500)
-    ap.add_argument("--ckpt-minutes", type=float, default=5.0)
-    ap.add_argument("--log-every", type=int, default=50)
-    ap.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
-    ap.add_argument("--smoke", action="store_true", help="tiny model and batch, for tests")
     args = ap.parse_args(argv)
     if args.smoke:
         args.width, args.batch, args.size, args.val = 4, 2, 32, 2
@@ -98,7 +83,6 @@ def main(argv: Sequence[str] | None = None) -> Path:
         log(f"eval iter {run.iteration}: " + "  ".join(f"{k} {v:.2f}" for k, v in metrics.items()))
 
     net.train()
-    t_log, acc = time.time(), 0.0
     for it in range(run.iteration, args.iters):
         batch = measures.as_tensors(sample_batch(train, args.batch, args.size, rng, args.level_jitter))
         set_lr(opt, cosine_lr(it, args.iters, args.lr, args.lr_min))
@@ -114,16 +98,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
         opt.step()
-        acc += loss.item()
-        run.iteration = done = it + 1
-        if done % args.log_every == 0:
-            dt = (time.time() - t_log) / args.log_every
-            log(f"iter {done}/{args.iters} loss {acc / args.log_every:.4f} lr {opt.param_groups[0]['lr']:.2e} "
-                f"{dt:.3f} s/iter")
-            acc, t_log = 0.0, time.time()
-        if done % args.eval_every == 0 and done < args.iters:
-            evaluate()
-        run.save_if_due()
+        run.end_iteration({"loss": loss.item()}, evaluate)
     return run.finish(evaluate)
 
 

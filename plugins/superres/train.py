@@ -206,7 +206,6 @@ def main(argv: Sequence[str] | None = None) -> Path:
             + "  ".join(f"{k} {p:.2f} dB / {q:.4f}" for k, (p, q) in res.items()))
 
     model.train()
-    t_log, loss_acc = time.time(), 0.0
     for it in range(run.iteration, args.iters):
         scale = args.scales[it % len(args.scales)]
         lr_np, hr_np = sample(scale, rng)
@@ -218,16 +217,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        loss_acc += loss.item()
-        run.iteration = done = it + 1
-        if done % args.log_every == 0:
-            dt = (time.time() - t_log) / args.log_every
-            log(f"iter {done}/{args.iters} loss {loss_acc / args.log_every:.5f} "
-                f"lr {opt.param_groups[0]['lr']:.2e} {dt:.3f} s/iter")
-            loss_acc, t_log = 0.0, time.time()
-        if done % args.eval_every == 0 and done < args.iters:
-            do_eval()
-        run.save_if_due()
+        run.end_iteration({"loss": loss.item()}, do_eval)
     return run.finish(do_eval)
 
 
