@@ -4,7 +4,9 @@
 
 IMAGE defaults to a landscape generated in code. The plugin is ``--plugin ID`` from the
 registry, else an inline demo plugin (tone and colour) registered for the screenshot. The
-brush stroke goes through the canvas with synthetic mouse events, like a user's.
+brush stroke (``--no-mask``: none) and colour hints (``--hint X,Y,#rrggbb``, for a plugin that
+takes them: the form's "Place hints", then clicks on the photo) go through the canvas with
+synthetic mouse events, like a user's.
 """
 
 from __future__ import annotations
@@ -88,7 +90,7 @@ def synthetic_scene(width: int = 1600, height: int = 1067, seed: int = 3) -> np.
 
     def ridge(base, amp, freqs, phase):
         r = np.full(width, base, np.float32)
-        for f, a in zip(freqs, amp):
+        for f, a in zip(freqs, amp, strict=True):
             r += a * np.sin(np.linspace(0, f * np.pi, width) + phase)
         return r
 
@@ -133,6 +135,43 @@ def wait_until(app, condition, timeout: float = 30.0) -> bool:
     return True
 
 
+def parse_hint(text: str) -> tuple[int, int, tuple[int, int, int]]:
+    """``X,Y,#rrggbb`` -> (x, y, (r, g, b)): a colour hint for ``--hint``."""
+    try:
+        x, y, color = text.split(",")
+        rgb = color.strip().lstrip("#")
+        if len(rgb) != 6:
+            raise ValueError
+        return int(x), int(y), (int(rgb[0:2], 16), int(rgb[2:4], 16), int(rgb[4:6], 16))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected X,Y,#rrggbb, got {text!r}") from None
+
+
+def place_hints(window, hints: list[tuple[int, int, tuple[int, int, int]]]) -> str | None:
+    """Place ``hints`` as a user does: press the form's "Place hints", pick the colour, click the photo.
+    An error message, or None."""
+    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtTest import QTest
+
+    from photoai.ui.widgets.hints_editor import PointsEditor
+
+    form = window.plugin_panel.form
+    editor = next((e for e in form.editors.values() if isinstance(e, PointsEditor)), None) if form else None
+    if editor is None:
+        return "the plugin takes no colour hints"
+    if not editor.place_button.isChecked():
+        QTest.mouseClick(editor.place_button, Qt.MouseButton.LeftButton)
+    tool, view, vp = window.hints.tool, window.canvas, window.canvas.viewport()
+    for x, y, rgb in hints:
+        tool.set_color(rgb)  # what the colour button's dialog does
+        before = len(tool.points)
+        pos = view.mapFromScene(view.image_item.mapToScene(QPointF(x + 0.5, y + 0.5)))
+        QTest.mouseClick(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
+        if len(tool.points) != before + 1:
+            return f"the click at {x},{y} placed no hint"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("out", type=Path, help="PNG file to write")
@@ -143,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mask-edit", action="append", default=[], metavar="KIND:PX",
                     help="after the stroke, Mask > Grow/Shrink/Feather, e.g. grow:12 (repeatable)")
     ap.add_argument("--no-run", action="store_true", help="show the painted mask; run no plugin")
+    ap.add_argument("--no-mask", action="store_true", help="paint no mask stroke (the plugin works on the whole photo)")
+    ap.add_argument("--hint", action="append", default=[], type=parse_hint, metavar="X,Y,#RRGGBB",
+                    help="place a colour hint at image pixel X,Y with the hint tool (repeatable)")
     ap.add_argument("--keep", action="store_true", help="press Keep on the result (the view after Keep)")
     ap.add_argument("--menu", help="also grab the screen with this menu bar menu open (e.g. Mask) to OUT-menu.png")
     args = ap.parse_args(argv)
@@ -150,8 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QPointF, QSettings, Qt
     from PySide6.QtTest import QTest
 
-    from photoai.plugin_api.registry import PluginRegistry
     from photoai.plugin_api.models import open_runtime
+    from photoai.plugin_api.registry import PluginRegistry
     from photoai.ui.app import create_app
     from photoai.ui.main_window import MainWindow
     from photoai.ui.qsettings import Settings
@@ -185,18 +227,19 @@ def main(argv: list[str] | None = None) -> int:
     # a mask stroke over the left part of the photo, through the canvas like a user's drag
     doc = window.document
     iw, ih = doc.image.size
-    window.brush.set_size(max(8.0, iw / 28))
     view, vp = window.canvas, window.canvas.viewport()
-    points = [(iw * (0.08 + 0.30 * t), ih * (0.70 + 0.06 * np.sin(t * 6.0))) for t in np.linspace(0, 1, 24)]
-    pos = [view.mapFromScene(QPointF(x, y)) for x, y in points]
-    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos[0])
-    for p in pos[1:]:
-        QTest.mouseMove(vp, p)
-    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos[-1])
-    app.processEvents()
-    if not doc.has_mask:
-        print("the brush stroke did not reach the mask", file=sys.stderr)
-        return 1
+    if not args.no_mask:
+        window.brush.set_size(max(8.0, iw / 28))
+        points = [(iw * (0.08 + 0.30 * t), ih * (0.70 + 0.06 * np.sin(t * 6.0))) for t in np.linspace(0, 1, 24)]
+        pos = [view.mapFromScene(QPointF(x, y)) for x, y in points]
+        QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos[0])
+        for p in pos[1:]:
+            QTest.mouseMove(vp, p)
+        QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos[-1])
+        app.processEvents()
+        if not doc.has_mask:
+            print("the brush stroke did not reach the mask", file=sys.stderr)
+            return 1
 
     for edit in args.mask_edit:
         kind, px = edit.split(":")
@@ -204,6 +247,11 @@ def main(argv: list[str] | None = None) -> int:
 
     # run the plugin through the panel, as the Run button does
     window.plugin_panel.select(plugin_id)
+    if args.hint:
+        problem = place_hints(window, args.hint)
+        if problem:
+            print(problem, file=sys.stderr)
+            return 1
     if not args.no_run:
         outcome: list[str] = []
         window.job_ended.connect(outcome.append)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("onnx")
+onnx = pytest.importorskip("onnx")
 
 from photoai.core.errors import Cancelled, ModelError  # noqa: E402
 from photoai.core.geometry import Rect  # noqa: E402
@@ -253,3 +253,21 @@ def test_feature_visualization_raises_the_channel_response(shipped):
     fixed = inspector.weights(inspector.layer("upsample"))  # the fixed bicubic kernel is no torch parameter
     with pytest.raises(ModelError, match="not a module"):
         net.layer_module(fixed)
+
+
+def test_a_graph_exported_out_of_order_is_inspected_in_topological_order(tmp_path):
+    """Some exporters append nodes after their consumers (ONNX Runtime runs such graphs): the layers come out
+    sorted, with their shapes and activations, instead of a KeyError."""
+    spec, _ = tiny_onnx.install(tmp_path / "models")
+    path = tmp_path / "models" / spec.file
+    model = onnx.load(str(path))
+    nodes = list(model.graph.node)
+    del model.graph.node[:]
+    model.graph.node.extend(reversed(nodes))  # conv2, relu1, conv1
+    onnx.save(model, str(path))
+    inspector = ModelInspector(spec, path=path)
+    probe = inspector.probe(photo(20, 30))
+    layers = inspector.layers(probe)
+    assert [la.name for la in layers] == ["conv1", "relu1", "conv2"]
+    assert layers[2].output_shape == (1, 2, 10, 15) and [la.receptive_field for la in layers] == [3, 3, 5]
+    assert inspector.activations(probe, [inspector.layer("conv2")])[0].maps.shape[0] == 2

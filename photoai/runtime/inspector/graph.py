@@ -60,9 +60,41 @@ def load_graph(path: Path) -> onnx.ModelProto:
     """The ONNX model in ``path`` (its weights included); a clear error for a file ONNX cannot read."""
     onnx = require_onnx()
     try:
-        return onnx.load(str(path))
+        model = onnx.load(str(path))
     except Exception as e:  # noqa: BLE001 - protobuf raises its own types for foreign files
         raise ModelError(f"{path.name} is not an ONNX model ({type(e).__name__}: {e})") from None
+    sort_nodes(model.graph)
+    return model
+
+
+def sort_nodes(graph: onnx.GraphProto) -> None:
+    """Put ``graph``'s nodes in topological order, in place (ONNX Runtime runs graphs whose exporter
+    appended nodes out of order; the inspector walks them in order). A sorted graph keeps its order;
+    nodes whose inputs never appear stay at the end, as they were."""
+    onnx = require_onnx()
+    available = {"", *(i.name for i in graph.input), *(t.name for t in graph.initializer)}
+    pending, ordered = list(graph.node), []
+    while pending:
+        waiting = []
+        for node in pending:
+            if all(name in available for name in node.input):
+                ordered.append(node)
+                available.update(node.output)
+            else:
+                waiting.append(node)
+        if len(waiting) == len(pending):
+            ordered += waiting
+            break
+        pending = waiting
+    if all(a is b for a, b in zip(ordered, graph.node, strict=True)):
+        return
+    copies = []
+    for node in ordered:
+        copy = onnx.NodeProto()
+        copy.CopyFrom(node)
+        copies.append(copy)
+    del graph.node[:]
+    graph.node.extend(copies)
 
 
 @dataclass(frozen=True)
