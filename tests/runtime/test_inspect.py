@@ -271,3 +271,14 @@ def test_a_graph_exported_out_of_order_is_inspected_in_topological_order(tmp_pat
     assert [la.name for la in layers] == ["conv1", "relu1", "conv2"]
     assert layers[2].output_shape == (1, 2, 10, 15) and [la.receptive_field for la in layers] == [3, 3, 5]
     assert inspector.activations(probe, [inspector.layer("conv2")])[0].maps.shape[0] == 2
+
+
+def test_a_model_of_raw_channels_lists_its_layers_but_says_it_takes_no_photo(tmp_path):
+    """A 4-channel (packed raw) input: layers and filters from a blank probe; a photo is a clear ModelError."""
+    spec, w = tiny_onnx.install(tmp_path / "raw", in_channels=4)
+    inspector = ModelInspector(spec)
+    layers = inspector.layers()
+    assert [la.name for la in layers] == ["conv1", "relu1", "conv2"]
+    assert layers[0].inputs[0].shape[1] == 4 and layers[0].weight_shape == w["conv1.weight"].shape
+    with pytest.raises(ModelError, match="takes 4 image channels"):
+        inspector.probe(photo())

@@ -112,9 +112,15 @@ def make_probe(spec: ModelSpec, slots: Sequence[InputSlot], rgb: np.ndarray, mas
 
 
 def blank_probe(spec: ModelSpec, slots: Sequence[InputSlot], side: int = PROBE_SIDE) -> Probe:
-    """Mid-gray inputs of ``side`` px (rounded up to the spec's size multiple): shapes without a photo."""
+    """Mid-gray inputs of ``side`` px (rounded up to the spec's size multiple): shapes without a photo. An
+    image input that is no photo (e.g. 4 raw channels) gets the middle of the model's input range, so its
+    layers and filters can still be listed."""
     m = max(1, spec.size_multiple)
     side = max(side, spec.min_size)
     side += (-side) % m
+    if slots and slots[0].channels not in (1, 3):
+        mid = sum(spec.input_range) / 2
+        inputs = [np.full((1, s.channels, side, side), mid if i == 0 else 0.0, np.float32) for i, s in enumerate(slots)]
+        return Probe(inputs, (side, side), Rect(0, 0, side, side))
     gray = np.full((side, side, 3), 0.5, np.float32)
     return make_probe(spec, slots, gray, max_side=side)
