@@ -17,7 +17,11 @@ QDockWidget::title { padding: 6px 8px; background: #2c2c2f; font-weight: 600; }
 QListWidget { border: 1px solid #3c3c40; border-radius: 4px; padding: 2px; }
 QListWidget::item { padding: 5px 4px; }
 QListWidget::item:selected { background: #3d5f8c; color: white; }
-QPushButton { padding: 4px 12px; border-radius: 4px; }
+/* a styled QPushButton loses Fusion's bevel: every state is drawn here (a checked one must show) */
+QPushButton { padding: 4px 12px; border-radius: 4px; background: #3a3a3e; border: 1px solid #4a4a50; }
+QPushButton:hover { background: #48484d; }
+QPushButton:checked { background: #3d5f8c; border-color: #4d77b0; }
+QPushButton:disabled { background: #333336; border-color: #3c3c40; }
 QPushButton#runButton, QPushButton#keepButton {
     background: #2f6fc0; color: white; font-weight: 600; border: 1px solid #3a7bd0;
 }
