@@ -15,7 +15,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
@@ -443,6 +443,14 @@ def _model_row(spec: ModelSpec, manifest: Manifest) -> dict[str, Any]:
             "size": size, "sha256": spec.sha256, "source": dict(spec.source)}
 
 
+def _print_table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> None:
+    """Columns as wide as their longest cell (two spaces apart; the last one unpadded; ``right`` aligned)."""
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for r in [header, *rows]:
+        cells = [f"{c:>{w}}" if i in right else f"{c:<{w}}" for i, (c, w) in enumerate(zip(r, widths, strict=True))]
+        print("  ".join(cells[:-1] + [str(r[-1])]))
+
+
 def _human_size(size: int | None) -> str:
     if size is None:
         return "missing"
@@ -455,10 +463,9 @@ def _models_list(args: argparse.Namespace, registry: PluginRegistry, runtime: Ru
     if args.json:
         print(json.dumps({"models": rows, "problems": manifest.failures}, indent=2))
         return 0
-    print(f"{'ID':<24} {'TASK':<10} {'ARCH':<12} {'KIND':<9} {'SIZE':>8}  {'SHA256':<12}  SOURCE FILE")
-    for r in rows:
-        print(f"{r['id']:<24} {r['task'] or '-':<10} {r['arch'] or '-':<12} {r['kind']:<9} "
-              f"{_human_size(r['size']):>8}  {r['sha256'][:12]:<12}  {r['source'].get('file', '-')}")
+    _print_table(("ID", "TASK", "ARCH", "KIND", "SIZE", "SHA256", "SOURCE FILE"),
+                 [(r["id"], r["task"] or "-", r["arch"] or "-", r["kind"], _human_size(r["size"]), r["sha256"][:12],
+                   r["source"].get("file", "-")) for r in rows], right=(4,))
     for problem in manifest.failures:
         print(f"(problem) {problem}")
     return 0
@@ -503,11 +510,9 @@ def cmd_inspect(args: argparse.Namespace, registry: PluginRegistry) -> int:
     runtime = open_runtime(registry)
     specs = [s for s in runtime.models() if s.format == "onnx"]
     if args.list:
-        print(f"{'ID':<24} {'TASK':<10} {'ARCH':<12} {'INPUTS':<14} {'FEATURES':<8}  TITLE")
-        for s in specs:
-            visual = "yes" if not feature_problem(s, runtime.models()) else "-"
-            print(f"{s.id:<24} {s.task or '-':<10} {s.arch or '-':<12} {','.join(s.inputs) or '-':<14} "
-                  f"{visual:<8}  {s.title}")
+        _print_table(("ID", "TASK", "ARCH", "INPUTS", "FEATURES", "TITLE"),
+                     [(s.id, s.task or "-", s.arch or "-", ",".join(s.inputs) or "-",
+                       "-" if feature_problem(s, runtime.models()) else "yes", s.title) for s in specs])
         return 0
     if not args.model_id or not args.output:
         return _fail("usage: photoai inspect MODEL_ID [PHOTO] -o DIR (photoai inspect --list shows the models)")

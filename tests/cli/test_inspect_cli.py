@@ -63,6 +63,20 @@ def test_list(capsys, tiny_models):
     assert "superres-torch" not in rows  # only ONNX graphs can be inspected
 
 
+def test_list_columns_line_up_with_long_names(capsys, tiny_models):
+    """An arch or inputs longer than the old fixed widths (colorize-colornet; lightness,hint_ab,hint_mask) pushed
+    the later columns out of line."""
+    _, out, _ = run(capsys, "inspect", "--list")
+    header, *lines = out.splitlines()
+    at = {name: header.index(name) for name in ("ARCH", "INPUTS", "FEATURES", "TITLE")}
+    long_rows = [line for line in lines if "colorize-colornet" in line or "hint_mask" in line]
+    assert long_rows or any(len(line.split()[2]) > 12 for line in lines)
+    for line in lines:
+        for start in at.values():
+            assert line[start - 1] == " " and line[start] != " ", line
+        assert line[at["FEATURES"]:].split()[0] in ("yes", "-")
+
+
 def test_tiny_model_files(capsys, tiny_models, small_photo, tmp_path):
     photo, _mask = small_photo
     out_dir = tmp_path / "out"
