@@ -141,3 +141,23 @@ def export_checked(module: torch.nn.Module, inputs: tuple[torch.Tensor, ...], pa
     with atomic_path(path) as tmp:
         export_onnx(module, inputs, tmp, **options)
         return verify_onnx(module, tmp, cases, tolerance)
+
+
+def float16_weights(module: torch.nn.Module, path: Path, cases: Iterable[tuple[np.ndarray, ...]],
+                    tolerance: float) -> float:
+    """Store the weights of the ONNX model at ``path`` in float16 (inputs, outputs and the arithmetic ONNX
+    Runtime's CPU kernels need stay float32), its nodes in topological order (the converter appends its
+    casts at the end, which ``onnx.checker`` refuses), then check it against ``module`` within
+    ``tolerance`` and only then replace ``path``. Returns the largest difference."""
+    import onnx
+    from onnxruntime.transformers.float16 import convert_float_to_float16
+
+    from photoai.runtime.inspector.graph import sort_nodes
+
+    with atomic_path(path) as tmp:
+        model = convert_float_to_float16(onnx.load(path), keep_io_types=True)
+        sort_nodes(model.graph)
+        onnx.checker.check_model(model)
+        onnx.save(model, tmp)
+        return verify_onnx(module, tmp, cases, tolerance=tolerance)
+

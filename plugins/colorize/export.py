@@ -22,7 +22,6 @@ from typing import Any
 
 import torch
 
-from photoai.core.atomic import atomic_path
 from photoai.runtime import onnx_export
 
 from .. import _training as training
@@ -58,12 +57,7 @@ def export_model(net: ColorNet, path: Path, float16: bool = True) -> float:
                                       min_size=SIZE_MULTIPLE)
     if not float16:
         return diff
-    import onnx
-    from onnxruntime.transformers.float16 import convert_float_to_float16
-
-    with atomic_path(path) as tmp:
-        onnx.save(convert_float_to_float16(onnx.load(path), keep_io_types=True), tmp)
-        return onnx_export.verify_onnx(module, tmp, cases, tolerance=FP16_TOLERANCE)
+    return onnx_export.float16_weights(module, path, cases, FP16_TOLERANCE)
 
 
 def training_entry(ckpt: Mapping[str, Any]) -> dict[str, Any]:

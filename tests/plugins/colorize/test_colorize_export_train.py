@@ -62,6 +62,9 @@ def test_a_training_smoke_run_then_export(data_dir, tmp_path):
     written = export.main(["--checkpoint", str(last), "--out-dir", str(tmp_path / "models"), "--no-eval"])
     assert written["training"]["command"] == training.command_line("colorize.train", argv)
     assert written["training"]["data"][0]["path"] == "photos/train/imagenet_sample"
+    import onnx
+
+    onnx.checker.check_model(onnx.load(tmp_path / "models" / written["file"]))  # float16 casts in topological order
 
 
 def test_the_evaluation_on_two_photos(smoke_models, tmp_path):
