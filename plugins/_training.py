@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
+from PIL import Image
 
 from photoai.core.atomic import atomic_path
 from photoai.core.models import ModelSpec
@@ -88,6 +89,27 @@ def list_photos(data: Path, folders: Sequence[str] = TRAIN_FOLDERS) -> list[Path
         if d.is_dir():
             out += sorted(p for p in d.iterdir() if p.suffix.lower() in PHOTO_EXTENSIONS)
     return out
+
+
+def load_photos(paths: list[Path], min_side: int) -> list[np.ndarray]:
+    """uint8 HxWx3 arrays of the photos with both sides >= ``min_side``."""
+    photos = []
+    for p in paths:
+        with Image.open(p) as im:
+            rgb = np.asarray(im.convert("RGB"))
+        if min(rgb.shape[:2]) >= min_side:
+            photos.append(rgb)
+    return photos
+
+
+def random_crop(rgb: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """A random ``size`` crop, flipped left-right half of the time, as float32 in [0, 1]."""
+    h, w = rgb.shape[:2]
+    y, x = int(rng.integers(0, h - size + 1)), int(rng.integers(0, w - size + 1))
+    crop = rgb[y:y + size, x:x + size]
+    if rng.random() < 0.5:
+        crop = crop[:, ::-1]
+    return np.ascontiguousarray(crop, np.float32) / 255.0
 
 
 def portable_path(path: str | Path) -> str:
@@ -360,6 +382,31 @@ def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
 
 
 # --------------------------------------------------------------------------- export
+
+def macs_per_output_pixel(module: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> int:
+    """Multiply-adds of the convolutions and linear layers per pixel of the first input (hooks on one run)."""
+    import torch
+
+    total = 0
+
+    def count(layer: torch.nn.Module, _: Any, out: torch.Tensor) -> None:
+        nonlocal total
+        if isinstance(layer, torch.nn.Conv2d):
+            k = layer.kernel_size[0] * layer.kernel_size[1] * layer.in_channels // layer.groups
+            total += out.numel() * k
+        elif isinstance(layer, torch.nn.Linear):
+            total += out.numel() * layer.in_features
+
+    layers = [m for m in module.modules() if isinstance(m, torch.nn.Conv2d | torch.nn.Linear)]
+    hooks = [m.register_forward_hook(count) for m in layers]
+    try:
+        with torch.inference_mode():
+            module(*inputs)
+    finally:
+        for h in hooks:
+            h.remove()
+    return round(total / (inputs[0].shape[-2] * inputs[0].shape[-1]))
+
 
 def training_record(state: Mapping[str, Any]) -> dict[str, Any]:
     """A checkpoint's manifest ``training`` record: the command that started the run, the commands

@@ -23,7 +23,7 @@ import torch
 from photoai.runtime import onnx_export
 
 from .. import _training as training
-from .._training import RESEARCH_ONLY, SOURCES  # noqa: F401 - re-exported (plugins/rawdark/export.py)
+from .._training import macs_per_output_pixel
 from .net import S_MIN, DenoiseNet, IllumNet, LowLightNet
 from .plugin import DENOISE_ID, ILLUM_ID, PROXY_SIDE
 
@@ -40,29 +40,6 @@ def denoise_receptive_field(blocks: int) -> int:
     """Pixels across that one output pixel of ``DenoiseNet`` sees: 2 + 2 * blocks 3x3 convolutions at half
     resolution (pixel-unshuffled), i.e. a radius of 2 * (2 + 2 * blocks) + 1 full-resolution pixels."""
     return 2 * (2 * (2 + 2 * blocks) + 1) + 1
-
-
-def macs_per_output_pixel(module: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> int:
-    """Multiply-adds of the convolutions and linear layers per pixel of the first input (hooks on one run)."""
-    total = 0
-
-    def count(layer: torch.nn.Module, _: Any, out: torch.Tensor) -> None:
-        nonlocal total
-        if isinstance(layer, torch.nn.Conv2d):
-            k = layer.kernel_size[0] * layer.kernel_size[1] * layer.in_channels // layer.groups
-            total += out.numel() * k
-        elif isinstance(layer, torch.nn.Linear):
-            total += out.numel() * layer.in_features
-
-    layers = [m for m in module.modules() if isinstance(m, torch.nn.Conv2d | torch.nn.Linear)]
-    hooks = [m.register_forward_hook(count) for m in layers]
-    try:
-        with torch.inference_mode():
-            module(*inputs)
-    finally:
-        for h in hooks:
-            h.remove()
-    return round(total / (inputs[0].shape[-2] * inputs[0].shape[-1]))
 
 
 def _cases(inputs: tuple[torch.Tensor, ...], multiple: int) -> list[tuple[Any, ...]]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..lowlight.data import load_photos, random_crop
+from .._training import load_photos, random_crop
 from . import bayer, noise, unprocess
 
 __all__ = ["Example", "make_example", "sample_batch", "validation_batch", "load_photos", "stack"]

@@ -25,7 +25,7 @@ import torch
 from photoai.runtime import onnx_export
 
 from .. import _training as training
-from ..lowlight.export import RESEARCH_ONLY, SOURCES, macs_per_output_pixel
+from .._training import macs_per_output_pixel
 from .net import RawDenoiser
 
 __all__ = ["MODEL_ID", "MODEL_FILE", "export_model", "receptive_field", "entry", "main"]
@@ -70,8 +70,7 @@ def receptive_field(config: Mapping[str, Any], side: int = 128) -> int:
 def training_entry(ckpt: Mapping[str, Any]) -> dict[str, Any]:
     """The manifest's ``training``: commands and iterations (checkpoint), script, data and degradation."""
     args = ckpt.get("args", {})
-    data = [{"name": SOURCES.get(f, (f, ""))[0], "path": f, "terms": SOURCES.get(f, ("", RESEARCH_ONLY))[1]}
-            for f in args.get("folders", list(SOURCES))]
+    data = training.data_record(args.get("folders", list(training.SOURCES)))
     return {**training.training_record(ckpt), "script": "plugins/rawdark/train.py", "data": data,
             "degradation": DEGRADATION,
             "validation": f"the last {args.get('val')} photos of the list held out (fixed-seed pairs, ratios "
