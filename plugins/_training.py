@@ -112,6 +112,19 @@ def random_crop(rgb: np.ndarray, size: int, rng: np.random.Generator) -> np.ndar
     return np.ascontiguousarray(crop, np.float32) / 255.0
 
 
+def training_photos(args: argparse.Namespace, load: Callable[[list[Path]], list[np.ndarray]],
+                    smoke_count: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The photos of ``--folders`` under ``--data`` (only the first ``smoke_count`` with ``--smoke``) loaded by
+    ``load``, as (training, held out): the last ``--val`` are held out. SystemExit when there are too few."""
+    paths = list_photos(args.data, tuple(args.folders))
+    if args.smoke:
+        paths = paths[:smoke_count]
+    photos = load(paths)
+    if len(photos) <= args.val:
+        raise SystemExit(f"need more than {args.val} usable photos in {args.data}: found {len(photos)}")
+    return photos[: -args.val], photos[-args.val:]
+
+
 def portable_path(path: str | Path) -> str:
     """``path`` as recorded in manifests: relative to the repository when it lies beside it
     (``../shared/data/sr/Set5``, ``plugins/superres/models/x.onnx``), else as given."""

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .._training import TRAIN_FOLDERS, Run, add_run_args, cosine_lr, list_photos, set_lr
+from .._training import TRAIN_FOLDERS, Run, add_run_args, cosine_lr, set_lr, training_photos
 from . import bins as ab_bins
 from . import hints as hint_sim
 from .data import bin_counts, block_mean, lab_planes, load_photos, sample_batch
@@ -88,14 +88,10 @@ def main(argv: Sequence[str] | None = None) -> Path:
     run = Run("colorize", args, argv, net, opt, rng, args.ckpt_minutes)
     run.begin(args.resume, str(args.init) if args.init else None, new_prefixes=("hint.",))
     log = run.log
-    paths = list_photos(args.data, tuple(args.folders))
-    if args.smoke:
-        paths = paths[: 4 * args.val + 8]
     t0 = time.time()
-    photos = load_photos(paths, args.short_side, min_side=max(args.size, 128 if not args.smoke else args.size))
-    if len(photos) <= args.val:
-        raise SystemExit(f"need more than {args.val} colour photos in {args.data}: found {len(photos)}")
-    train, held = photos[: -args.val], photos[-args.val:]
+    min_side = max(args.size, 128 if not args.smoke else args.size)
+    train, held = training_photos(args, lambda paths: load_photos(paths, args.short_side, min_side=min_side),
+                                  4 * args.val + 8)
     if run.iteration == 0 and not args.init:  # the prior is a fact of the training photos: counted once, carried
         prior = ab_bins.smoothed_prior(bin_counts(train, bins), bins)
         net.bins.copy_(torch.from_numpy(bins))
@@ -107,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
     val_nearest = ab_bins.nearest_bin(val["ab"].numpy().transpose(0, 2, 3, 1), bins)
     val_rebalance = ab_bins.inverse_prior(prior)[val_nearest]
     log(f"model {net.config()}: {sum(p.numel() for p in net.parameters())} params; {len(train)} training photos, "
-        f"{len(held)} held out ({len(paths) - len(photos)} gray or small left out; "
+        f"{len(held)} held out (gray or small photos left out; "
         f"loaded in {time.time() - t0:.0f} s); "
         f"prior entropy {ab_bins.entropy(prior):.2f} nats, weights {weights_np.min():.2f}-"
         f"{weights_np.max():.2f}")

@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .._training import Run, add_run_args, cosine_lr, set_lr
+from .._training import Run, add_run_args, cosine_lr, set_lr, training_photos
 from . import losses
-from .data import TRAIN_FOLDERS, list_photos, load_photos, sample_batch
+from .data import TRAIN_FOLDERS, load_photos, sample_batch
 from .degrade import make_pair
 from .net import LowLightNet
 
@@ -75,13 +75,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
     run = Run("lowlight", args, argv, net, opt, rng, args.ckpt_minutes)
     run.begin(args.resume)
     log = run.log
-    paths = list_photos(args.data, tuple(args.folders))
-    if args.smoke:
-        paths = paths[: 2 * args.val + 4]
-    photos = load_photos(paths, args.size)
-    if len(photos) <= args.val:
-        raise SystemExit(f"need more than {args.val} photos of {args.size}+ px in {args.data}: found {len(photos)}")
-    train, held = photos[: -args.val], photos[-args.val:]
+    train, held = training_photos(args, lambda paths: load_photos(paths, args.size), 2 * args.val + 4)
     val_dark, val_target = (torch.from_numpy(a) for a in validation_pairs(held, args.size))
     log(f"model {net.config()}: {sum(p.numel() for p in net.parameters())} params; "
         f"{len(train)} training photos, {len(held)} held out")

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .._training import TRAIN_FOLDERS, Run, add_run_args, cosine_lr, list_photos, set_lr
+from .._training import TRAIN_FOLDERS, Run, add_run_args, cosine_lr, set_lr, training_photos
 from . import measures
 from .data import LEVEL_JITTER, load_photos, sample_batch, validation_batch
 from .net import RawDenoiser, render
@@ -60,13 +60,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
     run = Run("rawdark", args, argv, net, opt, rng, args.ckpt_minutes)
     run.begin(args.resume)
     log = run.log
-    paths = list_photos(args.data, tuple(args.folders))
-    if args.smoke:
-        paths = paths[: 2 * args.val + 4]
-    photos = load_photos(paths, args.size)
-    if len(photos) <= args.val:
-        raise SystemExit(f"need more than {args.val} photos of {args.size}+ px in {args.data}: found {len(photos)}")
-    train, held = photos[: -args.val], photos[-args.val:]
+    train, held = training_photos(args, lambda paths: load_photos(paths, args.size), 2 * args.val + 4)
     val = measures.as_tensors(validation_batch(held, args.size))
     sigma = measures.tune_blur(val)
     log(f"model {net.config()}: {sum(p.numel() for p in net.parameters())} params; {len(train)} training photos, "
