@@ -224,6 +224,18 @@ def _context(ctx: RunContext | None, runtime: Any) -> RunContext:
     return ctx
 
 
+def _checked(plugin: Plugin, image: ImageBuffer, mask: np.ndarray | None, values: Mapping[str, Any] | None,
+             ctx: RunContext | None, runtime: Any, mask_given: bool
+             ) -> tuple[RunContext, dict[str, Any], np.ndarray | None]:
+    """What every job checks before the plugin runs: the context (with ``runtime``), the validated values,
+    the mask (:func:`check_mask`) and the RAW data a plugin needs (:func:`check_raw`)."""
+    ctx = _context(ctx, runtime)
+    checked = validate(plugin.info.params, values)
+    mask = check_mask(plugin, image, mask, mask_given)
+    check_raw(plugin, image)
+    return ctx, checked, mask
+
+
 def run_plugin(
     plugin: Plugin,
     image: ImageBuffer,
@@ -238,10 +250,7 @@ def run_plugin(
 
     ``mask_given``: the user named ``mask`` (a file), so selecting nothing is an error
     (:func:`check_mask`)."""
-    ctx = _context(ctx, runtime)
-    checked = validate(plugin.info.params, values)
-    mask = check_mask(plugin, image, mask, mask_given)
-    check_raw(plugin, image)
+    ctx, checked, mask = _checked(plugin, image, mask, values, ctx, runtime, mask_given)
     return _execute(plugin, image, mask, checked, ctx, lambda _i, request, sub: plugin.run(request, sub))
 
 
@@ -258,10 +267,7 @@ def analyze_plugin(
     """Validate and run a LivePlugin's expensive part; :func:`render_analysis` turns the result into pixels
     for any live values. Arguments as for :func:`run_plugin`."""
     live = _live(plugin)
-    ctx = _context(ctx, runtime)
-    checked = validate(plugin.info.params, values)
-    mask = check_mask(plugin, image, mask, mask_given)
-    check_raw(plugin, image)
+    ctx, checked, mask = _checked(plugin, image, mask, values, ctx, runtime, mask_given)
     states = _each_input(plugin, image, mask, checked, ctx, lambda _i, request, sub: live.analyze(request, sub))
     ctx.progress(1, 1)
     return Analysis(plugin.info.id, states[0], states[1] if len(states) > 1 else None,
