@@ -11,7 +11,7 @@ random aligned crops with flips / 90-degree rotations.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -193,11 +193,13 @@ def build_rgb_bank(paths: Iterable[Path], rescales: Sequence[float] = (1.0,)) ->
 
 
 def sample_degraded_batch(bank: RGBBank, eligible: np.ndarray, scale: int, batch: int, patch: int,
-                          rng: np.random.Generator, p_clean: float = P_CLEAN) -> tuple[np.ndarray, np.ndarray]:
+                          rng: np.random.Generator, p_clean: float = P_CLEAN,
+                          weights: Mapping[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Like :func:`sample_batch`, with a fresh :func:`~.degrade.sample_degradation` per patch: an HR RGB crop
     of ``(patch + 2 * margin) * scale`` px (any position, flips / 90-degree rotations) is degraded in RGB,
     both sides are converted to Y and the margin is cut off. ``eligible``: ``bank.eligible`` of that size;
-    ``p_clean``: the share of plain MATLAB-bicubic patches."""
+    ``p_clean``: the share of plain MATLAB-bicubic patches; ``weights``: the resizes' weights (default
+    :data:`~.degrade.RESIZE_WEIGHTS`)."""
     m, side = DEGRADE_MARGIN, (patch + 2 * DEGRADE_MARGIN) * scale
     lr_out = np.empty((batch, 1, patch, patch), np.float32)
     hr_out = np.empty((batch, 1, patch * scale, patch * scale), np.float32)
@@ -208,7 +210,7 @@ def sample_degraded_batch(bank: RGBBank, eligible: np.ndarray, scale: int, batch
         if rng.integers(2):
             hr = hr[:, ::-1]
         hr = np.ascontiguousarray(hr, np.float32) / 255.0
-        lr = sample_degradation(rng, scale, p_clean)(hr)
+        lr = sample_degradation(rng, scale, p_clean, weights)(hr)
         lr_out[b, 0] = rgb_to_y(lr)[m:-m, m:-m]
         hr_out[b, 0] = rgb_to_y(hr)[m * scale:-m * scale, m * scale:-m * scale]
     return lr_out, hr_out

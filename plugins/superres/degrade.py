@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +36,7 @@ from PIL import Image
 from photoai.core.resize import imresize
 
 __all__ = ["VARIANTS", "RESIZES", "Degradation", "lr_variant", "resize_down", "blur_decimate", "gaussian_kernel",
-           "add_noise", "jpeg", "quantize8", "sample_degradation"]
+           "add_noise", "jpeg", "quantize8", "resize_weights", "sample_degradation"]
 
 VARIANTS = ("bicubic", "area", "aliased", "jpeg", "camera")
 EVAL_JPEG_QUALITY = 75
@@ -218,9 +218,22 @@ def _noise_params(rng: np.random.Generator) -> dict[str, Any]:
             "gray": bool(rng.random() < 0.3)}
 
 
-def sample_degradation(rng: np.random.Generator, scale: int, p_clean: float = P_CLEAN) -> Degradation:
+def resize_weights(overrides: Mapping[str, float] | None = None) -> dict[str, float]:
+    """:data:`RESIZE_WEIGHTS` with ``overrides`` (e.g. ``{"cv-cubic": 3.0}``); ValueError for an unknown
+    resize or a negative weight."""
+    weights = dict(RESIZE_WEIGHTS)
+    for name, w in (overrides or {}).items():
+        if name not in RESIZES or w < 0:
+            raise ValueError(f"bad resize weight {name}={w} (names: {', '.join(RESIZES)}; weights >= 0)")
+        weights[name] = float(w)
+    return weights
+
+
+def sample_degradation(rng: np.random.Generator, scale: int, p_clean: float = P_CLEAN,
+                       weights: Mapping[str, float] | None = None) -> Degradation:
     """Draw a training degradation for ``scale`` (all randomness from ``rng``: same state, same result);
-    ``p_clean``: the share of plain MATLAB-bicubic pairs."""
+    ``p_clean``: the share of plain MATLAB-bicubic pairs; ``weights``: the resizes' relative weights
+    (default :data:`RESIZE_WEIGHTS`; see :func:`resize_weights`)."""
     seed = int(rng.integers(2**31))
     if rng.random() < p_clean:
         return Degradation(scale, (("resize", {"method": "matlab"}),), seed)
@@ -236,9 +249,10 @@ def sample_degradation(rng: np.random.Generator, scale: int, p_clean: float = P_
     else:
         if rng.random() < P_PREBLUR:
             steps.append(("blur", {"sigma": float(rng.uniform(0.3, 1.0))}))
-        names = list(RESIZE_WEIGHTS)
-        weights = np.array([RESIZE_WEIGHTS[n] for n in names])
-        steps.append(("resize", {"method": names[int(rng.choice(len(names), p=weights / weights.sum()))]}))
+        table = RESIZE_WEIGHTS if weights is None else weights
+        names = list(table)
+        w = np.array([table[n] for n in names])
+        steps.append(("resize", {"method": names[int(rng.choice(len(names), p=w / w.sum()))]}))
     if noise is not None:
         steps.append(("noise", noise))
     if rng.random() < P_JPEG:

@@ -34,7 +34,7 @@ from .data import list_images, load_rgb, modcrop
 from .degrade import lr_variant
 
 __all__ = ["Predictor", "torch_predictor", "checkpoint_predictor", "onnx_predictor", "make_predictor", "locate",
-           "load_pairs", "evaluate", "score", "mean_metrics", "main"]
+           "load_pairs", "pairs_from_paths", "evaluate", "score", "mean_metrics", "main"]
 
 #: LR Y (HxW float32 in [0, 1]) -> SR Y (sHxsW).  Bicubic takes the LR RGB instead.
 Predictor = Callable[[np.ndarray], np.ndarray]
@@ -57,9 +57,20 @@ def locate(path: Path, what: str) -> Path:
 def load_pairs(folder: Path, scale: int, variant: str = "bicubic") -> list[tuple[str, np.ndarray, np.ndarray]]:
     """``(name, hr_rgb, lr_rgb)`` per image: HR modcropped, LR made as ``variant`` (:data:`.degrade.VARIANTS`;
     ``bicubic`` is the protocol's) and quantized to 8 bit."""
+    return pairs_from_paths(list_images(folder), scale, variant)
+
+
+def pairs_from_paths(paths: Sequence[Path], scale: int, variant: str = "bicubic",
+                     crop: int | None = None) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """:func:`load_pairs` of the given image files; ``crop``: keep at most the central ``crop`` x ``crop``
+    HR pixels of each (a cheaper evaluation)."""
     pairs = []
-    for path in list_images(folder):
-        hr = modcrop(load_rgb(path), scale)
+    for path in paths:
+        hr = load_rgb(path)
+        if crop is not None:
+            y, x = max(0, (hr.shape[0] - crop) // 2), max(0, (hr.shape[1] - crop) // 2)
+            hr = hr[y:y + crop, x:x + crop]
+        hr = modcrop(hr, scale)
         pairs.append((path.stem, hr, lr_variant(hr, scale, variant).astype(np.float64)))
     return pairs
 

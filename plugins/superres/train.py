@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .._training import Run, cosine_lr, default_data_dir, load_net, set_lr
+from .._training import Run, cosine_lr, default_data_dir, load_net, save_checkpoint, set_lr
 from .data import (
     DEFAULT_SOURCES,
     DEGRADE_MARGIN,
@@ -43,8 +43,8 @@ from .data import (
     sample_batch,
     sample_degraded_batch,
 )
-from .degrade import P_CLEAN, VARIANTS
-from .evaluate import evaluate, load_pairs, mean_metrics, torch_predictor
+from .degrade import P_CLEAN, VARIANTS, resize_weights
+from .evaluate import evaluate, load_pairs, mean_metrics, pairs_from_paths, torch_predictor
 from .net import SRNet, macs_per_output_pixel, param_count, receptive_field
 
 __all__ = ["main", "load_model", "parse_args"]
@@ -60,6 +60,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                                                       *DEFAULT_SOURCES[1:]],
                     help="folders under --data (not recursive), optional ':f1,f2' rescale copies")
     ap.add_argument("--eval-dir", type=Path, default=None, help="HR eval folder (default DATA/sr/Set5)")
+    ap.add_argument("--holdout", type=int, default=0,
+                    help="--degrade mixed: keep the last N images of every source out of training and evaluate "
+                         "on them (central --eval-crop px) instead of --eval-dir")
+    ap.add_argument("--eval-crop", type=int, default=192, help="HR crop side of the --holdout evaluation")
+    ap.add_argument("--keep-evals", action="store_true",
+                    help="also write the full checkpoint of every evaluation as OUT/iter_N.pt")
     ap.add_argument("--out", type=Path, default=Path("runs/superres"))
     ap.add_argument("--iters", type=int, default=10000)
     ap.add_argument("--batch", type=int, default=16)
@@ -81,12 +87,22 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                     help="LR inputs: the MATLAB-bicubic bank (protocol) or random photo-like degradations")
     ap.add_argument("--clean-fraction", type=float, default=P_CLEAN,
                     help=f"--degrade mixed: share of plain MATLAB-bicubic patches (default {P_CLEAN})")
+    ap.add_argument("--resize-weights", nargs="+", default=[], metavar="NAME=W",
+                    help="--degrade mixed: change the weights of the resizes (degrade.RESIZE_WEIGHTS), "
+                         "e.g. cv-cubic=3")
     ap.add_argument("--edge-weight", type=float, default=0.0,
                     help="weight of an L1 loss on image gradients added to the L1 loss")
     ap.add_argument("--eval-variants", nargs="+", choices=VARIANTS, default=["bicubic"],
                     help="LR variants of the periodic eval (bicubic is recorded as xS, others as xS-NAME)")
     ap.add_argument("--smoke", action="store_true", help="tiny model/batch, no cache, for tests")
     args = ap.parse_args(argv)
+    try:
+        pairs = (spec.partition("=") for spec in args.resize_weights)
+        args.weights = resize_weights({n: float(w) for n, _, w in pairs})
+    except ValueError as e:
+        ap.error(str(e))
+    if args.holdout and args.degrade != "mixed":
+        ap.error("--holdout needs --degrade mixed")
     if args.smoke:
         args.channels, args.blocks, args.batch, args.patch = 8, 1, 2, 8
         args.eval_every = max(args.iters, 1)
@@ -119,11 +135,26 @@ def load_bank(args: argparse.Namespace, log: Callable[[str], None]) -> ImageBank
     return bank
 
 
-def load_rgb_bank(args: argparse.Namespace, log: Callable[[str], None]) -> RGBBank:
-    """HR RGB images of all sources (with their rescaled copies) for ``--degrade mixed``."""
-    t0, images = time.time(), []
+def split_sources(args: argparse.Namespace) -> tuple[list[tuple[list[Path], tuple[float, ...]]], list[Path]]:
+    """Each source's training files with its rescales, and the held-out files (the last ``--holdout`` of each
+    source, sorted by name)."""
+    train, held = [], []
     for folder, rescales in (_parse_source(s, args.data) for s in args.sources):
         paths = list_images(folder)
+        cut = len(paths) - args.holdout
+        if args.holdout and cut < 1:
+            raise SystemExit(f"--holdout {args.holdout} leaves no training image in {folder} ({len(paths)} files)")
+        train.append((paths[:cut], rescales))
+        held += paths[cut:]
+    return train, held
+
+
+def load_rgb_bank(args: argparse.Namespace, log: Callable[[str], None]) -> RGBBank:
+    """HR RGB images of all sources (with their rescaled copies, without the held-out files) for
+    ``--degrade mixed``."""
+    t0, images = time.time(), []
+    for paths, rescales in split_sources(args)[0]:
+        folder = paths[0].parent if paths else "?"
         part = build_rgb_bank(paths, rescales)
         images += part.images
         log(f"rgb bank: {folder} {len(paths)} files x {rescales} -> {len(part)} images")
@@ -146,7 +177,7 @@ def batch_sampler(args: argparse.Namespace, log: Callable[[str], None]) -> Calla
                              f"({(args.patch + 2 * DEGRADE_MARGIN) * s} px HR per side)")
     log("rgb bank: images large enough per scale: " + ", ".join(f"x{s} {len(i)}" for s, i in eligible.items()))
     return lambda scale, rng: sample_degraded_batch(rgb, eligible[scale], scale, args.batch, args.patch, rng,
-                                                        args.clean_fraction)
+                                                        args.clean_fraction, args.weights)
 
 
 def edge_l1(sr: torch.Tensor, hr: torch.Tensor) -> torch.Tensor:
@@ -178,6 +209,19 @@ def eval_key(scale: int, variant: str) -> str:
     return f"x{scale}" if variant == "bicubic" else f"x{scale}-{variant}"
 
 
+def eval_pairs(args: argparse.Namespace) -> tuple[str, dict[str, list] | None]:
+    """The periodic evaluation's name and LR/HR pairs by :func:`eval_key`: the held-out files (``--holdout``)
+    or ``--eval-dir`` (None when that folder is missing)."""
+    keys = [(s, v) for s in args.scales for v in args.eval_variants]
+    if args.holdout:
+        held = split_sources(args)[1]
+        return "held-out", {eval_key(s, v): pairs_from_paths(held, s, v, args.eval_crop) for s, v in keys}
+    eval_dir = args.eval_dir or args.data / "sr" / "Set5"
+    if not eval_dir.is_dir():
+        return eval_dir.name, None
+    return eval_dir.name, {eval_key(s, v): load_pairs(eval_dir, s, v) for s, v in keys}
+
+
 def main(argv: Sequence[str] | None = None) -> Path:
     """Train; returns the path of the final checkpoint."""
     args = parse_args(argv)
@@ -193,17 +237,19 @@ def main(argv: Sequence[str] | None = None) -> Path:
         + ", ".join(f"x{s} {macs_per_output_pixel(model, s):.0f} MACs/px" for s in args.scales))
 
     sample = batch_sampler(args, log)
-    eval_dir = args.eval_dir or args.data / "sr" / "Set5"
-    pairs = {eval_key(s, v): load_pairs(eval_dir, s, v) for s in args.scales
-             for v in args.eval_variants} if eval_dir.is_dir() else None
+    eval_name, pairs = eval_pairs(args)
+    if args.holdout and pairs:
+        log(f"evaluating on {len(next(iter(pairs.values())))} held-out images (central {args.eval_crop} px)")
 
     def do_eval() -> None:
         if pairs is None:
             return
         res = eval_set(model, pairs, args.scales, args.eval_variants)
         run.record({k: [round(v, 4) for v in pq] for k, pq in res.items()})
-        log(f"eval iter {run.iteration} {eval_dir.name}: "
+        log(f"eval iter {run.iteration} {eval_name}: "
             + "  ".join(f"{k} {p:.2f} dB / {q:.4f}" for k, (p, q) in res.items()))
+        if args.keep_evals:
+            save_checkpoint(run.out / f"iter_{run.iteration}.pt", run.state())
 
     model.train()
     for it in range(run.iteration, args.iters):

@@ -102,6 +102,21 @@ def test_training_degradation_is_deterministic_per_seed_and_keeps_sizes(scale: i
     assert all(d.steps == (("resize", {"method": "matlab"}),) for d in clean)
 
 
+def test_resize_weights_choose_the_training_resizes() -> None:
+    only_aliased = degrade.resize_weights({n: 0.0 for n in degrade.RESIZES} | {"cv-cubic": 1.0})
+    assert degrade.resize_weights()["cv-cubic"] == degrade.RESIZE_WEIGHTS["cv-cubic"]
+    draws = [degrade.sample_degradation(np.random.default_rng(seed), 2, 0.0, only_aliased) for seed in range(80)]
+    methods = {p["method"] for d in draws for n, p in d.steps if n == "resize"}
+    assert methods == {"cv-cubic"}
+    default = {p["method"] for seed in range(80)
+               for n, p in degrade.sample_degradation(np.random.default_rng(seed), 2, 0.0).steps if n == "resize"}
+    assert len(default) >= 5
+    with pytest.raises(ValueError, match="bad resize weight"):
+        degrade.resize_weights({"box": 1.0})
+    with pytest.raises(ValueError, match="bad resize weight"):
+        degrade.resize_weights({"area": -1.0})
+
+
 @pytest.mark.parametrize("scale", SCALES)
 def test_bicubic_variant_is_the_protocols_lr(scale: int) -> None:
     from photoai_plugins.superres.data import make_lr

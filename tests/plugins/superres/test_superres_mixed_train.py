@@ -19,7 +19,7 @@ def test_degraded_batches_are_aligned_and_sized(image_dir: Path, monkeypatch: py
     eligible = bank.eligible((12 + 2 * data.DEGRADE_MARGIN) * 3)
     assert list(eligible) == [0, 2, 4, 6]  # the 0.8 copies (57 px high) are too small for 60 px crops
     clean = degrade.Degradation(3, (("resize", {"method": "matlab"}),))
-    monkeypatch.setattr(data, "sample_degradation", lambda rng, scale, p_clean: clean)
+    monkeypatch.setattr(data, "sample_degradation", lambda rng, scale, p_clean, weights: clean)
     lr, hr = data.sample_degraded_batch(bank, eligible, 3, batch=5, patch=12, rng=np.random.default_rng(0))
     assert lr.shape == (5, 1, 12, 12) and hr.shape == (5, 1, 36, 36) and lr.dtype == np.float32
     for a, b in zip(lr[:, 0], hr[:, 0], strict=True):  # the margin gives the LR crop its true neighbours
@@ -57,6 +57,35 @@ def test_smoke_mixed_training_warm_started(image_dir: Path, tmp_path: Path) -> N
     assert "warm start from" in log and "rgb bank:" in log and "x2 8, x3 8" in log
     after = train.load_model(ckpt).state_dict()
     assert any(not torch.equal(before[k], after[k]) for k in before)
+
+
+def test_holdout_keeps_the_last_files_of_each_source_out_of_training(image_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "held"
+    ckpt = train.main(["--data", str(image_dir.parent), "--sources", "imgs:1,0.8", "--out", str(out), "--smoke",
+                       "--scales", "2", "--degrade", "mixed", "--iters", "2", "--holdout", "1", "--eval-crop", "40",
+                       "--eval-variants", "bicubic", "aliased", "--keep-evals", "--resize-weights", "cv-cubic=3"])
+    log = (out / "train.log").read_text()
+    assert "imgs 3 files x (1.0, 0.8) -> 6 images" in log  # img3 is held out of the bank
+    assert "evaluating on 1 held-out images (central 40 px)" in log and "eval iter 2 held-out: x2 " in log
+    state = torch.load(ckpt, weights_only=True)
+    assert set(state["history"][-1]) == {"iteration", "x2", "x2-aliased"}
+    assert state["args"]["weights"]["cv-cubic"] == 3.0 and state["args"]["weights"]["matlab"] == 2.0
+    kept = torch.load(out / "iter_2.pt", weights_only=True)  # --keep-evals: the full state of each evaluation
+    assert kept["iteration"] == 2 and "optimizer" in kept
+    pairs = train.eval_pairs(train.parse_args(["--data", str(image_dir.parent), "--sources", "imgs", "--holdout",
+                                               "2", "--degrade", "mixed", "--eval-crop", "40", "--scales", "3"]))[1]
+    assert pairs is not None and [n for n, _, _ in pairs["x3"]] == ["img2", "img3"]
+    assert pairs["x3"][0][1].shape == (39, 39, 3) and pairs["x3"][0][2].shape == (13, 13, 3)
+
+
+def test_bad_holdout_and_resize_weights_are_refused(image_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(SystemExit):
+        train.parse_args(["--holdout", "2"])  # needs --degrade mixed
+    with pytest.raises(SystemExit):
+        train.parse_args(["--degrade", "mixed", "--resize-weights", "box=1"])
+    with pytest.raises(SystemExit, match="leaves no training image"):
+        train.main(["--data", str(image_dir.parent), "--sources", "imgs", "--out", str(tmp_path / "r"), "--smoke",
+                    "--scales", "2", "--degrade", "mixed", "--iters", "1", "--holdout", "4"])
 
 
 def test_mixed_training_refuses_sources_too_small(tmp_path: Path) -> None:
