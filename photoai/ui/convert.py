@@ -137,14 +137,19 @@ def new_overlay(width: int, height: int) -> QImage:
     return img
 
 
-def overlay_pixels(mask: np.ndarray, color: QColor = MASK_COLOR) -> np.ndarray:
-    """Premultiplied ARGB32 words (uint32 HxW) for a float mask region."""
-    a = np.clip(mask, 0.0, 1.0) * (color.alpha() / 255.0)
+def overlay_lut(color: QColor = MASK_COLOR) -> np.ndarray:
+    """The premultiplied ARGB32 word (uint32) for each 8-bit mask level 0-255."""
+    a = np.arange(256, dtype=np.float64) / 255.0 * (color.alpha() / 255.0)
     alpha = (a * 255.0 + 0.5).astype(np.uint32)
     r = (a * color.red() + 0.5).astype(np.uint32)
     g = (a * color.green() + 0.5).astype(np.uint32)
     b = (a * color.blue() + 0.5).astype(np.uint32)
     return (alpha << 24) | (r << 16) | (g << 8) | b
+
+
+def overlay_pixels(mask: np.ndarray, color: QColor = MASK_COLOR) -> np.ndarray:
+    """Premultiplied ARGB32 words (uint32 HxW) for a float mask region (mask rounded to 8 bits, one lookup)."""
+    return overlay_lut(color)[to_uint(mask, 8)]
 
 
 def overlay_view(img: QImage) -> np.ndarray:

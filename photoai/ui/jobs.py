@@ -10,12 +10,24 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import traceback
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import numpy as np
-from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QEventLoop,
+    QObject,
+    QRunnable,
+    Qt,
+    QThreadPool,
+    QTimer,
+    Signal,
+    Slot,
+)
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from photoai.core.errors import Cancelled, PhotoAIError
@@ -107,14 +119,23 @@ class JobRunner(QObject):
         values: Mapping[str, Any] | None,
         *,
         live: bool = False,
+        prepare: Callable[[Any], object] | None = None,
     ) -> int:
         """Run ``plugin`` through ``run_plugin`` (copies of the inputs are taken here). ``live``: a LivePlugin
-        is run through ``run_live`` instead, and its result is a ``LiveResult`` (the image and its analysis)."""
+        is run through ``run_live`` instead, and its result is a ``LiveResult`` (the image and its analysis).
+        ``prepare(result)`` runs on the worker too, before the result is reported (e.g. its screen picture)."""
         mask = None if mask is None else np.array(mask, np.float32, copy=True)
         values = dict(values or {})
         runtime = self.runtime
         run = run_live if live else run_plugin
-        return self.submit(lambda ctx: run(plugin, image, mask, values, ctx, runtime))
+
+        def job(ctx: RunContext) -> Any:
+            result = run(plugin, image, mask, values, ctx, runtime)
+            if prepare is not None:
+                prepare(result)
+            return result
+
+        return self.submit(job)
 
     def submit(self, fn: JobFn) -> int:
         """Run ``fn(ctx)`` in a worker thread; returns the new job id (older jobs become stale)."""
@@ -213,10 +234,24 @@ class JobRunner(QObject):
             self.cancelled.emit(job_id)
 
 
+class _InputBlocker(QObject):
+    """An application event filter that swallows mouse, key and wheel input (while a modal wait runs)."""
+
+    BLOCKED = frozenset({
+        QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseButtonDblClick,
+        QEvent.Type.MouseMove, QEvent.Type.KeyPress, QEvent.Type.KeyRelease, QEvent.Type.Wheel,
+        QEvent.Type.Shortcut, QEvent.Type.ShortcutOverride, QEvent.Type.ContextMenu, QEvent.Type.Drop,
+    })
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        return event.type() in self.BLOCKED
+
+
 def run_while_painting(parent: QWidget | None, label: str, fn: Callable[[], T], show_after_ms: int = 400) -> T:
     """Run ``fn`` on a plain thread and wait for it with the event loop running: the window keeps
-    repainting, a modal busy dialog (shown only if it takes longer than ``show_after_ms``) blocks
-    input meanwhile. Returns ``fn``'s result or re-raises its exception, like a direct call."""
+    repainting (the GUI thread is never blocked, not even before the dialog shows), user input is held off
+    meanwhile, and a modal busy dialog shows if it takes longer than ``show_after_ms``. Returns ``fn``'s
+    result or re-raises its exception, like a direct call."""
     done = threading.Event()
     outcome: dict[str, Any] = {}
 
@@ -229,25 +264,36 @@ def run_while_painting(parent: QWidget | None, label: str, fn: Callable[[], T], 
             done.set()
 
     threading.Thread(target=body, name="photoai-blocking", daemon=True).start()
-    if not done.wait(show_after_ms / 1000.0):
-        dialog = QProgressDialog(label, "", 0, 0, parent)
-        dialog.setCancelButton(None)  # an encoder cannot be stopped half-way
-        dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
-        dialog.setMinimumDuration(0)
+    if not done.wait(0.005):  # a quick call returns at once
+        app = QCoreApplication.instance()
+        blocker = _InputBlocker()
+        if app is not None:
+            app.installEventFilter(blocker)
+        dialog: QProgressDialog | None = None
         loop = QEventLoop()
-        timer = QTimer(interval=20)
+        timer = QTimer(interval=5)
 
-        def quit_when_done() -> None:
+        def check() -> None:
+            nonlocal dialog
             if done.is_set():
                 loop.quit()
+            elif dialog is None and time.monotonic() - t0 >= show_after_ms / 1000.0:
+                dialog = QProgressDialog(label, "", 0, 0, parent)
+                dialog.setCancelButton(None)  # an encoder cannot be stopped half-way
+                dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+                dialog.setMinimumDuration(0)
+                dialog.show()
 
-        timer.timeout.connect(quit_when_done)
+        t0 = time.monotonic()
+        timer.timeout.connect(check)
         timer.start()
-        dialog.show()
         loop.exec()
         timer.stop()
-        dialog.close()
-        dialog.deleteLater()
+        if app is not None:
+            app.removeEventFilter(blocker)
+        if dialog is not None:
+            dialog.close()
+            dialog.deleteLater()
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]

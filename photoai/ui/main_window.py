@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QEventLoop, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
+    QProgressBar,
     QVBoxLayout,
     QWidget,
 )
@@ -34,7 +35,6 @@ from photoai import __version__
 from photoai.core import mask_ops
 from photoai.core.document import Document
 from photoai.core.errors import PhotoAIError
-from photoai.core.export import same_file
 from photoai.core.image import ImageBuffer
 from photoai.core.mask import BrushSettings
 from photoai.core.params import Param
@@ -46,6 +46,7 @@ from photoai.plugin_api.registry import PluginRegistry
 from photoai.ui import dialogs, menus
 from photoai.ui.canvas.brush import BrushController
 from photoai.ui.canvas.view import CanvasView
+from photoai.ui.display import DisplayCache
 from photoai.ui.hints import WindowHints
 from photoai.ui.jobs import JobRunner, run_while_painting
 from photoai.ui.live import LiveRenderer, Rendered
@@ -67,8 +68,9 @@ MASK_EDITS: dict[str, tuple[str, str, Callable[[np.ndarray, int], np.ndarray]]] 
     "feather": ("Feather Mask", "Soften the mask edge over (px):", mask_ops.feather_mask),
 }
 
-#: Files larger than this are decoded on a worker thread (the window stays responsive).
+#: Files larger than this, or photos of more pixels, are decoded on a worker thread (the window stays responsive).
 BACKGROUND_LOAD_BYTES = 8 << 20
+BACKGROUND_LOAD_PIXELS = 2_000_000
 APP_NAME = "PhotoAI"
 
 
@@ -103,12 +105,25 @@ class _Job:
     replaces: bool = False  # the result replaces the pending one (run again with other colour hints)
 
 
+@dataclass
+class _Export:
+    """An export being written in the background: the document and the image it writes, and where."""
+
+    document: Document
+    image: ImageBuffer
+    path: Path
+
+
 class MainWindow(QMainWindow):
     """Signals for observers and tests: ``document_opened(path)``, ``job_ended(outcome)``
-    (``"proposed"``, ``"failed"``, ``"cancelled"`` or ``"dropped"``)."""
+    (``"proposed"``, ``"failed"``, ``"cancelled"`` or ``"dropped"``), ``export_ended(written)``.
+
+    Nothing slow runs on the GUI thread (issue 15, ``bench/ui_stalls.py``): plugins, decoding, exports and the
+    screen pictures of large images (:mod:`photoai.ui.display`) are made on workers."""
 
     document_opened = Signal(object)
     job_ended = Signal(str)
+    export_ended = Signal(bool)
 
     def __init__(
         self,
@@ -134,6 +149,10 @@ class MainWindow(QMainWindow):
                                                    opacity=stored.get("opacity", 1.0)))
         self.runner = JobRunner(runtime, self)
         self.loader = JobRunner(None, self)
+        self.exporter = JobRunner(None, self, max_threads=1)  # File > Export writes in the background
+        self._export: _Export | None = None
+        self.display = DisplayCache()  # the screen pictures of large images, made on workers
+        self.converter = JobRunner(None, self, max_threads=1)
         self.live = LiveRenderer(runtime, self)  # a LivePlugin's result follows its live sliders
 
         self.setWindowTitle(APP_NAME)
@@ -190,7 +209,14 @@ class MainWindow(QMainWindow):
         self.zoom_label = QLabel()
         self.device_label = QLabel()
         self.cursor_label.setMinimumWidth(110)
-        for w in (self.cursor_label, self.size_label, self.zoom_label, self.device_label):
+        self.export_label = QLabel()
+        self.export_bar = QProgressBar()  # busy: an encoder reports no progress
+        self.export_bar.setRange(0, 0)
+        self.export_bar.setMaximumWidth(120)
+        for w in (self.export_label, self.export_bar):
+            w.setVisible(False)
+        for w in (self.export_label, self.export_bar, self.cursor_label, self.size_label, self.zoom_label,
+                  self.device_label):
             sb.addPermanentWidget(w)
         self._update_device_label()
 
@@ -221,6 +247,9 @@ class MainWindow(QMainWindow):
         self.loader.finished.connect(self._on_loaded)
         self.loader.failed.connect(self._on_load_failed)
         self.loader.cancelled.connect(lambda _id: self._end_loading())  # only via shutdown()
+        self.exporter.finished.connect(lambda _id, written: self._on_exported(written))
+        self.exporter.failed.connect(self._on_export_failed)
+        self.converter.finished.connect(lambda _id, shown: self._on_picture_ready(*shown))
         self.brush.changed.connect(self._on_brush_changed)
 
     def _restore(self) -> None:
@@ -256,16 +285,12 @@ class MainWindow(QMainWindow):
             return False
         if self.runner.busy:
             self.runner.cancel()
-        try:
-            big = path.stat().st_size > BACKGROUND_LOAD_BYTES
-        except OSError:
-            big = False
-        if background if background is not None else big:
+        if background if background is not None else _is_big(path):
             if self._loading is None:
                 QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
             self._loading = path
             self.statusBar().showMessage(f"Opening {path.name}…")
-            self.loader.submit(lambda _ctx: _load(path, develop.options))
+            self.loader.submit(lambda _ctx: self._prepared(_load(path, develop.options)))
             return True
         try:
             image = _load(path, develop.options)
@@ -277,6 +302,25 @@ class MainWindow(QMainWindow):
             return False
         self.set_document(Document(image, path))
         return True
+
+    def _prepared(self, image: ImageBuffer) -> ImageBuffer:
+        """(On a worker) make ``image``'s screen picture, so that showing it costs the GUI thread nothing."""
+        self.display.prepare(image)
+        return image
+
+    def _show_image(self, image: ImageBuffer) -> None:
+        """Put ``image`` on the canvas: at once when its picture is ready (or it is small), else the current
+        picture stands in while a worker makes it."""
+        picture = self.display.picture(image)
+        if picture is not None:
+            self.canvas.set_image(picture)
+            return
+        self.canvas.set_pending_image(image.size)
+        self.converter.submit(lambda _ctx: (image, self.display.prepare(image)))
+
+    def _on_picture_ready(self, image: ImageBuffer, picture: Any) -> None:
+        if self.document is not None and self.document.image is image:
+            self.canvas.set_image(picture)
 
     def _on_loaded(self, _job_id: int, image: ImageBuffer) -> None:
         path, self._loading = self._loading, None
@@ -322,7 +366,7 @@ class MainWindow(QMainWindow):
                 document.proposal_changed.connect(self._on_proposal_changed),
                 document.history.changed.connect(self._on_history_changed),
             ]
-            self.canvas.set_image(document.image)
+            self._show_image(document.image)
             self.canvas.set_mask(document.mask)
             # fit once the window has its final size (also right after show())
             self.canvas.fit(max_zoom=1.0)
@@ -370,7 +414,7 @@ class MainWindow(QMainWindow):
     def _on_image_changed(self) -> None:
         self.live.drop()
         if self.document is not None:
-            self.canvas.set_image(self.document.image)
+            self._show_image(self.document.image)
         self._update_state()
 
     def _on_mask_changed(self, rect) -> None:
@@ -391,7 +435,8 @@ class MainWindow(QMainWindow):
         else:
             item = self.canvas.compare_item
             again = self.canvas.comparing and item.after_size == p.after.size  # a new result of a re-run
-            self.canvas.begin_compare(p.before.size, self.live.display_of(p.after),
+            picture = self.display.get(p.after)  # made by the job's worker
+            self.canvas.begin_compare(p.before.size, self.live.display_of(p.after) if picture is None else picture,
                                       mode=item.mode if again else "split", fraction=item.fraction if again else 0.5)
             self.compare_bar.set_mode(self.canvas.compare_item.mode)
             self.compare_bar.show_result(p.title, p.before.size, p.after.size, self._last_run_seconds)
@@ -554,10 +599,15 @@ class MainWindow(QMainWindow):
         self.dock.show()  # progress and Cancel live there
         # a snapshot: the user may keep painting while the job runs
         self.live.drop()
-        job_id = self.runner.start_plugin(plugin, job.image, doc.mask.copy(), values, live=bool(live_keys(plugin)))
+        job_id = self.runner.start_plugin(plugin, job.image, doc.mask, values, live=bool(live_keys(plugin)),
+                                          prepare=self._prepare_result)
         self.statusBar().showMessage(f"Running {plugin.info.title}…")
         self._update_state()
         return job_id
+
+    def _prepare_result(self, result: ImageBuffer | LiveResult) -> None:
+        """(On the job's worker) the result's screen picture, for the comparison and for Keep."""
+        self.display.prepare(result.image if isinstance(result, LiveResult) else result)
 
     def cancel_job(self) -> None:
         self.runner.cancel()
@@ -618,6 +668,7 @@ class MainWindow(QMainWindow):
     def _on_live_rendered(self, rendered: Rendered) -> None:
         doc = self.document
         if doc is not None and doc.proposal is not None and doc.proposal.before is rendered.analysis.image:
+            self.display.put(rendered.image, rendered.display)  # made on the live worker; Keep shows it too
             doc.revise(rendered.image, rendered.values)
 
     def _on_live_slow(self) -> None:
@@ -662,47 +713,94 @@ class MainWindow(QMainWindow):
         return self.export_to(path, fmt.name, quality=options.quality, bit_depth=options.bit_depth,
                               lossless=options.lossless, keep_metadata=options.keep_metadata)
 
+    @property
+    def exporting(self) -> bool:
+        """True while an export is being written."""
+        return self._export is not None
+
     def export_to(self, path: str | Path, format: str | None = None, *, quality: int = 95,
                   bit_depth: int | None = None, lossless: bool = False, keep_metadata: bool = True) -> bool:
-        """Write the current photo to ``path``; asks before overwriting the opened file."""
+        """Start writing the current photo to ``path`` in the background (asks before overwriting the opened
+        file; a refused destination is reported at once). True when the export started: ``export_ended``
+        follows, and the window stays usable meanwhile (the image written is the one shown now)."""
         doc = self.document
-        if doc is None:
+        if doc is None or self.exporting:
             return False
         path = Path(path)
+        from photoai.core import export as core_export
+
+        def check(overwrite_source: bool) -> None:
+            core_export.check_destination(path, format=format, quality=quality, source_path=doc.path,
+                                          overwrite_source=overwrite_source)
+
         overwrite = False
-        if doc.path is not None and same_file(path, doc.path):
-            if not dialogs.confirm(
-                self, "Overwrite the original?", f"“{path.name}” is the photo you opened.",
-                "Exporting over it replaces the original file for good.", "Overwrite Original",
-            ):
-                return False
-            overwrite = True
         try:
-            from photoai.core import export as core_export
-
-            def save(overwrite_source: bool) -> Path:
-                return run_while_painting(self, f"Exporting {path.name}…", lambda: core_export.save(
-                    doc.image, path, format=format, quality=quality, bit_depth=bit_depth, source_path=doc.path,
-                    overwrite_source=overwrite_source, lossless=lossless, keep_metadata=keep_metadata))
-
             try:
-                written = save(overwrite)
-            except core_export.OverwriteSourceError as e:  # the core knows better (links, case)
-                if overwrite or not dialogs.confirm(self, "Overwrite the original?", str(e),
-                                                    "Exporting over it replaces the original file for good.",
-                                                    "Overwrite Original"):
+                check(False)
+            except core_export.OverwriteSourceError:  # the opened photo (also through links or case)
+                if not dialogs.confirm(self, "Overwrite the original?", f"“{path.name}” is the photo you opened.",
+                                       "Exporting over it replaces the original file for good.",
+                                       "Overwrite Original"):
                     return False
-                written = save(True)
-        except Exception as e:  # noqa: BLE001 - disk full, permissions, encoder errors
+                overwrite = True
+                check(True)
+        except Exception as e:  # noqa: BLE001 - no folder, read-only, unknown format
             dialogs.show_error(self, "Export failed", _message(e), _details(e))
             return False
-        doc.history.mark_clean()
-        if self.saved is not None:
-            self.saved.photo_saved()
+        image = doc.image
+        self._export = _Export(doc, image, path)
+        self.exporter.submit(lambda _ctx: core_export.save(
+            image, path, format=format, quality=quality, bit_depth=bit_depth, source_path=doc.path,
+            overwrite_source=overwrite, lossless=lossless, keep_metadata=keep_metadata))
+        self.export_label.setText(f"Exporting {path.name}…")
+        for w in (self.export_label, self.export_bar):
+            w.setVisible(True)
         self._update_state()
-        self.settings.set_last_folder(Path(written or path).parent, "lastExportFolder")
-        self.statusBar().showMessage(f"Exported to {written or path}", 5000)
         return True
+
+    def _end_export(self) -> _Export | None:
+        export, self._export = self._export, None
+        for w in (self.export_label, self.export_bar):
+            w.setVisible(False)
+        self._update_state()
+        return export
+
+    def _on_exported(self, written: Path) -> None:
+        export = self._end_export()
+        if export is None:
+            return
+        doc = export.document
+        if doc is self.document and doc.image is export.image:  # else edited meanwhile: that edit is unsaved
+            doc.history.mark_clean()
+            if self.saved is not None:
+                self.saved.photo_saved()
+            self._update_state()
+        self.settings.set_last_folder(Path(written or export.path).parent, "lastExportFolder")
+        self.statusBar().showMessage(f"Exported to {written or export.path}", 5000)
+        self.export_ended.emit(True)
+
+    def _on_export_failed(self, job_id: int, message: str) -> None:
+        self._end_export()
+        self.export_ended.emit(False)
+        dialogs.show_error(self, "Export failed", message, self.exporter.details(job_id))
+
+    def wait_for_export(self) -> bool:
+        """Wait (the event loop running, the window disabled) for the export in progress; True when it
+        wrote its file (or none was running)."""
+        if not self.exporting:
+            return True
+        written: list[bool] = []
+        loop = QEventLoop()
+        self.export_ended.connect(written.append)
+        self.export_ended.connect(loop.quit)
+        self.setEnabled(False)
+        try:
+            loop.exec()
+        finally:
+            self.setEnabled(True)
+            self.export_ended.disconnect(written.append)
+            self.export_ended.disconnect(loop.quit)
+        return bool(written and written[0])
 
     def _maybe_save_changes(self) -> bool:
         """True when it is fine to drop the current document: a changed photo was exported or
@@ -713,7 +811,8 @@ class MainWindow(QMainWindow):
         name = doc.path.name if doc.path else "Untitled"
         if saved.photo_modified:
             answer = dialogs.ask_save_changes(self, name)
-            return self.export_image() if answer == dialogs.SAVE else answer == dialogs.DISCARD
+            return self.export_image() and self.wait_for_export() if answer == dialogs.SAVE \
+                else answer == dialogs.DISCARD
         if saved.mask_unsaved:
             answer = dialogs.ask_save_mask(self, name)
             return self.save_mask_dialog() if answer == dialogs.SAVE else answer == dialogs.DISCARD
@@ -755,7 +854,7 @@ class MainWindow(QMainWindow):
         can_undo = doc is not None and doc.history.can_undo
         can_redo = doc is not None and doc.history.can_redo
         a = self.act
-        a.export.setEnabled(has_doc)
+        a.export.setEnabled(has_doc and not self.exporting)
         a.undo.setEnabled((pending or can_undo) and not busy)
         a.redo.setEnabled(can_redo and not busy and not pending)
         if proposal is not None:
@@ -815,11 +914,13 @@ class MainWindow(QMainWindow):
 
     # ================================================================= closing
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        self.wait_for_export()  # a file half written is never left behind
         if not self._maybe_save_changes():
             event.ignore()
             return
         self.runner.shutdown()
         self.loader.shutdown()
+        self.converter.shutdown()
         self.live.shutdown()
         self.inspector_dock.panel.shutdown()
         self.settings.save_window(self.saveGeometry(), self.saveState())
@@ -828,6 +929,16 @@ class MainWindow(QMainWindow):
 
 
 # ===================================================================== helpers
+def _is_big(path: Path) -> bool:
+    """Worth decoding on a worker: a large file, or many pixels (a 12 MP JPEG is only a few MB)."""
+    from photoai.core import io as core_io
+
+    try:
+        return path.stat().st_size > BACKGROUND_LOAD_BYTES or core_io.probe(path).size.pixels > BACKGROUND_LOAD_PIXELS
+    except (OSError, PhotoAIError):
+        return False  # the direct load says what is wrong
+
+
 def _load(path: Path, raw_options: DevelopOptions | None = None) -> ImageBuffer:
     from photoai.core import io as core_io
 

@@ -80,8 +80,9 @@ def test_open_run_keep_undo_export(window, qtbot, photo, tmp_path, monkeypatch, 
 
     out = tmp_path / "out.png"
     calls = _mock_export(monkeypatch, out)
-    window.act.export.trigger()
-    assert calls and calls[0][2].startswith("PNG")
+    with qtbot.waitSignal(window.export_ended, timeout=5000) as blocker:
+        window.act.export.trigger()  # written in the background
+    assert blocker.args == [True] and calls and calls[0][2].startswith("PNG")
     assert out.exists()
     np.testing.assert_allclose(load(out).rgb, np.clip(original + 0.5, 0, 1), atol=1 / 255)
     assert not window.isWindowModified() and not doc.modified
@@ -204,7 +205,8 @@ def test_overwriting_the_source_needs_confirmation(window, qtbot, photo, monkeyp
     assert not window.export_image()
     assert photo.read_bytes() == original and len(dialogs.confirms) == 1
     dialogs.confirm_answer = True
-    assert window.export_image()
+    with qtbot.waitSignal(window.export_ended, timeout=5000):
+        assert window.export_image()
     assert photo.read_bytes() != original and not window.document.modified
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QGraphicsObject,
     QGraphicsSceneMouseEvent,
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from photoai.core.geometry import Size
 from photoai.core.image import ImageBuffer
-from photoai.ui.convert import image_to_qimage
+from photoai.ui.display import display_image
 
 MODES = ("split", "after", "before")
 
@@ -93,7 +93,7 @@ class CompareItem(QGraphicsObject):
 
     def __init__(self) -> None:
         super().__init__()
-        self.pixmap = QPixmap()
+        self.picture = QImage()  # the result's display picture
         self.before_size = Size(0, 0)
         self.after_size = Size(0, 0)
         self._fraction = 0.5
@@ -107,11 +107,12 @@ class CompareItem(QGraphicsObject):
 
     # -- state ------------------------------------------------------------------------
     def set_images(self, before: Size, after: ImageBuffer | QImage) -> None:
+        """Compare a ``before`` image of that size with ``after`` (its display picture, made on a worker, or
+        an ImageBuffer converted here)."""
         self.prepareGeometryChange()
-        qimg = after if isinstance(after, QImage) else image_to_qimage(after)
-        self.pixmap = QPixmap.fromImage(qimg)
+        self.picture = after if isinstance(after, QImage) else display_image(after)
         self.before_size = Size(*before)
-        self.after_size = Size(self.pixmap.width(), self.pixmap.height())
+        self.after_size = Size(self.picture.width(), self.picture.height())
         self.update()
 
     @property
@@ -154,7 +155,7 @@ class CompareItem(QGraphicsObject):
         return path
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
-        if self.pixmap.isNull():
+        if self.picture.isNull():
             return
         g = self.geometry()
         if not g.after_target.empty:
@@ -165,7 +166,7 @@ class CompareItem(QGraphicsObject):
             if r.left() < t.left():
                 r.setLeft(t.left())
             if not r.isEmpty():
-                painter.drawPixmap(r, self.pixmap, r)
+                painter.drawImage(r, self.picture, r)
         if self._mode == "split":
             self._paint_divider(painter, g.divider_x, widget)
 

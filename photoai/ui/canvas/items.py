@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
+from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from photoai.core.geometry import Rect
+from photoai.core.geometry import Rect, Size
 from photoai.core.image import ImageBuffer
-from photoai.ui.convert import MASK_COLOR, image_to_qimage, new_overlay, paint_overlay, to_qrectf
+from photoai.core.mask import mask_bbox
+from photoai.ui.convert import MASK_COLOR, new_overlay, paint_overlay, to_qrectf
+from photoai.ui.display import display_image
 
 
 def _exposed(option: QStyleOptionGraphicsItem, bounds: QRectF) -> QRectF:
@@ -41,43 +43,56 @@ class _PixelItem(QGraphicsItem):
 
 
 class ImageItem(_PixelItem):
-    """The photo, drawn from an 8-bit QPixmap made by :mod:`photoai.ui.convert`."""
+    """The photo, drawn from its 8-bit display picture (:mod:`photoai.ui.display`, made on a worker for a
+    large photo: a QImage in the raster engine's own format, drawn as fast as a QPixmap and made on any thread)."""
 
     def __init__(self, parent: QGraphicsItem | None = None) -> None:
         super().__init__(parent)
-        self.pixmap = QPixmap()
+        self.picture = QImage()
         self.setZValue(0)
 
     def set_image(self, image: ImageBuffer | QImage | None) -> None:
+        """Show ``image``: its display picture, or an ImageBuffer converted here."""
         self.prepareGeometryChange()
         if image is None:
-            self.pixmap = QPixmap()
+            self.picture = QImage()
         else:
-            qimg = image if isinstance(image, QImage) else image_to_qimage(image)
-            self.pixmap = QPixmap.fromImage(qimg)
-        self._w, self._h = self.pixmap.width(), self.pixmap.height()
+            self.picture = image if isinstance(image, QImage) else display_image(image)
+        self._w, self._h = self.picture.width(), self.picture.height()
+        self.update()
+
+    def set_pending(self, size: Size) -> None:
+        """The picture of an image of ``size`` is on its way: meanwhile the current one is stretched over it."""
+        self.prepareGeometryChange()
+        self._w, self._h = size
         self.update()
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
-        if self.pixmap.isNull():
+        if self.picture.isNull():
+            return
+        if (self.picture.width(), self.picture.height()) != (self._w, self._h):  # pending: stretched
+            painter.drawImage(self.boundingRect(), self.picture, QRectF(self.picture.rect()))
             return
         r = _exposed(option, self.boundingRect())
         if not r.isEmpty():
-            painter.drawPixmap(r, self.pixmap, r)
+            painter.drawImage(r, self.picture, r)
 
 
 class MaskOverlayItem(_PixelItem):
-    """The mask as a translucent colour; :meth:`update_rect` rewrites only the dirty region."""
+    """The mask as a translucent colour; :meth:`update_rect` rewrites only the dirty region, and a whole-mask
+    change (undo of Keep, a loaded or cleared mask) only the painted pixels' bounding box, old and new."""
 
     def __init__(self, color: QColor = MASK_COLOR, parent: QGraphicsItem | None = None) -> None:
         super().__init__(parent)
         self.color = QColor(color)
         self.overlay = QImage()
+        self._painted = Rect(0, 0, 0, 0)  # where the overlay may hold colour
         self.setZValue(1)
 
     def set_mask(self, mask: np.ndarray | None) -> None:
         """(Re)build the overlay for a whole mask (new document, size change)."""
         self.prepareGeometryChange()
+        self._painted = Rect(0, 0, 0, 0)
         if mask is None:
             self.overlay = QImage()
             self._w = self._h = 0
@@ -85,8 +100,7 @@ class MaskOverlayItem(_PixelItem):
             h, w = mask.shape
             self.overlay = new_overlay(w, h)
             self._w, self._h = w, h
-            if mask.any():  # a new document's mask is empty: nothing to convert
-                paint_overlay(self.overlay, mask, Rect(0, 0, w, h), self.color)
+            self._painted = paint_overlay(self.overlay, mask, mask_bbox(mask), self.color)
         self.update()
 
     def update_rect(self, mask: np.ndarray, rect: Rect) -> None:
@@ -95,6 +109,11 @@ class MaskOverlayItem(_PixelItem):
         if (w, h) != (self._w, self._h) or self.overlay.isNull():
             self.set_mask(mask)
             return
+        if Rect(*rect).intersect(Rect(0, 0, w, h)) == Rect(0, 0, w, h):  # whole mask: its painted part only
+            painted = mask_bbox(mask)
+            rect, self._painted = painted.union(self._painted), painted
+        else:
+            self._painted = self._painted.union(Rect(*rect))
         written = paint_overlay(self.overlay, mask, rect, self.color)
         if not written.empty:
             self.update(to_qrectf(written))

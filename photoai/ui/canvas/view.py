@@ -134,7 +134,7 @@ class CanvasView(QGraphicsView):
     # -- content --------------------------------------------------------------------------
     @property
     def has_image(self) -> bool:
-        return not self.image_item.pixmap.isNull()
+        return not self.image_item.picture.isNull()
 
     @property
     def comparing(self) -> bool:
@@ -146,13 +146,20 @@ class CanvasView(QGraphicsView):
     def scene_size(self) -> Size:
         return self._scene_size
 
-    def set_image(self, image: ImageBuffer | None, fit: bool = False) -> None:
-        """Show ``image``; ``fit`` for a new document, otherwise the visible area is kept."""
+    def set_image(self, image: ImageBuffer | QImage | None, fit: bool = False) -> None:
+        """Show ``image`` (or its display picture, see :mod:`photoai.ui.display`); ``fit`` for a new document,
+        otherwise the visible area is kept."""
         self.image_item.set_image(image)
         self._sync_scene()
         self.viewport().update()
         if fit:
             self.fit(max_zoom=1.0)
+
+    def set_pending_image(self, size: Size) -> None:
+        """An image of ``size`` is being converted for the screen: the current picture stands in, stretched."""
+        self.image_item.set_pending(size)
+        self._sync_scene()
+        self.viewport().update()
 
     def set_mask(self, mask: np.ndarray | None) -> None:
         self.mask_item.set_mask(mask)

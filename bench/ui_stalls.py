@@ -1,0 +1,228 @@
+"""Event-loop stalls of the real editor on a 12 MP photo (issue 15: "the editor never stalls").
+
+    OMP_NUM_THREADS=1 nice python bench/ui_stalls.py [--mp 12] [--photo PATH] [--plugin inpaint]
+        [--set key=value ...] [--formats png jpg tif] [--tree NAME=PATH ...]
+
+Starts the real :class:`~photoai.ui.main_window.MainWindow` (offscreen unless QT_QPA_PLATFORM says otherwise)
+with the installed plugins and runtime, opens a synthetic photo (``common.photo``, saved as JPEG) or
+``--photo``, sets a mask (a few blobs, ~1 % of the photo: what ``inpaint`` fills), runs ``--plugin``, shows
+the result in the split view, toggles before/after, Keeps, Undoes, Redoes and exports to each format, while a
+5 ms :class:`~photoai.ui.stall_probe.StallProbe` records the gaps of the GUI thread's event loop. Prints one
+table per tree: per phase the longest gap, the 99th percentile and the count of gaps over 50 ms.
+``--tree NAME=PATH`` (repeatable) runs the same bench with another checkout's ``photoai`` (a git worktree of
+an older commit) in a child process, so before and after are measured in one run on the same load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+PHASES = ("open", "mask", "run", "show result", "toggle before/after", "keep", "undo", "redo")
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--mp", type=float, default=12.0, help="megapixels of the synthetic photo")
+    p.add_argument("--photo", type=Path, help="open this photo instead of a synthetic one")
+    p.add_argument("--plugin", default="inpaint", help="the plugin to run (default: inpaint on a ~1 %% mask)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a plugin value")
+    p.add_argument("--no-mask", action="store_true", help="run without a mask")
+    p.add_argument("--formats", nargs="*", default=["png", "jpg", "tif"], help="export formats (extensions)")
+    p.add_argument("--settle-ms", type=int, default=600, help="event-loop time after each step (paints, timers)")
+    p.add_argument("--tree", action="append", default=[], metavar="NAME=PATH",
+                   help="also run with the photoai of another checkout (child process)")
+    p.add_argument("--name", default="this tree", help=argparse.SUPPRESS)
+    return p.parse_args(argv)
+
+
+def _values(pairs: list[str]) -> dict[str, Any]:
+    import json
+
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, _, raw = pair.partition("=")
+        try:
+            out[key] = json.loads(raw)
+        except ValueError:
+            out[key] = raw
+    return out
+
+
+def _blob_mask(h: int, w: int) -> Any:
+    """Three soft-edged discs covering about 1 % of the photo (a typical retouch)."""
+    import numpy as np
+
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    mask = np.zeros((h, w), np.float32)
+    r = 0.035 * min(h, w)
+    for cy, cx in ((0.3, 0.3), (0.55, 0.7), (0.75, 0.4)):
+        d = np.hypot(yy - cy * h, xx - cx * w)
+        mask = np.maximum(mask, np.clip(r + 2 - d, 0.0, 1.0))
+    return mask
+
+
+def _synthetic_photo(mp: float, folder: Path) -> Path:
+    from common import photo
+    from PIL import Image
+
+    path = folder / f"synthetic-{mp:g}mp.jpg"
+    Image.fromarray((photo(mp) * 255 + 0.5).astype("uint8")).save(path, quality=92)
+    return path
+
+
+def bench(args: argparse.Namespace) -> str:
+    """Run the scripted session in this process; returns the probe's table."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer, qInstallMessageHandler
+
+    from photoai.ui.app import build_window, create_app
+    from photoai.ui.qsettings import Settings
+    from photoai.ui.stall_probe import StallProbe
+
+    qInstallMessageHandler(lambda _kind, _ctx, msg: None if "propagateSizeHints" in msg  # offscreen's noise
+                           else print(msg, file=sys.stderr))
+    app = create_app()
+    tmp = Path(tempfile.mkdtemp(prefix="ui_stalls_"))
+    settings = Settings(QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat))
+    window = build_window(settings=settings)
+    window.resize(1280, 820)
+    window.show()
+    probe = StallProbe(interval_ms=5)
+
+    def spin(ms: int) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+
+    def wait_for(signal: Any, timeout_s: float = 600.0) -> list[Any]:
+        got: list[Any] = []
+        loop = QEventLoop()
+
+        def done(*a: Any) -> None:
+            got.extend(a)
+            loop.quit()
+
+        signal.connect(done)
+        QTimer.singleShot(int(timeout_s * 1000), loop.quit)
+        loop.exec()
+        signal.disconnect(done)
+        return got
+
+    def step(name: str, action: Callable[[], None], settle: bool = True) -> None:
+        with probe.phase(name):
+            action()
+            if settle:
+                spin(args.settle_ms)
+
+    photo_path = args.photo or _synthetic_photo(args.mp, tmp)
+    spin(300)
+    probe.start()
+    spin(300)
+    step("baseline (idle)", lambda: spin(400))
+    t0 = time.perf_counter()
+
+    def open_photo() -> None:
+        window.open_path(photo_path)
+        if window.document is None or window.document.path != photo_path:
+            wait_for(window.document_opened)
+
+    step("open", open_photo)
+    doc = window.document
+    assert doc is not None, "the photo did not open"
+    if not args.no_mask:
+        h, w = doc.mask.shape
+        mask = _blob_mask(h, w)
+        step("mask", lambda: doc.set_mask(mask, "Bench mask"))
+
+    # "run" ends when the worker's result reaches the GUI thread; what the window then does is "show result"
+    runner = window.runner
+    runner.finished.disconnect(window._on_job_finished)
+    runner.finished.connect(lambda *_a: probe.enter("show result"))
+    runner.finished.connect(window._on_job_finished)
+    window.plugin_panel.select(args.plugin)
+    values = {**window.plugin_panel.values(), **_values(args.set)}
+    ended: list[str] = []
+    window.job_ended.connect(ended.append)
+    probe.enter("run")
+    started = time.perf_counter()
+    if window.run_plugin(args.plugin, values) is None:
+        raise SystemExit(f"cannot run {args.plugin}: {window.plugin_panel.run_hint()}")
+    if not ended:
+        wait_for(window.job_ended)
+    run_s = time.perf_counter() - started
+    if ended != ["proposed"] or doc.proposal is None:
+        raise SystemExit(f"the run ended {ended}")
+    spin(args.settle_ms)
+    probe.enter("idle")
+
+    def toggles() -> None:
+        for mode in ("after", "split", "before", "split"):
+            window._set_compare_mode(mode) if mode == "before" else window.toggle_compare()
+            spin(120)
+
+    step("toggle before/after", toggles)
+    step("keep", window.keep)
+    step("undo", window.undo)
+    step("redo", window.redo)
+    exported = getattr(window, "export_ended", None)  # asynchronous export (a signal), else a blocking call
+    for ext in args.formats:
+        target = tmp / f"export.{ext}"
+
+        def export(target: Path = target) -> None:
+            window.export_to(target)
+            if exported is not None and window.exporting:
+                wait_for(exported)
+
+        step(f"export {ext.upper()}", export)
+        if not target.exists():
+            raise SystemExit(f"the export to {target.name} failed")
+    probe.stop()
+    total = time.perf_counter() - t0
+    window.runner.shutdown(2000)
+    window.saved = None  # no "save changes?" question
+    window.close()
+    app.processEvents()
+    size = doc.image.size
+    head = (f"### {args.name}: {size.width}x{size.height} ({size.width * size.height / 1e6:.1f} MP, "
+            f"{photo_path.stat().st_size / 1e6:.1f} MB {photo_path.suffix}), "
+            f"{args.plugin} {values if args.set else ''} run {run_s:.1f} s, session {total:.1f} s")
+    phases = [p for p in probe.phases() if p != "idle"]
+    return head + "\n\n" + probe.table(phases)
+
+
+def _child(name: str, tree: Path, argv: list[str]) -> str:
+    """The same bench with ``tree``'s photoai first on the path (a worktree of another commit)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tree), str(ROOT / "bench")]))
+    res = subprocess.run([sys.executable, str(Path(__file__)), *argv, "--name", name], env=env,
+                         capture_output=True, text=True, cwd=tree)
+    if res.returncode != 0:
+        return f"### {name}: failed\n\n    " + "\n    ".join(res.stderr.strip().splitlines()[-5:])
+    return res.stdout[res.stdout.index("### "):].strip()
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _parse(argv)
+    load = os.getloadavg()
+    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, {os.cpu_count()} CPUs, "
+          f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}", flush=True)
+    own = [a for i, a in enumerate(argv) if not (a.startswith("--tree") or (i and argv[i - 1] == "--tree"))]
+    for spec in args.tree:
+        name, _, path = spec.partition("=")
+        print(_child(name, Path(path).resolve(), own), flush=True)
+        print()
+    print(bench(args), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
