@@ -35,7 +35,7 @@ from .. import _training as training
 from .degrade import VARIANTS
 from .evaluate import checkpoint_predictor, load_pairs, locate, onnx_predictor, score
 
-__all__ = ["Method", "baselines", "model_method", "run", "main", "DEFAULT_SETS"]
+__all__ = ["Method", "baselines", "model_method", "run", "main", "DEFAULT_SETS", "PILLOW"]
 
 DEFAULT_SETS = ("sr/Set5", "sr/Set14", "photos/kodak24")
 PILLOW = ("pil-bicubic", "pil-lanczos")

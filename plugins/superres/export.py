@@ -8,6 +8,10 @@ recorded in ``models/manifest.json`` together with the multi-scale torch weights
 
     python -m photoai_plugins.superres.export --checkpoint runs/superres/last.pt
 
+``--variants-json FILE`` (an ``evaluate --variants --json`` record with a ``--model checkpoint`` row of the same
+checkpoint file) adds that row's PSNR-Y and gain over the better Pillow row on every set, scale and LR
+variant to each ONNX entry's ``metrics.lr_variants``.
+
 ``--family photo`` exports a model trained with ``--degrade mixed`` as the "Photo (robust)" family
 (``superres-photo-x{s}[-int8]``, ``superres_photo_x{s}[_int8].onnx``, ``superres_photo_net.pt``).
 """
@@ -15,6 +19,7 @@ recorded in ``models/manifest.json`` together with the multi-scale torch weights
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,10 +31,11 @@ from photoai.runtime import onnx_export
 from .. import _training as training
 from .archs import SRNetArch
 from .evaluate import evaluate, load_pairs, mean_metrics, onnx_predictor
+from .evaluate_variants import PILLOW
 from .net import SRNet, param_count
 from .plugin import FAMILIES, model_id
 
-__all__ = ["export_onnx", "verify_onnx", "manifest_entry", "main"]
+__all__ = ["export_onnx", "verify_onnx", "manifest_entry", "variants_metrics", "main"]
 
 INPUT_NAME, OUTPUT_NAME = "y_lr", "y_sr"
 TORCH_FILE = "superres_net.pt"
@@ -114,13 +120,15 @@ def onnx_file(scale: int, precision: str = "float32", family: str = "network") -
 
 
 def int8_entry(model: SRNet, fp32_path: Path, scale: int, ckpt: Mapping[str, Any], data: Path,
-               family: str = "network") -> dict[str, Any]:
+               family: str = "network", variants: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Quantize ``fp32_path`` to int8 (calibrated on T91 LR crops), measure it, describe it."""
     from .quantize import quantize
 
     path = quantize(fp32_path, fp32_path.with_name(onnx_file(scale, "int8", family)), scale, data / "sr" / "T91")
     metrics = measure(path, scale, data)
     print(f"x{scale} int8: {path}; PSNR-Y {({k: v['psnr_y'] for k, v in metrics.items() if isinstance(v, dict)})}")
+    if variants is not None:
+        metrics["lr_variants"] = dict(variants)
     return manifest_entry(model, scale, path.name, ckpt, metrics, precision="int8", family=family)
 
 
@@ -136,6 +144,23 @@ def torch_entry(model: SRNet, ckpt: Mapping[str, Any], path: Path, family: str =
             "training": training.training_record(ckpt)}
 
 
+def variants_metrics(doc: Mapping[str, Any], row: str) -> dict[str, Any]:
+    """``metrics.lr_variants``: the ``row`` method's PSNR-Y and gain over the better Pillow row per set, scale and
+    variant of an ``evaluate --variants --json`` record; SystemExit when the record has no such row."""
+    results: dict[str, Any] = {}
+    for set_name, by_scale in doc["results"].items():
+        for scale, by_variant in by_scale.items():
+            for variant, methods in by_variant.items():
+                if row not in methods:
+                    raise SystemExit(f"the variants record has no row {row!r} (rows: {', '.join(methods)})")
+                psnr, best = methods[row]["psnr_y"], max(methods[p]["psnr_y"] for p in PILLOW)
+                results.setdefault(set_name, {}).setdefault(scale, {})[variant] = {
+                    "psnr_y": psnr, "gain_over_pillow": round(psnr - best, 2)}
+    return {"command": doc["command"], "protocol": doc["protocol"],
+            "note": f"row {row}: the exported checkpoint in float32 torch (the ONNX files match it within 1e-4)",
+            "results": results}
+
+
 def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """CLI entry; returns the manifest entries written."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -145,20 +170,27 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
     ap.add_argument("--data", type=Path, default=training.default_data_dir(),
                     help="for Set5/Set14 metrics and int8 calibration (default: $PHOTOAI_DATA, else ../shared/data)")
     ap.add_argument("--no-manifest", action="store_true")
+    ap.add_argument("--variants-json", type=Path, default=None,
+                    help="evaluate --variants --json record with a --model checkpoint row of --checkpoint")
     ap.add_argument("--no-int8", action="store_true", help="skip the int8 (fast) variants")
     ap.add_argument("--family", choices=tuple(FAMILIES), default="network",
                     help="network: 'Clean image (benchmark)' models; photo: 'Photo (robust)' (--degrade mixed)")
     args = ap.parse_args(argv)
     model, ckpt = training.load_net(args.checkpoint, SRNet)
+    variants = None if args.variants_json is None else variants_metrics(
+        json.loads(args.variants_json.read_text(encoding="utf-8")),
+        f"{args.checkpoint.parent.name}/{args.checkpoint.stem}")
     entries = []
     for scale in args.scales or model.scales:
         path = args.out_dir / onnx_file(scale, family=args.family)
         diff = export_onnx(model, scale, path)
         metrics = measure(path, scale, args.data)
+        shown = {k: (v["psnr_y"], v["bicubic_psnr_y"]) for k, v in metrics.items() if isinstance(v, dict)}
+        if variants is not None:
+            metrics["lr_variants"] = variants
         entries.append(manifest_entry(model, scale, path.name, ckpt, metrics, family=args.family))
         if not args.no_int8:
-            entries.append(int8_entry(model, path, scale, ckpt, args.data, args.family))
-        shown = {k: (v["psnr_y"], v["bicubic_psnr_y"]) for k, v in metrics.items() if isinstance(v, dict)}
+            entries.append(int8_entry(model, path, scale, ckpt, args.data, args.family, variants))
         print(f"x{scale}: {path} max|ORT-torch| {diff:.2e}; (ours, bicubic) PSNR-Y {shown}")
     torch_file = TORCH_FILE if args.family == "network" else f"superres_{args.family}_net.pt"
     entries.append(torch_entry(model, ckpt, args.out_dir / torch_file, args.family))

@@ -112,3 +112,30 @@ def test_export_as_the_photo_family_gives_the_ids_the_plugin_offers(image_dir: P
     assert specs["superres-photo-x2"].file == "superres_photo_x2.onnx" and (models / "superres_photo_x2.onnx").is_file()
     assert "--degrade mixed" in specs["superres-photo-x2"].training["command"]
     assert specs["superres-photo-x2"].title == "PhotoAI SR network (photo) x2"
+
+
+def test_export_records_the_checkpoints_lr_variant_gains(image_dir: Path, tmp_path: Path) -> None:
+    import json
+
+    from photoai.runtime.manifest import read_manifest
+    from photoai_plugins.superres import evaluate_variants, export
+
+    ckpt = train.main(["--data", str(image_dir.parent), "--sources", "imgs", "--eval-dir", str(image_dir),
+                       "--out", str(tmp_path / "run"), "--smoke", "--scales", "2", "--degrade", "mixed",
+                       "--iters", "1"])
+    record = tmp_path / "variants.json"
+    evaluate_variants.main(["--variants", "bicubic", "aliased", "--scale", "2", "--data", str(image_dir),
+                            "--model", "checkpoint", str(ckpt), "--json", str(record)])
+    rows = json.loads(record.read_text())["results"]["imgs"]["x2"]["aliased"]
+    models = tmp_path / "models"
+    export.main(["--checkpoint", str(ckpt), "--out-dir", str(models), "--no-int8", "--family", "photo",
+                 "--data", str(tmp_path / "no-data"), "--variants-json", str(record)])
+    lr_variants = {s.id: s for s in read_manifest(models)}["superres-photo-x2"].metrics["lr_variants"]
+    got = lr_variants["results"]["imgs"]["x2"]["aliased"]
+    best = max(rows["pil-bicubic"]["psnr_y"], rows["pil-lanczos"]["psnr_y"])
+    ours = rows["run/last"]["psnr_y"]
+    assert got == {"psnr_y": ours, "gain_over_pillow": round(ours - best, 2)}
+    assert set(lr_variants["results"]["imgs"]["x2"]) == {"bicubic", "aliased"}
+    assert "--variants" in lr_variants["command"]
+    with pytest.raises(SystemExit, match="no row 'other/last'"):
+        export.variants_metrics(json.loads(record.read_text()), "other/last")
