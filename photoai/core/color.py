@@ -13,10 +13,12 @@ colorization plugin's live re-render): what depends only on L is computed once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 __all__ = ["srgb_to_linear", "linear_to_srgb", "rgb_to_lab", "luminance", "lightness", "lab_to_rgb", "gamut_map",
-           "LabToRgb", "ciede2000", "delta_e2000"]
+           "gamut_scale", "LabToRgb", "LabBand", "encode_srgb", "ciede2000", "delta_e2000"]
 
 # Linear sRGB (D65) -> XYZ, IEC 61966-2-1; the white point is its row sums, so RGB white -> a = b = 0.
 _RGB_TO_XYZ = np.array([[0.4124564, 0.3575761, 0.1804375],
@@ -85,18 +87,25 @@ def lightness(rgb: np.ndarray) -> np.ndarray:
     return (116.0 * _f(luminance(rgb)) - 16.0).astype(np.float32)
 
 
+def gamut_scale(hi: np.ndarray, lo: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """How far (0-1) a linear sRGB colour with largest channel ``hi``, smallest ``lo`` and luminance ``y``
+    may keep its distance from the gray (Y, Y, Y) to fit into [0, 1]: exactly 1 for an in-gamut colour.
+    Elementwise and without branches, so it serves a few colours or whole planes alike."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = np.fmin((1.0 - y) / np.maximum(hi - y, 1.0 - y), y / np.maximum(y - lo, y))  # fmin: 0/0 of a gray
+    return np.clip(s, 0.0, 1.0, out=s)
+
+
 def gamut_map(linear: np.ndarray, y: np.ndarray) -> np.ndarray:
     """In place: each linear sRGB colour (...x3) with a channel outside [0, 1] is moved towards the gray
-    (Y, Y, Y) of its luminance ``y`` (...) just far enough to fit, so its luminance and hue stay; in-gamut
-    colours are untouched. Returns ``linear``."""
+    (Y, Y, Y) of its luminance ``y`` (...) just far enough to fit (:func:`gamut_scale`), so its luminance and
+    hue stay; in-gamut colours are untouched. Returns ``linear``."""
     hi, lo = linear.max(axis=-1), linear.min(axis=-1)
     bad = (hi > 1.0) | (lo < 0.0)
     if bad.any():
-        c, yb, hb, lb = linear[bad], y[bad][..., None], hi[bad][..., None], lo[bad][..., None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            s = np.minimum(np.where(hb > 1.0, (1.0 - yb) / (hb - yb), 1.0), np.where(lb < 0.0, yb / (yb - lb), 1.0))
-        s = np.clip(np.nan_to_num(s), 0.0, 1.0)
-        linear[bad] = np.clip(yb + s * (c - yb), 0.0, 1.0)
+        yb = y[bad][..., None]
+        s = gamut_scale(hi[bad][..., None], lo[bad][..., None], yb)
+        linear[bad] = np.clip(yb + s * (linear[bad] - yb), 0.0, 1.0)
     return linear
 
 
@@ -110,59 +119,95 @@ def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
     return linear_to_srgb(linear)
 
 
+def encode_srgb(linear: np.ndarray, work: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Linear light in [0, 1] (float32) -> sRGB values in ``out`` (any strides; default: in place), the curve
+    of :func:`linear_to_srgb` as one call per step over the whole array: 12.92 (min(c, k) - k) +
+    1.055 max(c, k)^(1 / 2.4) - 0.055 with k the knee, where the two pieces meet (to 3e-8); the power as
+    exp(log(c) / 2.4 + log(1.055)), which numpy computes faster; within 3e-7 of the curve and in [0, 1].
+    ``work``: a float32 buffer of the same shape; ``linear`` is overwritten."""
+    np.clip(linear, np.float32(_LINEAR_KNEE), np.float32(1.0), out=work)  # clip: numpy's fast path
+    np.log(work, out=work)
+    work *= np.float32(1 / 2.4)
+    work += np.float32(np.log(1.055))
+    np.exp(work, out=work)
+    np.clip(linear, np.float32(0.0), np.float32(_LINEAR_KNEE), out=linear)
+    linear -= np.float32(_LINEAR_KNEE + 0.055 / 12.92)
+    linear *= np.float32(12.92)
+    linear += work
+    return np.clip(linear, np.float32(0.0), np.float32(1.0), out=linear if out is None else out)  # float32 error
+
+
+@dataclass
+class LabBand:
+    """Work buffers of :meth:`LabToRgb.rows` for bands of up to ``rows`` rows of ``width`` pixels; fill
+    :meth:`offsets` for each band. Reuse one across bands (fresh pages cost more than the arithmetic), one
+    per concurrent caller."""
+
+    width: int
+    rows: int
+
+    def __post_init__(self) -> None:
+        n = self.rows * self.width
+        self.xzy = np.empty((3, n), np.float32)  # the offsets, then X, Z, Y; at the end the curve's work
+        self.work = np.empty((4, n), np.float32)  # u and u^3 for f^-1, then linear R, G, B
+
+    def offsets(self, n: int) -> np.ndarray:
+        """The (a / 500, -b / 200) planes of ``n`` rows (2 x n x W) that :meth:`LabToRgb.rows` reads."""
+        return self.xzy[:2, :n * self.width].reshape(2, n, self.width)
+
+
 class LabToRgb:
     """Fast CIELAB -> sRGB for one lightness plane and any number of ab planes (float32, band by band).
 
-    ``LabToRgb(y)`` takes the luminance Y (HxW, 0-1; :func:`luminance`) and keeps what depends only on it;
-    :meth:`rows` converts a and b of some rows into sRGB. The result equals :func:`lab_to_rgb` up to float32
-    rounding; Y, and so L, is the given one (out-of-gamut colours keep it, :func:`gamut_map`). The channels
-    are processed as planes and mixed by one matrix product (numpy is slow on a trailing axis of 3)."""
+    ``LabToRgb(y)`` takes the luminance Y (HxW, 0-1; :func:`luminance`) and keeps what depends only on it
+    (Y and f(Y)). A render fills a :class:`LabBand`'s offsets with a / 500 and -b / 200 (:data:`AB_SCALE`:
+    the offsets of f(X) and f(Z) from f(Y)) for some rows and calls :meth:`rows`. The result equals
+    :func:`lab_to_rgb` up to float32 rounding; Y, and so L, is the given one (out-of-gamut colours keep it,
+    :func:`gamut_scale`). Every step is one numpy call over a band of contiguous planes (X, Z, Y -> R, G, B
+    is one BLAS product); only the last one writes the interleaved pixels."""
+
+    #: CIELAB (a, b) -> the offsets of f(X) and f(Z) from f(Y).
+    AB_SCALE = (1.0 / 500.0, -1.0 / 200.0)
 
     def __init__(self, y: np.ndarray) -> None:
         self.y = np.ascontiguousarray(y, np.float32)
         self.fy = _f(self.y).astype(np.float32)
-        self._matrix = _XYZ_TO_RGB.T.astype(np.float32)  # rows: X, Y, Z -> linear RGB
+        self._matrix = np.ascontiguousarray(_XYZ_TO_RGB[:, [0, 2, 1]], np.float32)  # X, Z, Y -> R, G, B
 
     @property
     def shape(self) -> tuple[int, int]:
         return self.y.shape[0], self.y.shape[1]
 
-    def scratch(self, rows: int) -> tuple[np.ndarray, np.ndarray]:
-        """Work buffers for :meth:`rows` of up to ``rows`` rows; reuse them across bands (fresh pages cost
-        more than the arithmetic), one pair per concurrent caller."""
-        return np.empty(rows * self.shape[1] * 3, np.float32), np.empty(rows * self.shape[1], np.float32)
+    def band(self, rows: int) -> LabBand:
+        """Work buffers for :meth:`rows` of up to ``rows`` rows."""
+        return LabBand(self.shape[1], rows)
 
-    def rows(self, top: int, a: np.ndarray, b: np.ndarray, out: np.ndarray,
-             scratch: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
-        """sRGB (n x W x 3 float32, written into ``out``) of rows ``top .. top + n`` whose CIELAB a and b
-        are ``a`` and ``b`` (n x W float32 each; both are overwritten); ``scratch`` from :meth:`scratch`."""
-        n = a.shape[0]
-        y, fy = self.y[top:top + n], self.fy[top:top + n]
-        work, u_flat = scratch or self.scratch(n)
-        xyz = work[:a.size * 3].reshape(*a.shape, 3)
-        u = u_flat[:a.size].reshape(a.shape)
-        for plane, scale, channel in ((a, 1 / 500, 0), (b, -1 / 200, 2)):
-            plane *= np.float32(scale)
-            plane += fy  # t = f(X) or f(Z); f^-1(t) = u^3 + 3 delta^2 (t - u) with u = max(t, delta)
-            np.maximum(plane, np.float32(_DELTA), out=u)
-            plane -= u
-            plane *= np.float32(3 * _DELTA ** 2)
-            np.multiply(u, u, out=xyz[..., channel])
-            xyz[..., channel] *= u
-            xyz[..., channel] += plane
-        xyz[..., 1] = y
-        np.matmul(xyz.reshape(-1, 3), self._matrix, out=out.reshape(-1, 3))  # linear RGB
-        outside = (out > 1.0) | (out < 0.0)
-        if outside.any():
-            bad = outside[..., 0] | outside[..., 1] | outside[..., 2]
-            out[bad] = gamut_map(out[bad], y[bad])
-        dark = out <= _LINEAR_KNEE
-        low = out[dark] * np.float32(12.92)
-        np.power(out, np.float32(1 / 2.4), out=out)
-        out *= np.float32(1.055)
-        out -= np.float32(0.055)
-        out[dark] = low
-        return out
+    def rows(self, top: int, band: LabBand, out: np.ndarray) -> np.ndarray:
+        """sRGB (n x W x 3 float32, written into ``out``) of rows ``top .. top + n`` whose (a / 500, -b / 200)
+        are in ``band.offsets(n)`` (overwritten)."""
+        n = out.shape[0]
+        size = n * self.shape[1]
+        y = self.y[top:top + n].reshape(-1)
+        xz = band.offsets(n)  # t = f(X), f(Z) -> X, Z: f^-1(t) = u^3 + 3 delta^2 (t - u) with u = max(t, delta)
+        xz += self.fy[top:top + n]
+        u, cube = (w[:, :size].reshape(xz.shape) for w in (band.work[:2], band.work[2:]))
+        np.clip(xz, np.float32(_DELTA), np.float32(np.inf), out=u)  # clip: numpy's fast path, unlike maximum
+        xz -= u
+        xz *= np.float32(3 * _DELTA ** 2)
+        np.multiply(u, u, out=cube)
+        cube *= u
+        xz += cube
+        xzy = band.xzy[:, :size]
+        xzy[2] = y
+        linear = band.work[:3, :size]
+        np.matmul(self._matrix, xzy, out=linear)
+        if linear.min() < 0.0 or linear.max() > 1.0:  # towards the gray: X, Z scaled about Y, so L is kept
+            s = gamut_scale(linear.max(axis=0), linear.min(axis=0), y)
+            xzy[:2] -= y
+            xzy[:2] *= s
+            xzy[:2] += y
+            np.matmul(self._matrix, xzy, out=linear)
+        return encode_srgb(linear, xzy, out.reshape(size, 3).T)
 
 
 def _hue(b: np.ndarray, a: np.ndarray) -> np.ndarray:

@@ -181,33 +181,31 @@ def compose(analysis: Analysis, temperature: float, saturation: float = 1.0, ima
     photo's L; with ``mask`` (H x W) the result is blended with ``image`` by it. Horizontal stripes of the
     photo are rendered by :data:`THREADS` threads (numpy releases the GIL); the pixels do not depend on it."""
     height, width = analysis.shape
-    ab = grid_ab(analysis, temperature, saturation)
+    ab = grid_ab(analysis, temperature, saturation) * np.asarray(LabToRgb.AB_SCALE, np.float32)
     x0, x1, wx = analysis.cols
-    wxc = wx[None, :]
-    planes = [ab[:, x0, c] * (1.0 - wxc) + ab[:, x1, c] * wxc for c in (0, 1)]  # h x W: columns resampled once
-    steps = [np.concatenate([p[1:] - p[:-1], np.zeros_like(p[:1])]) for p in planes]  # row i -> row i + 1
+    wxc = wx[:, None]
+    planes = np.ascontiguousarray((ab[:, x0] * (1.0 - wxc) + ab[:, x1] * wxc).transpose(2, 0, 1))  # 2 x h x W
+    steps = np.concatenate([planes[:, 1:] - planes[:, :-1], np.zeros_like(planes[:, :1])], axis=1)  # row i -> i + 1
     out = np.empty((height, width, 3), np.float32)
     band_rows = max(1, BAND_PIXELS // width)
     bands = range(0, height, band_rows)
     chunk = -(-len(bands) // THREADS) * band_rows
 
     def stripe(first: int) -> None:
-        a, b = (np.empty((band_rows, width), np.float32) for _ in range(2))
-        scratch = analysis.lab.scratch(band_rows)
+        band = analysis.lab.band(band_rows)
         y0, _, wy = analysis.rows
         for top in range(first, min(first + chunk, height), band_rows):
             if ctx is not None and (top // band_rows) % 64 == 0:
                 ctx.raise_if_cancelled()
             n = min(band_rows, height - top)
+            d = band.offsets(n)
             idx = y0[top:top + n]
             for start in np.flatnonzero(np.diff(idx, prepend=-1)):  # runs of rows between the same two grid rows
                 i, stop = idx[start], start + int(np.searchsorted(idx[start:], idx[start], side="right"))
-                weight = wy[top + start:top + stop, None]
-                for plane, step, dst in zip(planes, steps, (a, b), strict=True):
-                    np.multiply(weight, step[i], out=dst[start:stop])
-                    dst[start:stop] += plane[i]
+                np.multiply(wy[None, top + start:top + stop, None], steps[:, i, None], out=d[:, start:stop])
+                d[:, start:stop] += planes[:, i, None]
+            analysis.lab.rows(top, band, out[top:top + n])
             rows = out[top:top + n]
-            analysis.lab.rows(top, a[:n], b[:n], rows, scratch)
             if mask is not None and image is not None:
                 rows -= image[top:top + n]
                 rows *= mask[top:top + n, :, None]

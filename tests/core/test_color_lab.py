@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from photoai.core.color import LabToRgb, gamut_map, lab_to_rgb, lightness, luminance, rgb_to_lab
+from photoai.core.color import (
+    LabToRgb,
+    encode_srgb,
+    gamut_map,
+    gamut_scale,
+    lab_to_rgb,
+    lightness,
+    linear_to_srgb,
+    luminance,
+    rgb_to_lab,
+)
 
 
 def _rgb(n: int = 2000, seed: int = 0) -> np.ndarray:
@@ -48,12 +58,34 @@ def test_the_fast_banded_conversion_equals_lab_to_rgb():
     rng = np.random.default_rng(1)
     lab = rgb_to_lab(rng.random((30, 41, 3)))
     lab[:5, :, 0] = rng.random((5, 41)) * 6  # near black: the linear branch of f^-1
+    lab[5:10, :, 0] = 100.0  # white: the gray 0/0 of the gamut scale
     lab[..., 1:] += rng.normal(0.0, 25.0, (30, 41, 2))  # some colours leave the gamut
+    lab[12, :5, 1:] = 0.0  # and some are gray
     y = luminance(lab_to_rgb(lab * np.array([1.0, 0.0, 0.0])))
     fast = LabToRgb(y)
     out = np.empty((30, 41, 3), np.float32)
-    scratch = fast.scratch(8)
+    band = fast.band(8)
     for top in range(0, 30, 8):
-        rows = slice(top, top + 8)
-        fast.rows(top, lab[rows, :, 1].astype(np.float32), lab[rows, :, 2].astype(np.float32), out[rows], scratch)
+        n = min(8, 30 - top)
+        band.offsets(n)[...] = (lab[top:top + n, :, 1:] * LabToRgb.AB_SCALE).transpose(2, 0, 1)
+        fast.rows(top, band, out[top:top + n])
+    assert out.min() >= 0.0 and out.max() <= 1.0
     np.testing.assert_allclose(out, lab_to_rgb(lab), atol=2e-5)
+
+
+def test_encode_srgb_is_the_srgb_curve():
+    linear = np.concatenate([np.linspace(0.0, 0.01, 5001), np.linspace(0.0, 1.0, 100_001)]).astype(np.float32)
+    work = np.empty_like(linear)
+    out = encode_srgb(linear.copy(), work)
+    np.testing.assert_allclose(out, linear_to_srgb(linear.astype(np.float64)), atol=3e-7)
+    assert out.min() >= 0.0 and out.max() <= 1.0
+
+
+def test_gamut_scale_is_one_inside_and_fits_outside():
+    hi = np.array([0.9, 1.5, 0.5, 1.0, 0.0])
+    lo = np.array([0.1, 0.2, -0.5, 1.0, 0.0])
+    y = np.array([0.5, 0.6, 0.2, 1.0, 0.0])  # in gamut, too bright, negative, white, black
+    s = gamut_scale(hi, lo, y)
+    assert s[0] == 1.0 and s[3] == 1.0 and s[4] == 1.0
+    np.testing.assert_allclose(y[1] + s[1] * (hi[1] - y[1]), 1.0)
+    np.testing.assert_allclose(y[2] + s[2] * (lo[2] - y[2]), 0.0)

@@ -137,3 +137,28 @@ def test_the_render_threads_do_not_change_the_pixels(monkeypatch):
     one = compose(analysis, 0.4)
     monkeypatch.setattr(module, "THREADS", 3)
     np.testing.assert_array_equal(compose(analysis, 0.4), one)
+
+
+def test_the_fast_render_matches_the_float64_reference_within_one_8_bit_level():
+    """compose (float32, banded, one BLAS product, branch-free sRGB curve) against the plain float64 path:
+    the annealed mean upsampled bilinearly, then lab_to_rgb on the photo's own L; saturated colours leave the
+    gamut. A random photo, so every band has its own L."""
+    from photoai.core.color import lab_to_rgb
+    from photoai.core.guided import bilinear_taps
+    from photoai_plugins.colorize.plugin import grid_ab
+
+    image = np.random.default_rng(3).random((83, 301, 3)).astype(np.float32)
+    runtime = FakeRuntime(FakeModel(colour=lambda lightness, hinted: np.stack(
+        [lightness[::4, ::4] - 50.0, 60.0 - lightness[::4, ::4]], axis=-1)))
+    analysis = PLUGIN.analyze(Request(image, None, validate(PLUGIN.info.params)), RunContext(runtime=runtime))
+    for temperature, saturation in ((0.38, 1.0), (1.0, 2.0), (0.05, 0.0)):
+        ab = grid_ab(analysis, temperature, saturation).astype(np.float64)
+        (r0, r1, wr), (c0, c1, wc) = bilinear_taps(ab.shape[0], 83), bilinear_taps(ab.shape[1], 301)
+        wr, wc = wr[:, None, None], wc[None, :, None]
+        full = ((1 - wr) * ((1 - wc) * ab[r0][:, c0] + wc * ab[r0][:, c1])
+                + wr * ((1 - wc) * ab[r1][:, c0] + wc * ab[r1][:, c1]))
+        lab = np.concatenate([lightness(image)[..., None].astype(np.float64), full], axis=-1)
+        fast = compose(analysis, temperature, saturation)
+        assert fast.min() >= 0.0 and fast.max() <= 1.0
+        np.testing.assert_allclose(fast, lab_to_rgb(lab), atol=1e-4)
+        assert np.abs(np.rint(fast * 255) - np.rint(lab_to_rgb(lab) * 255)).max() <= 1
