@@ -28,10 +28,8 @@ from photoai.core.logs import setup_logging, traceback_log
 from photoai.core.params import (
     ParamError,
     PointsParam,
-    check_points_inside,
     parse_assignments,
     points_params,
-    validate,
 )
 from photoai.plugin_api.registry import PluginRegistry, discover_plugins
 from photoai.runtime.devices import DEFAULT_DEVICE_PREFERENCE, DEVICE_PREFERENCES
@@ -326,8 +324,6 @@ def _run_one(plugin, src: Path, out: Path, mask_path: Path | None, values: dict,
     from photoai.plugin_api.execute import run_plugin
 
     image = io.load(src, getattr(args, "raw_options", None))
-    params = plugin.info.params
-    check_points_inside(params, validate(params, values), *image.size)  # hints are pixels of this photo
     mask = export.load_mask(mask_path, image.size) if mask_path else None
     progress = ConsoleProgress()
     ctx = RunContext(on_progress=progress)

@@ -21,7 +21,7 @@ from photoai.core.errors import Cancelled, ParamError, PhotoAIError, PluginError
 from photoai.core.geometry import Size
 from photoai.core.image import ImageBuffer
 from photoai.core.jobs import RunContext
-from photoai.core.params import validate
+from photoai.core.params import check_points_inside, validate
 from photoai.plugin_api.plugin import LivePlugin, Plugin, Request, live_keys
 
 log = logging.getLogger(__name__)
@@ -227,10 +227,12 @@ def _context(ctx: RunContext | None, runtime: Any) -> RunContext:
 def _checked(plugin: Plugin, image: ImageBuffer, mask: np.ndarray | None, values: Mapping[str, Any] | None,
              ctx: RunContext | None, runtime: Any, mask_given: bool
              ) -> tuple[RunContext, dict[str, Any], np.ndarray | None]:
-    """What every job checks before the plugin runs: the context (with ``runtime``), the validated values,
-    the mask (:func:`check_mask`) and the RAW data a plugin needs (:func:`check_raw`)."""
+    """What every job checks before the plugin runs: the context (with ``runtime``), the validated values
+    (colour hints must lie on the photo: :func:`~photoai.core.params.check_points_inside`), the mask
+    (:func:`check_mask`) and the RAW data a plugin needs (:func:`check_raw`)."""
     ctx = _context(ctx, runtime)
     checked = validate(plugin.info.params, values)
+    check_points_inside(plugin.info.params, checked, *image.size)
     mask = check_mask(plugin, image, mask, mask_given)
     check_raw(plugin, image)
     return ctx, checked, mask

@@ -36,7 +36,6 @@ from photoai.plugin_api import (
     FloatParam,
     LivePlugin,
     ModelError,
-    PluginError,
     PluginInfo,
     PointsParam,
     Request,
@@ -80,12 +79,9 @@ def proxy_size(width: int, height: int, side: int, multiple: int = SIZE_MULTIPLE
 
 def hint_planes(points: Sequence[ColorPoint], image_size: Size, proxy: Size) -> tuple[np.ndarray, np.ndarray]:
     """The hints as the network sees them on the proxy: ab planes (h x w x 2) and mask (h x w); each point
-    is a :data:`HINT_SIDE` patch of its colour's ab. PluginError for a point outside the photo."""
+    (on the photo: the pre-run check refuses others) is a :data:`HINT_SIDE` patch of its colour's ab."""
     hint_ab, mask = hint_raster.empty((proxy.height, proxy.width))
-    for i, p in enumerate(points):
-        if not (0 <= p.x < image_size.width and 0 <= p.y < image_size.height):
-            raise PluginError(f"colour hint {i + 1} at ({p.x:g}, {p.y:g}) lies outside the "
-                              f"{image_size.width}x{image_size.height} photo")
+    for p in points:
         ab = rgb_to_lab(np.asarray(p.rgb, np.float64) / 255.0)[1:].astype(np.float32)
         y = math.floor(p.y * proxy.height / image_size.height) - HINT_SIDE // 2
         x = math.floor(p.x * proxy.width / image_size.width) - HINT_SIDE // 2

@@ -68,4 +68,6 @@ def test_hints_from_a_file_and_a_hint_outside_the_photo(tmp_path):
     r = subprocess.run([*run, str(inside)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     r = subprocess.run([*run, str(outside)], capture_output=True, text=True)
-    assert r.returncode != 0 and "outside" in r.stderr and "Traceback" not in r.stderr
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert r.returncode == 2 and len(lines) == 1, r.stderr
+    assert lines[0].endswith("parameter 'hints': point 1 (x 500, y 20) is outside the 90x60 image"), lines

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from photoai.core.color import lightness, rgb_to_lab
-from photoai.core.errors import Cancelled, PluginError
+from photoai.core.errors import Cancelled, ParamError
 from photoai.core.image import ImageBuffer
 from photoai.core.jobs import CancelToken, RunContext
 from photoai.core.params import ColorPoint, validate
@@ -90,9 +90,12 @@ def test_hints_change_the_colour_near_them():
     np.testing.assert_allclose(hint_ab[0, :, 16, 12], rgb_to_lab(np.array([220, 30, 30]) / 255)[1:], atol=1e-4)
 
 
-def test_a_hint_outside_the_photo_is_a_clear_error():
-    with pytest.raises(PluginError, match="outside"):
-        run(photo(40, 60), FakeRuntime(FakeModel()), {"hints": [ColorPoint(60.0, 10.0, (1, 2, 3))]})
+def test_a_hint_outside_the_photo_is_refused_before_the_network_runs():
+    model = FakeModel()
+    inside = ColorPoint(59.5, 39.5, (1, 2, 3))
+    with pytest.raises(ParamError, match=r"^parameter 'hints': point 2 \(x 60, y 10\) is outside the 60x40 image$"):
+        run(photo(40, 60), FakeRuntime(model), {"hints": [inside, ColorPoint(60.0, 10.0, (1, 2, 3))]})
+    assert model.calls == []
 
 
 def test_a_mask_limits_the_effect():
