@@ -155,13 +155,15 @@ class Document:
         self.proposal_changed.emit()
 
     def keep(self) -> None:
-        """Apply the proposal as one undoable step (undo also brings back the mask as it was)."""
+        """Apply the proposal as one undoable step (undo also brings back the mask as it was). The step holds
+        the mask itself, not a copy (48 MB at 12 MP, a stall of the editor): a later change to it is an edit
+        of its own, undone before this step is."""
         p, self.proposal = self.proposal, None
         if p is None:
             return
         keep_mask = p.after.size == p.before.size and not p.clear_mask
-        mask_after = self.mask.copy() if keep_mask else new_mask(p.after.size)
-        self.history.push(ReplaceImage(p.before, p.after, self.mask.copy(), mask_after, p.title), self)
+        mask_after = self.mask if keep_mask else new_mask(p.after.size)
+        self.history.push(ReplaceImage(p.before, p.after, self.mask, mask_after, p.title), self)
         self.proposal_changed.emit()
 
     def discard(self) -> None:
@@ -170,10 +172,20 @@ class Document:
             self.proposal_changed.emit()
 
     # -- undo -------------------------------------------------------------------------------
+    def edits_result(self, redo: bool = False) -> bool:
+        """True when the next undo (``redo``: redo) step was made while the pending result was shown (its
+        ``pending_base`` is the result's photo, e.g. a moved colour hint): it is undone or redone within the
+        result, which stays pending, instead of throwing the result away."""
+        edit = self.history.next_redo if redo else self.history.next_undo
+        return (self.proposal is not None and edit is not None
+                and getattr(edit, "pending_base", None) is self.proposal.before)
+
     def undo(self) -> bool:
-        self.discard()
+        if not self.edits_result():
+            self.discard()
         return self.history.undo(self)
 
     def redo(self) -> bool:
-        self.discard()
+        if not self.edits_result(redo=True):
+            self.discard()
         return self.history.redo(self)

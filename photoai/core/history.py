@@ -11,6 +11,10 @@ if TYPE_CHECKING:
 
 
 class Edit(Protocol):
+    """One undoable step. An edit may also carry ``pending_base``: the pending result's photo
+    (``Proposal.before``) when it was made while that result was shown (e.g. a colour hint moved); undo and
+    redo then keep the result pending (:meth:`Document.edits_result`)."""
+
     label: str
 
     @property
@@ -71,6 +75,16 @@ class History:
     @property
     def can_redo(self) -> bool:
         return bool(self._undone)
+
+    @property
+    def next_undo(self) -> Edit | None:
+        """The edit :meth:`undo` would revert."""
+        return self._done[-1] if self._done else None
+
+    @property
+    def next_redo(self) -> Edit | None:
+        """The edit :meth:`redo` would apply again."""
+        return self._undone[-1] if self._undone else None
 
     @property
     def undo_label(self) -> str:

@@ -8,24 +8,52 @@ form of every plugin that takes hints (a ``PointsParam``), kept in step with the
 - When the pending result came from the selected plugin, a hint change runs it again (debounced, the
   result replaces the pending one: :meth:`MainWindow.rerun_proposal`). Hints are not live parameters:
   they change the network's input.
+- Every hint edit (place, move, recolour, delete, clear) is a step of the photo's undo history
+  (:class:`HintsEdit`); Undo and Redo put the hints back, and so run the plugin again when its result is
+  pending. An edit made while a result is pending is undone within it (the result stays pending).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
 
 from photoai.core.geometry import Size
-from photoai.core.params import points_params
+from photoai.core.image import ImageBuffer
+from photoai.core.params import ColorPoint, points_params
 from photoai.ui.canvas.hints import HintTool
 
 if TYPE_CHECKING:
+    from photoai.core.document import Document
     from photoai.ui.main_window import MainWindow
 
 #: Milliseconds after the last hint change before the plugin runs again.
 RERUN_DELAY_MS = 300
+
+
+@dataclass
+class HintsEdit:
+    """One hint edit as an undo step: the tool's points before and after. ``pending_base``: the pending
+    result's photo when the edit was made while it was shown, else None (see ``Document.edits_result``)."""
+
+    tool: HintTool
+    before: tuple[ColorPoint, ...]
+    after: tuple[ColorPoint, ...]
+    label: str
+    pending_base: ImageBuffer | None = None
+
+    @property
+    def nbytes(self) -> int:
+        return 64 * (len(self.before) + len(self.after))
+
+    def apply(self, doc: Document) -> None:
+        self.tool.set_points(self.after)
+
+    def revert(self, doc: Document) -> None:
+        self.tool.set_points(self.before)
 
 
 class WindowHints(QObject):
@@ -40,6 +68,7 @@ class WindowHints(QObject):
         self._size: Size | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self.tool.changed.connect(self.rerun_timer.start)
+        self.tool.edited.connect(self._record)
         window.plugin_panel.form_built.connect(self.bind_form)
         for action in (window.act.brush, window.act.eraser):
             action.triggered.connect(self._end_placing)
@@ -59,6 +88,13 @@ class WindowHints(QObject):
             return
         editor.bind(self.tool)
         self.tool.set_visible(True)
+
+    def _record(self, label: str, before: tuple[ColorPoint, ...], after: tuple[ColorPoint, ...]) -> None:
+        """A hint edit by the user: one undo step (already applied)."""
+        doc = self.window.document
+        if doc is not None:
+            base = doc.proposal.before if doc.proposal is not None else None
+            doc.history.push(HintsEdit(self.tool, before, after, label, base), doc, applied=True)
 
     def _end_placing(self) -> None:
         self.tool.set_active(False)

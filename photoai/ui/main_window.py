@@ -446,10 +446,11 @@ class MainWindow(QMainWindow):
 
     # ================================================================= editing
     def undo(self) -> None:
-        """Undo the last step; with a result pending, only throw the result away."""
+        """Undo the last step; with a result pending, only throw the result away (unless the step was made on
+        the result, e.g. a moved colour hint: ``Document.edits_result``)."""
         if self.document is None:
             return
-        if self.document.proposal is not None:
+        if self.document.proposal is not None and not self.document.edits_result():
             self.discard()
         elif self.document.undo():
             self.statusBar().showMessage("Undone", 1500)
@@ -856,8 +857,9 @@ class MainWindow(QMainWindow):
         a = self.act
         a.export.setEnabled(has_doc and not self.exporting)
         a.undo.setEnabled((pending or can_undo) and not busy)
-        a.redo.setEnabled(can_redo and not busy and not pending)
-        if proposal is not None:
+        on_result = doc is not None and doc.edits_result()  # undo/redo a step made on the pending result
+        a.redo.setEnabled(can_redo and not busy and (not pending or (doc is not None and doc.edits_result(True))))
+        if proposal is not None and not on_result:
             a.undo.setText(f"&Undo {proposal.title} (discard the result)")
         else:
             a.undo.setText(f"&Undo {doc.history.undo_label}" if doc is not None and can_undo else "&Undo")

@@ -118,3 +118,33 @@ def test_image_buffer_from_array_modes():
     assert gray.gray and gray.rgb.shape == (3, 3, 3)
     with pytest.raises(ValueError):
         ImageBuffer(np.zeros((3, 3), np.float32))
+
+
+class _Counter:
+    """An edit of something beside the pixels (like a colour hint), made on a pending result or not."""
+
+    label = "Count"
+    nbytes = 8
+
+    def __init__(self, box: list[int], pending_base=None) -> None:
+        self.box, self.pending_base = box, pending_base
+
+    def apply(self, doc):
+        self.box[0] += 1
+
+    def revert(self, doc):
+        self.box[0] -= 1
+
+
+def test_an_edit_made_on_the_pending_result_is_undone_and_redone_within_it(doc):
+    box = [0]
+    doc.history.push(_Counter(box), doc)  # before any result
+    doc.propose(doc.image.with_pixels(doc.image.rgb * 0.5), "p", "P", {})
+    pending = doc.proposal
+    doc.history.push(_Counter(box, pending_base=pending.before), doc)
+    assert box == [2] and doc.edits_result() and doc.history.next_undo.pending_base is pending.before
+    assert doc.undo() and box == [1] and doc.proposal is pending  # the result stays
+    assert doc.edits_result(redo=True) and not doc.edits_result()
+    assert doc.redo() and box == [2] and doc.proposal is pending
+    assert doc.undo() and doc.proposal is pending
+    assert doc.undo() and box == [0] and doc.proposal is None  # made before the result: the result goes

@@ -257,3 +257,104 @@ def test_other_plugin_brush_and_new_photo(hinted, window, qtbot, photo, tmp_path
     assert window.open_path(other)
     assert tool.points == () and _editor(window).count_label.text() == "No hints"
     assert window.canvas.marks_layer.childItems() == []
+
+
+# ---------------------------------------------------------------- undo steps
+def test_each_hint_gesture_is_one_edit_with_its_label(hinting, monkeypatch):
+    view, _doc, tool, _changes = hinting
+    edits = []
+    tool.edited.connect(lambda label, before, after: edits.append((label, before, after)))
+    vp = view.viewport()
+    QTest.mousePress(vp, LEFT, NO_MOD, _pos(view, 30, 20))  # place and drag on: one "Place hint"
+    QTest.mouseMove(vp, _pos(view, 33, 21))
+    QTest.mouseRelease(vp, LEFT, NO_MOD, _pos(view, 33, 21))
+    placed = (ColorPoint(33, 21, tool.color),)
+    assert edits == [("Place hint", (), placed)]
+    QTest.mouseClick(vp, LEFT, NO_MOD, _pos(view, 33, 21))  # a click on a hint selects it: no edit
+    assert len(edits) == 1
+    QTest.mousePress(vp, LEFT, NO_MOD, _pos(view, 33, 21))
+    QTest.mouseMove(vp, _pos(view, 40, 25))
+    QTest.mouseRelease(vp, LEFT, NO_MOD, _pos(view, 40, 25))
+    moved = (ColorPoint(40, 25, tool.color),)
+    _color_dialog(monkeypatch, (1, 2, 3))
+    QTest.mouseDClick(vp, LEFT, NO_MOD, _pos(view, 40, 25))
+    recoloured = (ColorPoint(40, 25, (1, 2, 3)),)
+    QTest.keyClick(view, Qt.Key.Key_Delete)
+    assert edits[1:] == [("Move hint", placed, moved), ("Recolour hint", moved, recoloured),
+                         ("Delete hint", recoloured, ())]
+    tool.set_points(moved)  # how undo puts points back: not an edit
+    assert len(edits) == 4
+
+
+def test_hint_edits_are_undo_steps_and_undo_redo_re_run_the_pending_result(hinted, window, qtbot, photo,
+                                                                          monkeypatch):
+    assert window.open_path(photo)  # 64 x 48
+    qtbot.wait(20)
+    window.plugin_panel.select("hinted")
+    editor, view, tool, doc = _editor(window), window.canvas, window.hints.tool, window.document
+    view.set_zoom(6.0)
+    view.centerOn(QPointF(30, 20))
+    _color_dialog(monkeypatch, (0, 0, 255))
+    QTest.mouseClick(editor.color_button, LEFT)
+    QTest.mouseClick(editor.place_button, LEFT)
+    vp = view.viewport()
+    blue = (0, 0, 255)
+    # before any run: place, then undo and redo it (no result, nothing runs)
+    QTest.mouseClick(vp, LEFT, NO_MOD, _pos(view, 25, 18))
+    first = (ColorPoint(25, 18, blue),)
+    assert doc.history.undo_label == "Place hint" and window.act.undo.text() == "&Undo Place hint"
+    window.undo()
+    assert tool.points == () and editor.count_label.text() == "No hints"
+    window.redo()
+    assert tool.points == first and doc.history.undo_label == "Place hint"
+    with qtbot.waitSignal(window.job_ended, timeout=5000):
+        window.run_selected()
+    assert window.act.undo.text() == "&Undo Hinted (discard the result)"
+    # with the result pending: a moved hint re-runs; Undo puts it back and re-runs, the result stays pending
+    with qtbot.waitSignal(window.job_ended, timeout=5000):
+        QTest.mousePress(vp, LEFT, NO_MOD, _pos(view, 25, 18))
+        QTest.mouseMove(vp, _pos(view, 30, 20))
+        QTest.mouseRelease(vp, LEFT, NO_MOD, _pos(view, 30, 20))
+    moved = (ColorPoint(30, 20, blue),)
+    assert hinted.runs[-1]["hints"] == moved and len(hinted.runs) == 2
+    assert window.act.undo.text() == "&Undo Move hint" and not window.act.redo.isEnabled()
+    with qtbot.waitSignal(window.job_ended, timeout=5000) as blocker:
+        window.act.undo.trigger()
+    assert blocker.args == ["proposed"] and doc.proposal is not None
+    assert tool.points == first and hinted.runs[-1]["hints"] == first and len(hinted.runs) == 3
+    assert tuple(np.round(doc.proposal.after.rgb[18, 25] * 255)) == blue
+    assert window.act.redo.isEnabled() and window.act.redo.text() == "&Redo Move hint"
+    with qtbot.waitSignal(window.job_ended, timeout=5000):
+        window.act.redo.trigger()
+    assert tool.points == moved and hinted.runs[-1]["hints"] == moved and doc.proposal is not None
+    # recolour and delete are steps too; the place before the run is not undone within the result
+    _color_dialog(monkeypatch, (255, 0, 0))
+    with qtbot.waitSignal(window.job_ended, timeout=5000):
+        QTest.mouseDClick(vp, LEFT, NO_MOD, _pos(view, 30, 20))
+    with qtbot.waitSignal(window.job_ended, timeout=5000):
+        QTest.keyClick(view, Qt.Key.Key_Delete)
+    assert tool.points == () and window.act.undo.text() == "&Undo Delete hint"
+    for label, points in (("Delete hint", (ColorPoint(30, 20, (255, 0, 0)),)), ("Recolour hint", moved),
+                          ("Move hint", first)):
+        assert doc.history.undo_label == label
+        with qtbot.waitSignal(window.job_ended, timeout=5000):
+            window.undo()
+        assert tool.points == points and hinted.runs[-1]["hints"] == points and doc.proposal is not None
+    assert window.act.undo.text() == "&Undo Hinted (discard the result)"
+    runs = len(hinted.runs)
+    window.undo()  # the first hint came before the run: Undo throws the result away, the hint stays
+    qtbot.wait(400)
+    assert doc.proposal is None and tool.points == first and len(hinted.runs) == runs
+    window.undo()
+    assert tool.points == ()
+
+
+def test_the_clear_button_is_one_edit(qtbot):
+    form = ParamForm(HintedPlugin.info.params)
+    qtbot.addWidget(form)
+    editor = form.editors["hints"]
+    editor.set_value([ColorPoint(1, 2, (3, 4, 5)), ColorPoint(6, 7, (8, 9, 10))])  # set by the form: no edit
+    edits = []
+    editor.tool.edited.connect(lambda label, before, after: edits.append((label, len(before), len(after))))
+    QTest.mouseClick(editor.clear_button, LEFT)
+    assert edits == [("Clear hints", 2, 0)]

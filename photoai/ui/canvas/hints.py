@@ -4,6 +4,7 @@
 plugin runs on), the colour of new ones and which one is selected. As the canvas' active tool
 (:meth:`HintTool.set_active`) a click places a hint, a drag moves one, a right-click or Delete/Backspace
 removes one and a double-click changes its colour (a press on a comparison's divider still moves it).
+Each of these edits is announced as one step (``edited``) for the editor's undo history.
 Each hint is a small disc of its colour in a contrasting ring, the same size on screen at any zoom, drawn
 on the canvas' ``marks_layer`` so that it follows zoom and pan and stays visible over a comparison.
 """
@@ -79,10 +80,14 @@ class HintTool(QObject):
     """The hints and the canvas tool that edits them.
 
     Signals: ``changed()`` whenever the points change (placed, moved, removed, recoloured, cleared; a drag
-    is one change, on release), ``color_changed()`` (the colour of new hints), ``active_changed(bool)``.
-    Without a view the tool is a plain holder of points (tests, a form without a canvas)."""
+    is one change, on release), ``edited(label, before, after)`` for each change the user made (one per
+    gesture: a click that places a hint and drags it on is one "Place hint"; not :meth:`set_points` without a
+    label, which is how undo puts points back), ``color_changed()`` (the colour of new hints),
+    ``active_changed(bool)``. Without a view the tool is a plain holder of points (tests, a form without a
+    canvas)."""
 
     changed = Signal()
+    edited = Signal(str, object, object)  # label, points before, points after
     color_changed = Signal()
     active_changed = Signal(bool)
 
@@ -98,23 +103,35 @@ class HintTool(QObject):
         self._visible = True
         self._drag: int | None = None
         self._dragged = False
+        self._gesture: tuple[str, tuple[ColorPoint, ...]] | None = None  # a press's edit: label, points before
 
     # -- the points ---------------------------------------------------------------------
     @property
     def points(self) -> tuple[ColorPoint, ...]:
         return tuple(self._points)
 
-    def set_points(self, points: Iterable[ColorPoint]) -> None:
+    def set_points(self, points: Iterable[ColorPoint], label: str | None = None) -> None:
+        """Replace the points; with a ``label`` the user did it (an ``edited`` step, e.g. "Clear hints")."""
         points = [ColorPoint.from_any(p) for p in points]
         if points == self._points:
             return
+        before = self.points
         self._points = points
-        self.selected = None
+        self.selected = self._drag = self._gesture = None  # a press in progress ends with the points it had
         self._rebuild()
         self.changed.emit()
+        if label is not None:
+            self._edited(label, before)
 
     def add(self, x: float, y: float, rgb: RGB | None = None) -> int | None:
         """Place a hint (of the current colour) at pixel (x, y); its index, or None at ``max_points``."""
+        before = self.points
+        index = self._place(x, y, rgb)
+        if index is not None:
+            self._edited("Place hint", before)
+        return index
+
+    def _place(self, x: float, y: float, rgb: RGB | None = None) -> int | None:
         if len(self._points) >= self.max_points:
             return None
         self._points.append(ColorPoint(float(x), float(y), rgb or self.color))
@@ -124,6 +141,7 @@ class HintTool(QObject):
         return self.selected
 
     def remove(self, index: int) -> None:
+        before = self.points
         del self._points[index]
         marker = self._markers.pop(index)
         if marker.scene() is not None:
@@ -132,13 +150,16 @@ class HintTool(QObject):
             self.selected - 1 if self.selected is not None and self.selected > index else self.selected)
         self._sync_markers()
         self.changed.emit()
+        self._edited("Delete hint", before)
 
     def recolor(self, index: int, rgb: RGB) -> None:
         p = self._points[index]
         if p.rgb != rgb:
+            before = self.points
             self._points[index] = ColorPoint(p.x, p.y, rgb)
             self._sync_markers()
             self.changed.emit()
+            self._edited("Recolour hint", before)
 
     def clear(self) -> None:
         self.set_points(())
@@ -146,6 +167,20 @@ class HintTool(QObject):
     def select(self, index: int | None) -> None:
         self.selected = index
         self._sync_markers()
+
+    def _finish_gesture(self) -> None:
+        """End a press: a drag is one change; the press's edit (placed, moved) is one step."""
+        dragged, self._drag, self._dragged = self._dragged, None, False
+        if dragged:
+            self.changed.emit()
+        gesture, self._gesture = self._gesture, None
+        if gesture is not None:
+            self._edited(*gesture)
+
+    def _edited(self, label: str, before: tuple[ColorPoint, ...]) -> None:
+        after = self.points
+        if after != before:
+            self.edited.emit(label, before, after)
 
     def set_color(self, rgb: RGB) -> None:
         """The colour of the hints placed from now on."""
@@ -164,7 +199,7 @@ class HintTool(QObject):
         if active == self._active:
             return
         self._active = active
-        self._drag = None
+        self._finish_gesture()
         if self.view is not None:
             if active:
                 self.view.set_tool(self)
@@ -244,15 +279,18 @@ class HintTool(QObject):
             return True
         if event.button() != Qt.MouseButton.LeftButton:
             return False
+        before = self.points
         if hit is None:
             pixel = self.pixel_at(pos)
             if pixel is None:
                 return False
-            hit = self.add(*pixel)
+            hit = self._place(*pixel)
             if hit is None:
                 return True  # at max_points: nothing placed, nothing else happens either
+            self._gesture = ("Place hint", before)  # one step with a drag that follows, on release
         else:
             self.select(hit)
+            self._gesture = ("Move hint", before)
         self._drag, self._dragged = hit, False
         return True
 
@@ -270,9 +308,7 @@ class HintTool(QObject):
     def mouse_release(self, event: QMouseEvent) -> bool:
         if self._drag is None:
             return False
-        dragged, self._drag, self._dragged = self._dragged, None, False
-        if dragged:
-            self.changed.emit()
+        self._finish_gesture()
         return True
 
     def mouse_double_click(self, event: QMouseEvent) -> bool:

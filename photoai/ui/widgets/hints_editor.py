@@ -109,4 +109,4 @@ class PointsEditor(ParamEditor):
         self.tool.set_active(checked)
 
     def _on_clear(self) -> None:
-        self.tool.clear()
+        self.tool.set_points((), "Clear hints")
