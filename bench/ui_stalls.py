@@ -11,12 +11,17 @@ the result in the split view, toggles before/after, Keeps, Undoes, Redoes and ex
 table per tree: per phase the longest gap, the 99th percentile and the count of gaps over 50 ms.
 ``--tree NAME=PATH`` (repeatable) runs the same bench with another checkout's ``photoai`` (a git worktree of
 an older commit) in a child process, so before and after are measured in one run on the same load.
+``--profile PHASE`` prints the GUI thread's cProfile of one step. The column "GUI CPU in longest" is the GUI
+thread's own CPU time inside the longest gap: on a loaded machine the rest of a gap is waiting for a core.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import importlib.util
 import os
+import pstats
 import subprocess
 import sys
 import tempfile
@@ -38,6 +43,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-mask", action="store_true", help="run without a mask")
     p.add_argument("--formats", nargs="*", default=["png", "jpg", "tif"], help="export formats (extensions)")
     p.add_argument("--settle-ms", type=int, default=600, help="event-loop time after each step (paints, timers)")
+    p.add_argument("--profile", metavar="PHASE", help="print the GUI thread's cProfile of that step (e.g. keep)")
     p.add_argument("--tree", action="append", default=[], metavar="NAME=PATH",
                    help="also run with the photoai of another checkout (child process)")
     p.add_argument("--name", default="this tree", help=argparse.SUPPRESS)
@@ -79,6 +85,19 @@ def _synthetic_photo(mp: float, folder: Path) -> Path:
     return path
 
 
+def _probe_class() -> Any:
+    """This checkout's StallProbe, also when ``photoai`` is an older tree's (``--tree``) that has none."""
+    try:
+        from photoai.ui.stall_probe import StallProbe
+    except ImportError:
+        spec = importlib.util.spec_from_file_location("stall_probe", ROOT / "photoai" / "ui" / "stall_probe.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.StallProbe
+    return StallProbe
+
+
 def bench(args: argparse.Namespace) -> str:
     """Run the scripted session in this process; returns the probe's table."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -86,7 +105,8 @@ def bench(args: argparse.Namespace) -> str:
 
     from photoai.ui.app import build_window, create_app
     from photoai.ui.qsettings import Settings
-    from photoai.ui.stall_probe import StallProbe
+
+    StallProbe = _probe_class()
 
     qInstallMessageHandler(lambda _kind, _ctx, msg: None if "propagateSizeHints" in msg  # offscreen's noise
                            else print(msg, file=sys.stderr))
@@ -118,10 +138,16 @@ def bench(args: argparse.Namespace) -> str:
         return got
 
     def step(name: str, action: Callable[[], None], settle: bool = True) -> None:
+        profiler = cProfile.Profile() if name == args.profile else None
         with probe.phase(name):
+            if profiler is not None:
+                profiler.enable()
             action()
             if settle:
                 spin(args.settle_ms)
+            if profiler is not None:
+                profiler.disable()
+                pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
 
     photo_path = args.photo or _synthetic_photo(args.mp, tmp)
     spin(300)

@@ -9,6 +9,8 @@ re-emit the public ``progress``, ``finished``, ``failed`` and ``cancelled`` sign
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 import time
 import traceback
@@ -23,6 +25,7 @@ from PySide6.QtCore import (
     QObject,
     QRunnable,
     Qt,
+    QThread,
     QThreadPool,
     QTimer,
     Signal,
@@ -50,6 +53,30 @@ PROGRESS_STEPS = 1000
 ABANDON_AFTER = 2.0
 
 
+#: How much nicer than the GUI thread the workers run (Linux, where niceness is per thread): on a busy machine
+#: the event loop then gets a core first, and a plugin using every core never freezes the window.
+WORKER_NICENESS = 5
+
+_worker = threading.local()
+
+
+def yield_to_gui() -> None:
+    """Lower the calling worker thread's scheduling priority below the GUI thread's, once per thread
+    (Linux: :data:`WORKER_NICENESS` more niceness, inherited by the threads it starts, e.g. ONNX Runtime's;
+    elsewhere Qt's ``LowPriority``)."""
+    if getattr(_worker, "lowered", False):
+        return
+    _worker.lowered = True
+    if sys.platform.startswith("linux"):
+        tid = threading.get_native_id()
+        try:
+            os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + WORKER_NICENESS))
+        except OSError as e:  # pragma: no cover - a sandbox may forbid it; the job still runs
+            log.debug("cannot lower the worker's priority: %s", e)
+    else:  # pragma: no cover - Windows, macOS
+        QThread.currentThread().setPriority(QThread.Priority.LowPriority)
+
+
 class _Task(QRunnable):
     def __init__(self, body: Callable[[], None]) -> None:
         super().__init__()
@@ -57,6 +84,7 @@ class _Task(QRunnable):
         self._body = body
 
     def run(self) -> None:  # runs in a pool thread
+        yield_to_gui()
         self._body()
 
 

@@ -143,6 +143,7 @@ class MainWindow(QMainWindow):
         self._live_progress = False  # the progress panel shows a slow live render
         self._last_run_seconds: float | None = None
         self._loading: Path | None = None
+        self._has_mask: bool | None = None  # whether the mask is painted, known since its last change
 
         stored = self.settings.brush()
         self.brush = BrushController(BrushSettings(size=stored.get("size", 60.0), hardness=stored.get("hardness", 0.7),
@@ -351,6 +352,7 @@ class MainWindow(QMainWindow):
         if self.runner.busy:
             self.runner.cancel()
         self.document = document
+        self._has_mask = None
         self.saved = SavedState(document) if document is not None else None
         self.brush.set_document(document)
         self.live.drop()
@@ -418,6 +420,7 @@ class MainWindow(QMainWindow):
         self._update_state()
 
     def _on_mask_changed(self, rect) -> None:
+        self._has_mask = None
         self.live.drop()
         if self.document is not None:
             self.canvas.update_mask(self.document.mask, rect)
@@ -869,7 +872,9 @@ class MainWindow(QMainWindow):
         a.keep.setEnabled(pending)
         a.discard.setEnabled(pending)
         a.compare_toggle.setEnabled(pending)
-        has_mask = doc is not None and doc.has_mask
+        if self._has_mask is None and doc is not None:
+            self._has_mask = doc.has_mask  # a scan of the whole mask: once per change, not per state update
+        has_mask = doc is not None and bool(self._has_mask)
         for action in (a.clear_mask, a.grow_mask, a.shrink_mask, a.feather_mask):
             action.setEnabled(has_mask and not pending)
         for action in (a.invert_mask, a.load_mask):

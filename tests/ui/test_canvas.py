@@ -61,6 +61,29 @@ def test_overlay_is_written_only_inside_the_dirty_rect():
     assert alpha == 0
 
 
+def test_overlay_tiles_exist_only_where_the_mask_is_painted(qapp):
+    from photoai.ui.canvas.items import OVERLAY_TILE, MaskOverlayItem
+    from photoai.ui.convert import overlay_pixels
+
+    h, w = OVERLAY_TILE * 2 + 100, OVERLAY_TILE * 3 - 7  # 3 x 3 tiles, the last ones partial
+    mask = np.zeros((h, w), np.float32)
+    item = MaskOverlayItem()
+    item.set_mask(mask)
+    assert item.tiles == {}  # an empty mask costs nothing
+    mask[OVERLAY_TILE + 5 : OVERLAY_TILE + 9, 2 * OVERLAY_TILE + 1 : 2 * OVERLAY_TILE + 30] = 0.6
+    item.update_rect(mask, Rect(0, 0, w, h))  # a whole-mask change (undo, load)
+    assert set(item.tiles) == {(2, 1)} and item.tiles[2, 1].width() == OVERLAY_TILE - 7
+    x, y = 2 * OVERLAY_TILE + 10, OVERLAY_TILE + 6
+    assert item.word(x, y) == int(overlay_pixels(mask[y : y + 1, x : x + 1])[0, 0]) and item.word(x, y) >> 24 > 0
+    mask[:] = 0
+    mask[3, 3] = 1.0
+    item.update_rect(mask, Rect(0, 0, w, h))  # cleared there, painted elsewhere: the old tile goes
+    assert set(item.tiles) == {(0, 0)} and item.word(x, y) == 0 and item.word(3, 3) >> 24 > 0
+    mask[3, 3] = 0.0
+    item.update_rect(mask, Rect(0, 0, 8, 8))  # a stroke's dirty rect: rewritten in place
+    assert item.word(3, 3) == 0
+
+
 def test_brush_stroke_with_the_mouse_paints_the_mask_and_is_one_undo_step(canvas):
     view, doc, _brush = canvas
     vp = view.viewport()
@@ -72,11 +95,11 @@ def test_brush_stroke_with_the_mouse_paints_the_mask_and_is_one_undo_step(canvas
     assert doc.mask[2, 50] == 0.0
     assert doc.history.can_undo and doc.history.undo_label == "Brush stroke"
     # the overlay shows the painted pixels
-    assert overlay_view(view.mask_item.overlay)[20, 20] >> 24 > 0
+    assert view.mask_item.word(20, 20) >> 24 > 0
     painted = doc.mask.copy()
     assert doc.undo()
     assert not doc.mask.any()
-    assert overlay_view(view.mask_item.overlay)[20, 20] == 0
+    assert view.mask_item.word(20, 20) == 0
     assert not doc.history.can_undo  # the whole stroke was one step
     assert doc.redo()
     np.testing.assert_array_equal(doc.mask, painted)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 from photoai.core.geometry import Rect, Size
 from photoai.core.image import ImageBuffer
 from photoai.core.mask import mask_bbox
-from photoai.ui.convert import MASK_COLOR, new_overlay, paint_overlay, to_qrectf
+from photoai.ui.convert import MASK_COLOR, new_overlay, overlay_view, paint_overlay, to_qrectf
 from photoai.ui.display import display_image
 
 
@@ -78,56 +78,84 @@ class ImageItem(_PixelItem):
             painter.drawImage(r, self.picture, r)
 
 
+#: Side of the mask overlay's tiles, in image pixels.
+OVERLAY_TILE = 512
+
+
 class MaskOverlayItem(_PixelItem):
-    """The mask as a translucent colour; :meth:`update_rect` rewrites only the dirty region, and a whole-mask
-    change (undo of Keep, a loaded or cleared mask) only the painted pixels' bounding box, old and new."""
+    """The mask as a translucent colour, in tiles made only where the mask is painted: an empty mask costs
+    nothing, a stroke rewrites its dirty rectangle, and a whole-mask change (undo of Keep, a loaded or cleared
+    mask) rewrites the tiles of the painted pixels and drops the others."""
 
     def __init__(self, color: QColor = MASK_COLOR, parent: QGraphicsItem | None = None) -> None:
         super().__init__(parent)
         self.color = QColor(color)
-        self.overlay = QImage()
-        self._painted = Rect(0, 0, 0, 0)  # where the overlay may hold colour
+        self.tiles: dict[tuple[int, int], QImage] = {}  # (column, row) -> ARGB32 premultiplied tile
         self.setZValue(1)
 
     def set_mask(self, mask: np.ndarray | None) -> None:
         """(Re)build the overlay for a whole mask (new document, size change)."""
         self.prepareGeometryChange()
-        self._painted = Rect(0, 0, 0, 0)
-        if mask is None:
-            self.overlay = QImage()
-            self._w = self._h = 0
-        else:
-            h, w = mask.shape
-            self.overlay = new_overlay(w, h)
-            self._w, self._h = w, h
-            self._painted = paint_overlay(self.overlay, mask, mask_bbox(mask), self.color)
+        self.tiles = {}
+        self._w, self._h = (0, 0) if mask is None else (mask.shape[1], mask.shape[0])
+        if mask is not None:
+            self._paint(mask, mask_bbox(mask))
         self.update()
 
     def update_rect(self, mask: np.ndarray, rect: Rect) -> None:
         """Repaint the overlay inside ``rect`` from ``mask`` (rebuilding it if the size changed)."""
         h, w = mask.shape
-        if (w, h) != (self._w, self._h) or self.overlay.isNull():
+        if (w, h) != (self._w, self._h):
             self.set_mask(mask)
             return
-        if Rect(*rect).intersect(Rect(0, 0, w, h)) == Rect(0, 0, w, h):  # whole mask: its painted part only
-            painted = mask_bbox(mask)
-            rect, self._painted = painted.union(self._painted), painted
-        else:
-            self._painted = self._painted.union(Rect(*rect))
-        written = paint_overlay(self.overlay, mask, rect, self.color)
-        if not written.empty:
-            self.update(to_qrectf(written))
+        whole = Rect(0, 0, w, h)
+        rect = Rect(*rect).intersect(whole)
+        if rect == whole:  # the painted part only; tiles outside it go
+            rect = mask_bbox(mask)
+            for key in [k for k in self.tiles if self._tile_rect(*k).intersect(rect).empty]:
+                del self.tiles[key]
+                self.update(to_qrectf(self._tile_rect(*key)))
+        self._paint(mask, rect)
+
+    def word(self, x: int, y: int) -> int:
+        """The premultiplied ARGB32 word shown at pixel (x, y) (0 where nothing is painted)."""
+        tile = self.tiles.get((x // OVERLAY_TILE, y // OVERLAY_TILE))
+        return 0 if tile is None else int(overlay_view(tile)[y % OVERLAY_TILE, x % OVERLAY_TILE])
+
+    def _tile_rect(self, column: int, row: int) -> Rect:
+        return Rect(column * OVERLAY_TILE, row * OVERLAY_TILE, OVERLAY_TILE, OVERLAY_TILE).intersect(
+            Rect(0, 0, self._w, self._h))
+
+    def _paint(self, mask: np.ndarray, rect: Rect) -> None:
+        """Write the tiles over ``rect`` from ``mask``, making the ones with painted pixels."""
+        if rect.empty:
+            return
+        for row in range(rect.y // OVERLAY_TILE, (rect.bottom - 1) // OVERLAY_TILE + 1):
+            for column in range(rect.x // OVERLAY_TILE, (rect.right - 1) // OVERLAY_TILE + 1):
+                box = self._tile_rect(column, row)
+                part = rect.intersect(box)
+                tile = self.tiles.get((column, row))
+                if tile is None:
+                    if part.empty or not mask[part.slices()].any():
+                        continue
+                    tile = self.tiles[column, row] = new_overlay(box.width, box.height)
+                paint_overlay(tile, mask[box.slices()], Rect(part.x - box.x, part.y - box.y, part.width, part.height),
+                              self.color)
+                self.update(to_qrectf(part))
 
     def set_color(self, color: QColor, mask: np.ndarray | None) -> None:
         self.color = QColor(color)
         self.set_mask(mask)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
-        if self.overlay.isNull():
+        if not self.tiles:
             return
         r = _exposed(option, self.boundingRect())
-        if not r.isEmpty():
-            painter.drawImage(r, self.overlay, r)
+        for (column, row), tile in self.tiles.items():
+            box = to_qrectf(self._tile_rect(column, row))
+            target = box.intersected(r)
+            if not target.isEmpty():
+                painter.drawImage(target, tile, target.translated(-box.x(), -box.y()))
 
 
 class MapOverlayItem(QGraphicsItem):

@@ -1,0 +1,166 @@
+"""Issue 15, the editor never stalls: the stall probe, exports off the GUI thread, screen pictures made on workers."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QTimer
+
+from photoai.core.image import ImageBuffer
+from photoai.ui.display import DisplayCache
+from photoai.ui.stall_probe import StallProbe
+
+
+def test_the_probe_shows_a_blocking_slot_as_a_stall(qtbot):
+    probe = StallProbe(interval_ms=5, threshold_ms=50)
+    probe.start()
+    with probe.phase("calm"):
+        qtbot.wait(150)
+    with probe.phase("blocked"):
+        QTimer.singleShot(20, lambda: time.sleep(0.15))  # a slot that holds the GUI thread
+        qtbot.wait(300)
+    probe.stop()
+    blocked, calm = probe.stats("blocked"), probe.stats("calm")
+    assert blocked.longest_ms >= 145 and blocked.stalls >= 1 and blocked.ticks > 10
+    assert calm.ticks > 5 and max(probe.gaps("calm")) == calm.longest_ms
+    assert blocked.longest_cpu_ms < 100  # sleeping, not computing: the CPU column tells waiting from work
+    table = probe.table()
+    assert "| blocked |" in table and "| calm |" in table and "idle" not in table
+
+
+def test_display_cache_remembers_pictures_by_identity_and_forgets_dropped_images(qapp):
+    cache = DisplayCache(capacity=2)
+    a, b, c = (ImageBuffer(np.full((4, 5, 3), v, np.float32)) for v in (0.1, 0.5, 0.9))
+    picture = cache.prepare(a)
+    assert cache.get(a) is not None and picture.width() == 5
+    assert cache.get(ImageBuffer(a.rgb)) is None  # equal pixels, another image: not the same picture
+    cache.prepare(b)
+    cache.prepare(c)
+    assert cache.get(a) is None and cache.get(c) is not None  # the oldest goes first
+    del b
+    gc.collect()
+    assert len(cache._items) == 1  # a dropped image's picture is not kept
+
+
+@pytest.fixture
+def slow_png(monkeypatch):
+    """The PNG encoder replaced by one that takes 0.6 s (sleeping: the GIL is free) and records its thread."""
+    from photoai.core import export as core_export
+
+    calls: list[tuple[str, bool]] = []
+    real = core_export._WRITERS["PNG"]
+
+    def slow(fp, job):
+        calls.append((threading.current_thread().name, Path(fp.name).exists()))
+        time.sleep(0.6)
+        real(fp, job)
+
+    monkeypatch.setitem(core_export._WRITERS, "PNG", slow)
+    return calls
+
+
+def test_export_runs_in_the_background_and_the_file_appears_atomically(window, qtbot, photo, tmp_path, slow_png):
+    assert window.open_path(photo)
+    out = tmp_path / "out.png"
+    out.write_bytes(b"the user's old file")  # replaced only once the new one is complete
+    probe = StallProbe()
+    probe.start("export")
+    t0 = time.perf_counter()
+    assert window.export_to(out)
+    started = time.perf_counter() - t0
+    assert window.exporting and not window.act.export.isEnabled() and window.export_bar.isVisible()
+    assert not window.export_to(tmp_path / "second.png")  # one at a time
+    qtbot.waitUntil(lambda: bool(slow_png), timeout=3000)
+    assert out.read_bytes() == b"the user's old file"  # still the old file while the encoder runs
+    with qtbot.waitSignal(window.export_ended, timeout=5000) as ended:
+        pass
+    probe.stop()
+    assert ended.args == [True] and started < 0.3
+    assert slow_png[0][0] != threading.main_thread().name and slow_png[0][1]  # a worker, into a temporary file
+    assert out.read_bytes().startswith(b"\x89PNG") and [p.name for p in tmp_path.iterdir() if ".tmp" in p.name] == []
+    assert probe.stats("export").longest_ms < 450  # the GUI thread never waited for the 600 ms encoder
+    assert not window.exporting and window.act.export.isEnabled() and not window.document.modified
+
+
+def test_an_edit_made_during_the_export_stays_unsaved(window, qtbot, photo, tmp_path, slow_png):
+    assert window.open_path(photo)
+    window.plugin_panel.select("form")
+    with qtbot.waitSignal(window.job_ended, timeout=5000):
+        window.run_plugin("form", window.plugin_panel.values())
+    window.keep()
+    assert window.export_to(tmp_path / "kept.png")
+    with qtbot.waitSignal(window.job_ended, timeout=5000):  # the user goes on while it writes
+        window.run_plugin("form", window.plugin_panel.values())
+    window.keep()
+    with qtbot.waitSignal(window.export_ended, timeout=5000):
+        pass
+    assert (tmp_path / "kept.png").exists() and window.document.modified and window.isWindowModified()
+
+
+def test_closing_waits_for_the_export(window, qtbot, photo, tmp_path, slow_png):
+    assert window.open_path(photo)
+    out = tmp_path / "closing.png"
+    assert window.export_to(out)
+    assert window.close()
+    assert out.exists() and not window.exporting
+
+
+def test_large_pictures_are_made_on_workers_only(window, qtbot, tmp_path, monkeypatch):
+    """Open, run, show, Keep, Undo and Redo of a photo over ``SMALL_PIXELS``: no conversion on the GUI thread."""
+    from photoai.ui import display
+
+    threads: list[str] = []
+    real = display.display_image
+
+    def recording(image):
+        threads.append(threading.current_thread().name)
+        return real(image)
+
+    monkeypatch.setattr(display, "display_image", recording)
+    h, w = 900, 1200  # 1.08 MP
+    path = tmp_path / "large.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (h, w, 3), np.uint8)).save(path)
+    assert window.open_path(path)
+    qtbot.waitUntil(lambda: window.canvas.has_image, timeout=5000)
+    window.plugin_panel.select("form")
+    with qtbot.waitSignal(window.job_ended, timeout=5000):
+        window.run_plugin("form", window.plugin_panel.values())
+    assert window.canvas.comparing and window.canvas.compare_item.after_size.width == w
+    window.keep()
+    window.undo()
+    window.redo()
+    qtbot.wait(50)
+    assert len(threads) == 2 and threading.main_thread().name not in threads  # the photo and the result, once each
+    assert window.canvas.image_size().width == w and not window.canvas.image_item.picture.isNull()
+
+
+@pytest.mark.parametrize("clear_mask", [False, True])
+def test_keep_holds_the_mask_without_a_copy_and_undo_still_restores_it(clear_mask):
+    """Document.keep stores the mask itself (no 48 MB copy on the GUI thread); undo and redo stay exact."""
+    from photoai.core.document import Document
+    from photoai.core.mask import BrushSettings
+
+    doc = Document(ImageBuffer(np.full((40, 50, 3), 0.5, np.float32)))
+    brush = BrushSettings(size=6, hardness=1.0)
+    doc.begin_stroke(brush, 10, 10)
+    doc.end_stroke()
+    painted = doc.mask.copy()
+    doc.propose(ImageBuffer(np.full((40, 50, 3), 0.8, np.float32)), "p", "P", {}, clear_mask=clear_mask)
+    doc.keep()
+    kept = doc.mask.copy()
+    assert kept.any() != clear_mask
+    doc.begin_stroke(brush, 30, 30)  # painting after Keep changes the mask in place: an edit of its own
+    doc.end_stroke()
+    assert doc.undo() and np.array_equal(doc.mask, kept)
+    assert doc.undo() and np.array_equal(doc.mask, painted) and doc.image.rgb[0, 0, 0] == 0.5
+    assert doc.redo() and np.array_equal(doc.mask, kept) and doc.image.rgb[0, 0, 0] == np.float32(0.8)
+    assert doc.undo() and np.array_equal(doc.mask, painted)
+    doc.begin_stroke(brush, 40, 5)  # a new branch: the redo of Keep is gone
+    doc.end_stroke()
+    assert doc.undo() and np.array_equal(doc.mask, painted) and doc.history.can_redo
