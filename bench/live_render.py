@@ -1,6 +1,7 @@
 """Live re-render speed of a LivePlugin: the analysis once, then re-renders for new live values.
 
     python bench/live_render.py [--plugin colorize] [--sizes 1 12] [--renders 7] [--threads N] [--device cpu]
+                                [--baseline REV]
 
 For each size (megapixels) it makes one synthetic photo (``common.photo``), times ``analyze_plugin`` once
 (the network: the part a slider move does not repeat) and then ``render_analysis`` for ``--renders`` sets
@@ -9,6 +10,11 @@ as the editor's worker runs them. It prints the median and worst milliseconds pe
 conversion for the screen that the worker also does (``photoai.ui.live.render_for_display``; skipped
 without PySide6), and the median render as a fraction of the analysis. A plugin that is missing, has no live
 parameters or whose model is not installed is reported in one line (exit status 2).
+
+``--baseline REV`` measures a git revision of this repository (e.g. ``HEAD~3``) in the same run, before the
+working tree: its ``photoai`` and ``plugins`` are exported (``git archive``) to a temporary folder and this
+script runs on them in a child process with the same arguments; the ``tree`` column tells the rows apart, and
+the load average is printed before and after.
 """
 
 from __future__ import annotations
@@ -16,14 +22,17 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 import numpy as np
-from common import photo
+from common import ROOT, photo
 
 from photoai.core.errors import PhotoAIError
 from photoai.core.params import BoolParam, ChoiceParam, FloatParam, IntParam, Param
@@ -57,6 +66,31 @@ def display_render() -> Callable[..., Any] | None:
     return render_for_display
 
 
+def load() -> str:
+    return "load average " + ", ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def run_baseline(rev: str, argv: list[str]) -> int:
+    """This script with ``argv`` on revision ``rev``'s ``photoai`` and ``plugins`` (as ``photoai_plugins``),
+    in a child process; its table rows are printed as they come."""
+    with tempfile.TemporaryDirectory(prefix="live_render_") as tmp:
+        archive = subprocess.run(["git", "archive", "--format=tar", rev, "photoai", "plugins"], cwd=ROOT,
+                                 capture_output=True, check=False)
+        if archive.returncode != 0:
+            print(f"live_render: cannot export {rev}: {archive.stderr.decode().strip()}", file=sys.stderr)
+            return 2
+        tar = os.path.join(tmp, "tree.tar")
+        with open(tar, "wb") as f:
+            f.write(archive.stdout)
+        with tarfile.open(tar) as t:
+            t.extractall(tmp, filter="data")
+        os.rename(os.path.join(tmp, "plugins"), os.path.join(tmp, "photoai_plugins"))
+        env = dict(os.environ, PYTHONPATH=tmp + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        child = subprocess.run([sys.executable, __file__, *argv, "--label", rev, "--rows-only"], env=env,
+                               check=False)
+        return child.returncode
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--plugin", default="colorize", help="a LivePlugin's id (default: colorize)")
@@ -64,6 +98,9 @@ def main() -> int:
     ap.add_argument("--renders", type=int, default=7, help="re-renders per size (default: 7)")
     ap.add_argument("--threads", type=int, default=1, help="ONNX Runtime threads (PHOTOAI_THREADS, default: 1)")
     ap.add_argument("--device", default="cpu", choices=("cpu", "auto"), help="model device (default: cpu)")
+    ap.add_argument("--baseline", metavar="REV", help="also measure this git revision, first (see above)")
+    ap.add_argument("--label", default="working tree", help=argparse.SUPPRESS)
+    ap.add_argument("--rows-only", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     os.environ["PHOTOAI_THREADS"] = str(args.threads)
 
@@ -92,10 +129,19 @@ def main() -> int:
     sweeps = [{p.key: live_values(p, args.renders)[i] for p in params} for i in range(args.renders)]
     for_display = display_render()
 
-    print(f"{plugin.info.title} ({args.plugin}): live {', '.join(sorted(keys))}; {args.threads} ONNX Runtime "
-          f"thread(s), {args.device}; {args.renders} re-renders per size")
-    print("| photo | analyze ms | render ms median (max) | render + display ms median (max) | render / analyze |")
-    print("|---|---|---|---|---|")
+    if not args.rows_only:
+        print(f"{plugin.info.title} ({args.plugin}): live {', '.join(sorted(keys))}; {args.threads} ONNX Runtime "
+              f"thread(s), {args.device}; {args.renders} re-renders per size; "
+              f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; {load()}")
+        print("| tree | photo | analyze ms | render ms median (max) | render + display ms median (max) "
+              "| render / analyze |")
+        print("|---|---|---|---|---|---|", flush=True)
+        if args.baseline:
+            argv = sys.argv[1:]
+            i = next(i for i, a in enumerate(argv) if a.startswith("--baseline"))
+            status = run_baseline(args.baseline, argv[:i] + argv[i + (1 if "=" in argv[i] else 2):])
+            if status:
+                return status
     for mp in args.sizes:
         image = ImageBuffer(photo(mp))
         try:
@@ -113,8 +159,10 @@ def main() -> int:
             shown = f"{statistics.median(with_display):.0f} ({max(with_display):.0f})"
         w, h = image.size
         median = statistics.median(renders)
-        print(f"| {w}x{h} ({mp:g} MP) | {analyze_ms:.0f} | {median:.0f} ({max(renders):.0f}) | {shown} | "
-              f"{median / analyze_ms:.3f} |")
+        print(f"| {args.label} | {w}x{h} ({mp:g} MP) | {analyze_ms:.0f} | {median:.0f} ({max(renders):.0f}) | "
+              f"{shown} | {median / analyze_ms:.3f} |", flush=True)
+    if not args.rows_only:
+        print(load())
     return 0
 
 

@@ -150,8 +150,9 @@ def _check_output(plugin: Plugin, out: Any) -> np.ndarray:
     lo, hi = (float(out.min()), float(out.max())) if out.size else (0.0, 1.0)
     if not (np.isfinite(lo) and np.isfinite(hi)):
         raise PluginError(f"{plugin.info.title} produced invalid (NaN or infinite) pixels")
-    if lo >= 0.0 and hi <= 1.0 and out.flags.writeable and not isinstance(plugin, LivePlugin):
-        return out  # a plain plugin's own result: kept, not copied (a LivePlugin's may be its cached state)
+    cached = isinstance(plugin, LivePlugin) and not plugin.renders_new_arrays  # a LivePlugin's may be its state
+    if lo >= 0.0 and hi <= 1.0 and out.flags.writeable and not cached:
+        return out  # the plugin's own result: kept, not copied
     return np.clip(out, 0.0, 1.0)
 
 

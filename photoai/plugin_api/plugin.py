@@ -110,7 +110,13 @@ class LivePlugin(BasePlugin):
     value except the live ones, on the image and on the mask; ``run`` is ``render(analyze(...))``,
     so the CLI and a first run in the editor give exactly the pixels of a later re-render
     (:func:`~photoai.plugin_api.execute.render_analysis`). ``request.image`` and ``request.mask`` are
-    read-only in both methods (return new arrays), so that every path sees the same pixels."""
+    read-only in both methods (return new arrays), so that every path sees the same pixels.
+
+    ``renders_new_arrays``: set it when :meth:`render` returns a new array on every call, never its analysis
+    or a part of it; an in-range float32 result is then kept without the copy that protects a cached one
+    (a 12 MP render saves a 144 MB copy)."""
+
+    renders_new_arrays: bool = False
 
     def analyze(self, request: Request, ctx: RunContext) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
