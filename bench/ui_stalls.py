@@ -18,6 +18,7 @@ thread's own CPU time inside the longest gap: on a loaded machine the rest of a 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import importlib.util
 import os
@@ -26,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,7 @@ def _probe_class() -> Any:
         spec = importlib.util.spec_from_file_location("stall_probe", ROOT / "photoai" / "ui" / "stall_probe.py")
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # dataclasses look their module up
         spec.loader.exec_module(module)
         return module.StallProbe
     return StallProbe
@@ -137,17 +139,21 @@ def bench(args: argparse.Namespace) -> str:
         signal.disconnect(done)
         return got
 
-    def step(name: str, action: Callable[[], None], settle: bool = True) -> None:
+    @contextlib.contextmanager
+    def profiled(name: str) -> Iterator[None]:
         profiler = cProfile.Profile() if name == args.profile else None
-        with probe.phase(name):
-            if profiler is not None:
-                profiler.enable()
+        if profiler is not None:
+            profiler.enable()
+        yield
+        if profiler is not None:
+            profiler.disable()
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
+
+    def step(name: str, action: Callable[[], None], settle: bool = True) -> None:
+        with probe.phase(name), profiled(name):
             action()
             if settle:
                 spin(args.settle_ms)
-            if profiler is not None:
-                profiler.disable()
-                pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
 
     photo_path = args.photo or _synthetic_photo(args.mp, tmp)
     spin(300)
@@ -179,15 +185,16 @@ def bench(args: argparse.Namespace) -> str:
     ended: list[str] = []
     window.job_ended.connect(ended.append)
     probe.enter("run")
-    started = time.perf_counter()
-    if window.run_plugin(args.plugin, values) is None:
-        raise SystemExit(f"cannot run {args.plugin}: {window.plugin_panel.run_hint()}")
-    if not ended:
-        wait_for(window.job_ended)
-    run_s = time.perf_counter() - started
-    if ended != ["proposed"] or doc.proposal is None:
-        raise SystemExit(f"the run ended {ended}")
-    spin(args.settle_ms)
+    with profiled("run"):
+        started = time.perf_counter()
+        if window.run_plugin(args.plugin, values) is None:
+            raise SystemExit(f"cannot run {args.plugin}: {window.plugin_panel.run_hint()}")
+        if not ended:
+            wait_for(window.job_ended)
+        run_s = time.perf_counter() - started
+        if ended != ["proposed"] or doc.proposal is None:
+            raise SystemExit(f"the run ended {ended}")
+        spin(args.settle_ms)
     probe.enter("idle")
 
     def toggles() -> None:

@@ -135,7 +135,7 @@ class Document:
         if mask.shape != self.mask.shape:
             raise ValueError(f"mask shape {mask.shape} does not match {self.mask.shape}")
         full = Rect(0, 0, mask.shape[1], mask.shape[0])
-        self.history.push(MaskPatch(full, self.mask.copy(), mask.copy(), label), self)
+        self.history.push(MaskPatch(full, self.mask.copy(), mask, label), self)  # ``mask``: clip's own new array
 
     def clear_mask(self) -> None:
         if self.has_mask:

@@ -51,7 +51,7 @@ from photoai.ui.hints import WindowHints
 from photoai.ui.jobs import JobRunner, run_while_painting
 from photoai.ui.live import LiveRenderer, Rendered
 from photoai.ui.qsettings import Settings
-from photoai.ui.saved_state import SavedState
+from photoai.ui.saved_state import SavedState, mask_print
 from photoai.ui.widgets import export_dialog, raw_dialog
 from photoai.ui.widgets.brush_options import BrushOptions
 from photoai.ui.widgets.compare_bar import CompareBar
@@ -248,7 +248,7 @@ class MainWindow(QMainWindow):
         self.loader.finished.connect(self._on_loaded)
         self.loader.failed.connect(self._on_load_failed)
         self.loader.cancelled.connect(lambda _id: self._end_loading())  # only via shutdown()
-        self.exporter.finished.connect(lambda _id, written: self._on_exported(written))
+        self.exporter.finished.connect(lambda _id, result: self._on_exported(*result))
         self.exporter.failed.connect(self._on_export_failed)
         self.converter.finished.connect(lambda _id, shown: self._on_picture_ready(*shown))
         self.brush.changed.connect(self._on_brush_changed)
@@ -523,13 +523,17 @@ class MainWindow(QMainWindow):
         try:
             from photoai.core import export as core_export
 
-            mask = core_export.load_mask(path, doc.image.size)
-            doc.set_mask(np.asarray(mask, np.float32), "Load mask")
+            def read() -> tuple[np.ndarray, bytes | None]:
+                mask = core_export.load_mask(path, doc.image.size)  # float32 in [0, 1]: set_mask keeps it as is
+                return mask, mask_print(mask)
+
+            mask, printed = run_while_painting(self, f"Loading {path.name}…", read)
+            doc.set_mask(mask, "Load mask")
         except Exception as e:  # noqa: BLE001
             dialogs.show_error(self, "Cannot load mask", _message(e), _details(e))
             return False
         if self.saved is not None:
-            self.saved.mask_saved()  # it is on disk
+            self.saved.mask_saved(printed)  # it is on disk
         self.settings.set_last_folder(path.parent, "maskFolder")
         return True
 
@@ -553,12 +557,14 @@ class MainWindow(QMainWindow):
         try:
             from photoai.core import export as core_export
 
-            core_export.save_mask(doc.mask, path)
+            mask = doc.mask  # input waits meanwhile: nobody paints
+            printed = run_while_painting(self, f"Saving {path.name}…", lambda: (
+                core_export.save_mask(mask, path), mask_print(mask))[1])
         except Exception as e:  # noqa: BLE001
             dialogs.show_error(self, "Cannot save mask", _message(e), _details(e))
             return False
         if self.saved is not None:
-            self.saved.mask_saved()
+            self.saved.mask_saved(printed)
         self.settings.set_last_folder(path.parent, "maskFolder")
         self.statusBar().showMessage(f"Mask saved to {path}", 4000)
         return True
@@ -603,7 +609,9 @@ class MainWindow(QMainWindow):
         self.dock.show()  # progress and Cancel live there
         # a snapshot: the user may keep painting while the job runs
         self.live.drop()
-        job_id = self.runner.start_plugin(plugin, job.image, doc.mask, values, live=bool(live_keys(plugin)),
+        # an empty mask means none (run_plugin's rule): no 48 MB snapshot of it at 12 MP
+        mask = doc.mask if self._mask_painted() else None
+        job_id = self.runner.start_plugin(plugin, job.image, mask, values, live=bool(live_keys(plugin)),
                                           prepare=self._prepare_result)
         self.statusBar().showMessage(f"Running {plugin.info.title}…")
         self._update_state()
@@ -751,11 +759,11 @@ class MainWindow(QMainWindow):
         except Exception as e:  # noqa: BLE001 - no folder, read-only, unknown format
             dialogs.show_error(self, "Export failed", _message(e), _details(e))
             return False
-        image = doc.image
+        image, mask = doc.image, doc.mask
         self._export = _Export(doc, image, path)
-        self.exporter.submit(lambda _ctx: core_export.save(
+        self.exporter.submit(lambda _ctx: (core_export.save(
             image, path, format=format, quality=quality, bit_depth=bit_depth, source_path=doc.path,
-            overwrite_source=overwrite, lossless=lossless, keep_metadata=keep_metadata))
+            overwrite_source=overwrite, lossless=lossless, keep_metadata=keep_metadata), mask_print(mask)))
         self.export_label.setText(f"Exporting {path.name}…")
         for w in (self.export_label, self.export_bar):
             w.setVisible(True)
@@ -769,15 +777,17 @@ class MainWindow(QMainWindow):
         self._update_state()
         return export
 
-    def _on_exported(self, written: Path) -> None:
+    def _on_exported(self, written: Path, mask: bytes | None) -> None:
+        """``mask``: the print of the mask as the export began (made on the worker: see ``mask_print``)."""
         export = self._end_export()
         if export is None:
             return
         doc = export.document
-        if doc is self.document and doc.image is export.image:  # else edited meanwhile: that edit is unsaved
-            doc.history.mark_clean()
+        if doc is self.document:
             if self.saved is not None:
-                self.saved.photo_saved()
+                self.saved.photo_saved(export.image, mask)
+            if doc.image is export.image:  # else edited meanwhile: that edit is unsaved
+                doc.history.mark_clean()
             self._update_state()
         self.settings.set_last_folder(Path(written or export.path).parent, "lastExportFolder")
         self.statusBar().showMessage(f"Exported to {written or export.path}", 5000)
@@ -872,9 +882,7 @@ class MainWindow(QMainWindow):
         a.keep.setEnabled(pending)
         a.discard.setEnabled(pending)
         a.compare_toggle.setEnabled(pending)
-        if self._has_mask is None and doc is not None:
-            self._has_mask = doc.has_mask  # a scan of the whole mask: once per change, not per state update
-        has_mask = doc is not None and bool(self._has_mask)
+        has_mask = self._mask_painted()
         for action in (a.clear_mask, a.grow_mask, a.shrink_mask, a.feather_mask):
             action.setEnabled(has_mask and not pending)
         for action in (a.invert_mask, a.load_mask):
@@ -897,6 +905,12 @@ class MainWindow(QMainWindow):
             self.setWindowModified(False)
             self.size_label.setText("")
         self.zoom_label.setText(f"{self.canvas.zoom() * 100:.0f} %" if has_doc else "")
+
+    def _mask_painted(self) -> bool:
+        """The document's mask selects something (a scan of the whole mask: once per change, not per use)."""
+        if self._has_mask is None and self.document is not None:
+            self._has_mask = self.document.has_mask
+        return bool(self._has_mask)
 
     def plugin_params(self, plugin: Plugin) -> tuple[Param, ...]:
         """The plugin's parameters, its ``model`` lists filled with the installed models of their task."""
