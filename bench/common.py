@@ -39,9 +39,10 @@ def timed(call: Callable[[], np.ndarray]) -> dict:
             "out_shape": list(out.shape)}
 
 
-def in_child(script: str, args: Sequence[str]) -> dict:
-    """Run ``script --one ARGS`` in a fresh interpreter (clean peak RSS); its last stdout line is JSON."""
-    res = subprocess.run([sys.executable, script, "--one", *args], capture_output=True, text=True, cwd=ROOT)
+def in_child(script: str, args: Sequence[str], python: str = sys.executable) -> dict:
+    """Run ``script --one ARGS`` in a fresh interpreter (clean peak RSS; ``python``: another one, e.g. a
+    virtual environment with another OpenCV); its last stdout line is JSON."""
+    res = subprocess.run([python, script, "--one", *args], capture_output=True, text=True, cwd=ROOT)
     if res.returncode != 0:
         lines = res.stderr.strip().splitlines() or ["no output"]
         return {"error": lines[-1]}

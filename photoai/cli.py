@@ -319,21 +319,25 @@ def _run_batch(plugin, files: list[Path], values: dict, registry: PluginRegistry
 def _run_one(plugin, src: Path, out: Path, mask_path: Path | None, values: dict, runtime,
              args: argparse.Namespace) -> None:
     """Load, run, export one photo (the input is never overwritten unless allowed). A mask file that
-    selects nothing is an error (``mask_given``)."""
+    selects nothing is an error (``mask_given``). A plugin that can stream its result (``stream_plugin``)
+    runs while the file is written, without a full-size frame."""
     from photoai.core import export, io
-    from photoai.plugin_api.execute import run_plugin
+    from photoai.plugin_api.execute import run_plugin, stream_plugin
 
     image = io.load(src, getattr(args, "raw_options", None))
     mask = export.load_mask(mask_path, image.size) if mask_path else None
     progress = ConsoleProgress()
     ctx = RunContext(on_progress=progress)
+    given = mask is not None
     try:
-        result = run_plugin(plugin, image, mask, values, ctx, runtime, mask_given=mask is not None)
+        result = (stream_plugin(plugin, image, mask, values, ctx, runtime, mask_given=given)
+                  or run_plugin(plugin, image, mask, values, ctx, runtime, mask_given=given))
+        path = export.save(result, out, quality=args.quality, source_path=src,
+                           overwrite_source=args.overwrite_source)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM (Terminated): stop what the plugin started
         ctx.token.cancel()
         raise
     progress.done()
-    path = export.save(result, out, quality=args.quality, source_path=src, overwrite_source=args.overwrite_source)
     if runtime.last_device_label:
         print(f"ran on {runtime.last_device_label}", file=sys.stderr)
     print(f"wrote {path} ({result.size.width}x{result.size.height})", file=sys.stderr)

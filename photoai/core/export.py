@@ -3,6 +3,11 @@
 Every file is written to a hidden temporary file in the destination folder, flushed and
 fsynced, then moved over the destination with ``os.replace``: a failed export leaves the
 destination as it was and no temporary file behind.
+
+Pixels are quantized strip by strip as the writer takes them (:class:`_Pixels`): PNG and TIFF are written
+in strips, JPEG and WebP from the encoder's own 4-byte pixel buffer filled in place, so no full-size 8-bit
+copy is made beside it; an :class:`~photoai.core.stream.ImageStream` (a result made band by band) is written
+without its float32 frame ever existing.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import errno
 import os
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -21,10 +26,11 @@ from PIL import Image
 from PIL.TiffImagePlugin import ImageFileDirectory_v2
 
 from photoai.core.atomic import atomic_path, name_length, name_limit
-from photoai.core.errors import ImageReadError, ImageWriteError
+from photoai.core.errors import ImageReadError, ImageWriteError, PhotoAIError
 from photoai.core.geometry import Size
 from photoai.core.image import ImageBuffer, to_uint
 from photoai.core.io import EXIF_IFD0_TAGS, exif_sub_ifds, load, normalize_exif, reset_exif_orientation, valid_dpi
+from photoai.core.stream import ImageStream, rechunk
 
 
 class OverwriteSourceError(ImageWriteError):
@@ -68,10 +74,72 @@ _ALIASES = {"JPG": "JPEG", "TIF": "TIFF"}
 
 
 @dataclass(frozen=True)
-class _Job:
-    """Everything a format writer needs; ``pixels`` is uint8/uint16 HxW, HxWx2, HxWx3 or HxWx4."""
+class _Pixels:
+    """Integer pixels (uint8/uint16 HxW, HxWx2, HxWx3 or HxWx4) made strip by strip as a writer reads them.
 
-    pixels: np.ndarray
+    ``make()`` yields the strips top to bottom (any heights; one pass): quantized from float pixels band by
+    band, so a writer that streams (:meth:`strips`) never holds the whole image."""
+
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    make: Callable[[], Iterator[np.ndarray]]
+
+    @classmethod
+    def of(cls, array: np.ndarray) -> _Pixels:
+        """Pixels that already exist as one array."""
+        return cls(array.shape, array.dtype, lambda: iter((array,)))
+
+    @classmethod
+    def quantized(cls, shape: tuple[int, ...], bits: int, bands: Callable[[], Iterator[np.ndarray]]) -> _Pixels:
+        """Float [0, 1] ``bands`` (HxWxC, top to bottom) rounded to ``bits`` as they are read."""
+        return cls(shape, np.dtype(np.uint16 if bits == 16 else np.uint8),
+                   lambda: (to_uint(band, bits) for band in bands()))
+
+    @property
+    def size(self) -> int:
+        """Pixels (not samples)."""
+        return self.shape[0] * self.shape[1]
+
+    @property
+    def channels(self) -> int:
+        return self.shape[2] if len(self.shape) == 3 else 1
+
+    def strips(self, rows: int) -> Iterator[np.ndarray]:
+        """Strips of exactly ``rows`` rows (the last may be shorter)."""
+        return rechunk(self.make(), rows)
+
+    def array(self) -> np.ndarray:
+        """The whole image as one array (for writers that cannot stream: an existing array is not copied)."""
+        strips = self.make()
+        first = next(strips)
+        if len(first) == self.shape[0]:
+            return first
+        out = np.empty(self.shape, self.dtype)
+        top = 0
+        for strip in (first, *strips):
+            out[top:top + len(strip)] = strip
+            top += len(strip)
+        return out
+
+    def pil_image(self) -> Image.Image:
+        """A Pillow image of the pixels; 8-bit RGB is written strip by strip into a 4-byte RGBX buffer that
+        Pillow uses as its own storage (Pillow keeps RGB at 4 bytes a pixel: ``fromarray`` would copy)."""
+        if self.shape[2:] != (3,) or self.dtype != np.uint8:
+            return Image.fromarray(self.array())
+        height, width = self.shape[:2]
+        rgbx = np.full((height, width, 4), 255, np.uint8)
+        top = 0
+        for strip in self.make():
+            rgbx[top:top + len(strip), :, :3] = strip
+            top += len(strip)
+        return Image.frombuffer("RGBX", (width, height), rgbx, "raw", "RGBX", 0, 1)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """Everything a format writer needs."""
+
+    pixels: _Pixels
     bits: int
     icc: bytes | None
     exif: bytes | None
@@ -81,7 +149,7 @@ class _Job:
 
     @property
     def gray(self) -> bool:
-        return _is_gray(self.pixels)
+        return self.pixels.channels in (1, 2)
 
 
 # --------------------------------------------------------------------------- public API
@@ -109,10 +177,11 @@ def format_for_path(path: str | Path, format: str | None = None) -> ExportFormat
                           f"'{suffix or '(none)'}' (use {known}).")
 
 
-def save(image: ImageBuffer, path: str | Path, *, format: str | None = None, quality: int = 95,
+def save(image: ImageBuffer | ImageStream, path: str | Path, *, format: str | None = None, quality: int = 95,
          bit_depth: int | None = None, source_path: str | Path | None = None,
          overwrite_source: bool = False, keep_metadata: bool = True, lossless: bool = False) -> Path:
-    """Write ``image`` to ``path`` atomically and return the path.
+    """Write ``image`` (an :class:`ImageBuffer`, or an :class:`ImageStream` made as it is written) to ``path``
+    atomically and return the path.
 
     ``format`` defaults to the extension's. ``bit_depth`` defaults to 16 when the source was
     16-bit and the format can hold it (PNG, TIFF), else 8. ``quality`` (1-100) is for JPEG and
@@ -191,7 +260,7 @@ def same_file(a: Path, b: Path) -> bool:
         return os.path.normcase(a.resolve()) == os.path.normcase(b.resolve())
 
 
-def _bits(image: ImageBuffer, fmt: ExportFormat, bit_depth: int | None, path: Path) -> int:
+def _bits(image: ImageBuffer | ImageStream, fmt: ExportFormat, bit_depth: int | None, path: Path) -> int:
     if bit_depth is None:
         return 16 if image.bit_depth == 16 and fmt.supports_16bit else 8
     if bit_depth not in (8, 16):
@@ -201,17 +270,33 @@ def _bits(image: ImageBuffer, fmt: ExportFormat, bit_depth: int | None, path: Pa
     return bit_depth
 
 
-def _job(image: ImageBuffer, fmt: ExportFormat, bits: int, quality: int, lossless: bool,
+def _job(image: ImageBuffer | ImageStream, fmt: ExportFormat, bits: int, quality: int, lossless: bool,
          keep_metadata: bool) -> _Job:
     pixels = _pixels(image, fmt, bits)
     exif = normalize_exif(image.exif) if keep_metadata and fmt.supports_metadata else None
-    icc = image.icc_profile if fmt.supports_metadata and _icc_fits(image.icc_profile, _is_gray(pixels)) else None
+    gray = pixels.channels in (1, 2)
+    icc = image.icc_profile if fmt.supports_metadata and _icc_fits(image.icc_profile, gray) else None
     return _Job(pixels, bits, icc, exif and reset_exif_orientation(exif), valid_dpi(image.info.get("dpi")),
                 quality, lossless)
 
 
-def _pixels(image: ImageBuffer, fmt: ExportFormat, bits: int) -> np.ndarray:
-    """Integer pixels for ``fmt``: alpha composited over white where unsupported, gray kept gray."""
+#: Float rows quantized at a time for a writer (bounds the float temporaries of :func:`to_uint`).
+_QUANTIZE_ROWS = 256
+
+
+def _pixels(image: ImageBuffer | ImageStream, fmt: ExportFormat, bits: int) -> _Pixels:
+    """Integer pixels for ``fmt``, quantized as the writer reads them; alpha composited over white where
+    unsupported, gray kept gray (these two make the whole integer image first)."""
+    if isinstance(image, ImageStream):
+        return _Pixels.quantized((image.size.height, image.size.width, 3), bits, image.bands)
+    rgb = image.rgb
+    if image.alpha is None and not image.gray:
+        return _Pixels.quantized(rgb.shape, bits, lambda: (rgb[top:top + _QUANTIZE_ROWS]
+                                                           for top in range(0, len(rgb), _QUANTIZE_ROWS)))
+    return _Pixels.of(_whole_pixels(image, fmt, bits))
+
+
+def _whole_pixels(image: ImageBuffer, fmt: ExportFormat, bits: int) -> np.ndarray:
     rgb, alpha = image.rgb, image.alpha
     if alpha is not None and not fmt.supports_alpha:
         a = np.clip(alpha, 0.0, 1.0)[..., None]
@@ -220,10 +305,6 @@ def _pixels(image: ImageBuffer, fmt: ExportFormat, bits: int) -> np.ndarray:
     if image.gray and fmt.name != "WEBP" and _channels_equal(out):  # equal once quantized
         out = out[..., 0]
     return out if alpha is None else np.dstack([out, to_uint(alpha, bits)])
-
-
-def _is_gray(pixels: np.ndarray) -> bool:
-    return pixels.ndim == 2 or pixels.shape[2] == 2
 
 
 def _channels_equal(rgb: np.ndarray) -> bool:
@@ -246,7 +327,7 @@ def _atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
         with atomic_path(path) as tmp, open(tmp, "x+b") as fp:  # "x" never clobbers; "+": TIFF reads back
             write(fp)
     except BaseException as exc:
-        if isinstance(exc, ImageWriteError) or not isinstance(exc, Exception):
+        if isinstance(exc, PhotoAIError) or not isinstance(exc, Exception):  # e.g. a streamed plugin's error
             raise
         raise ImageWriteError(f"Cannot write '{path.name}': {_os_reason(exc)}.") from exc
 
@@ -297,7 +378,7 @@ def _pil_meta(job: _Job, *, exif: bool = True) -> dict:
 
 def _write_jpeg(fp: BinaryIO, job: _Job) -> None:
     exif_fits = job.exif is not None and len(job.exif) <= 65533
-    Image.fromarray(job.pixels).save(
+    job.pixels.pil_image().save(
         fp, "JPEG", quality=job.quality, subsampling=0 if job.quality >= 90 else 2, optimize=True,
         **_pil_meta(job, exif=exif_fits))
 
@@ -308,27 +389,28 @@ def _write_jpeg(fp: BinaryIO, job: _Job) -> None:
 PNG_FAST_ABOVE = 2_100_000
 
 
-def png_compress_level(pixels: np.ndarray) -> int:
+def png_compress_level(pixels: np.ndarray | _Pixels) -> int:
     """The zlib level for a PNG of ``pixels``: 6, or 1 for a large image (see :data:`PNG_FAST_ABOVE`)."""
     return 1 if pixels.shape[0] * pixels.shape[1] > PNG_FAST_ABOVE else 6
 
 
 def _write_png(fp: BinaryIO, job: _Job) -> None:
     """Pillow for an ordinary 8-bit image; our strip writer for 16 bits (Pillow cannot) and for a large image
-    (no full-size copy in Pillow's 4-byte pixel layout, and faster than Pillow at level 1)."""
-    if job.bits == 16 or job.pixels.shape[0] * job.pixels.shape[1] > PNG_FAST_ABOVE:
+    (no full-size copy, and faster than Pillow at level 1)."""
+    if job.bits == 16 or job.pixels.size > PNG_FAST_ABOVE:
         _write_png_strips(fp, job)
     else:
-        Image.fromarray(job.pixels).save(fp, "PNG", compress_level=png_compress_level(job.pixels), **_pil_meta(job))
+        Image.fromarray(job.pixels.array()).save(fp, "PNG", compress_level=png_compress_level(job.pixels),
+                                                 **_pil_meta(job))
 
 
 def _write_webp(fp: BinaryIO, job: _Job) -> None:
-    Image.fromarray(job.pixels).save(fp, "WEBP", quality=job.quality, lossless=job.lossless,
-                                     exact=job.lossless, method=4, **_pil_meta(job))
+    job.pixels.pil_image().save(fp, "WEBP", quality=job.quality, lossless=job.lossless, exact=job.lossless,
+                                method=4, **_pil_meta(job))
 
 
 def _write_bmp(fp: BinaryIO, job: _Job) -> None:
-    Image.fromarray(job.pixels).save(fp, "BMP", **({"dpi": job.dpi} if job.dpi else {}))
+    Image.fromarray(job.pixels.array()).save(fp, "BMP", **({"dpi": job.dpi} if job.dpi else {}))
 
 
 # PNG written strip by strip: 16 bits per channel (Pillow can only write 16-bit gray) and large 8-bit images.
@@ -344,9 +426,8 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
 
 def _write_png_strips(fp: BinaryIO, job: _Job) -> None:
     """An 8- or 16-bit PNG: Paeth-filtered rows, streamed through zlib strip by strip."""
-    px = job.pixels if job.pixels.ndim == 3 else job.pixels[..., None]
-    height, width, channels = px.shape
-    depth = 8 * px.dtype.itemsize
+    height, width = job.pixels.shape[:2]
+    channels, depth = job.pixels.channels, 8 * job.pixels.dtype.itemsize
     fp.write(_PNG_SIGNATURE)
     fp.write(_png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth,
                                              _PNG_COLOR_TYPES[channels], 0, 0, 0)))
@@ -358,9 +439,8 @@ def _write_png_strips(fp: BinaryIO, job: _Job) -> None:
     if job.exif:
         fp.write(_png_chunk(b"eXIf", job.exif[6:]))  # eXIf holds the TIFF stream only
     row_bytes = width * channels * depth // 8
-    compressor, previous = zlib.compressobj(png_compress_level(px)), np.zeros((1, row_bytes), np.uint8)
-    for top in range(0, height, _PNG_STRIP_ROWS):
-        block = px[top:top + _PNG_STRIP_ROWS]
+    compressor, previous = zlib.compressobj(png_compress_level(job.pixels)), np.zeros((1, row_bytes), np.uint8)
+    for block in job.pixels.strips(_PNG_STRIP_ROWS):
         big_endian = block.astype(">u2") if depth == 16 else np.ascontiguousarray(block)
         strip = big_endian.view(np.uint8).reshape(len(block), row_bytes)
         data = compressor.compress(_paeth_filter(strip, previous, channels * depth // 8).tobytes())
@@ -405,14 +485,31 @@ def _write_tiff(fp: BinaryIO, job: _Job) -> None:
     extratags: list[tuple[int, int | str, int, Any, bool]] = [
         (tag, "s", 0, _ascii(exif[tag]), True) for tag in EXIF_IFD0_TAGS if isinstance(exif.get(tag), str)]
     extratags += [(_TIFF_PLACEHOLDERS[pointer], 4, 1, 0, True) for pointer in sub_ifds]
+    px = job.pixels
+    rows = _tiff_rows_per_strip(px)
     tifffile.imwrite(
-        fp, job.pixels, photometric="minisblack" if job.gray else "rgb", planarconfig="contig",
-        extrasamples=["unassalpha"] if job.pixels.ndim == 3 and job.pixels.shape[2] in (2, 4) else None,
+        fp, _tiff_strips(px, rows), shape=px.shape, dtype=px.dtype, rowsperstrip=rows,
+        photometric="minisblack" if job.gray else "rgb", planarconfig="contig",
+        extrasamples=["unassalpha"] if px.channels in (2, 4) else None,
         compression="zlib", predictor=True, iccprofile=job.icc, byteorder="<", bigtiff=False,
         resolution=job.dpi, resolutionunit="INCH" if job.dpi else None, metadata=None,
         software=False, extratags=extratags)
     for pointer, sub in sub_ifds.items():
         _append_tiff_sub_ifd(fp, pointer, sub)
+
+
+def _tiff_rows_per_strip(pixels: _Pixels) -> int:
+    """tifffile's default for compressed strips: about 256 KB of samples each."""
+    return max(1, 2**18 // (pixels.shape[1] * pixels.channels * pixels.dtype.itemsize))
+
+
+def _tiff_strips(pixels: _Pixels, rows: int) -> Iterator[bytes]:
+    """The TIFF's strips as tifffile would write them (horizontal-difference predictor, zlib level 6, little
+    endian), made strip by strip from ``pixels``."""
+    for strip in pixels.strips(rows):
+        delta = strip.astype(strip.dtype.newbyteorder("<"))  # a copy: the predictor works in place
+        delta[:, 1:] -= strip[:, :-1]
+        yield zlib.compress(delta.tobytes(), 6)
 
 
 def _ascii(text: str) -> str:

@@ -69,11 +69,16 @@ def _band_rows(shape: tuple[int, ...], itemsize: int) -> int:
 
 
 def _resize_axis(img: np.ndarray, axis: int, out_len: int, scale: float,
-                 out: np.ndarray | None = None) -> np.ndarray:
+                 out: np.ndarray | None = None, *, only: slice | None = None, in_len: int | None = None,
+                 first: int = 0) -> np.ndarray:
     """Resize ``img`` along ``axis`` (0 or 1) into ``out`` (new, or given: any view of the right shape), band
     of output rows by band, so temporaries stay small; each output value is the same sum, in the same order,
-    as a whole-array pass."""
-    idx, w = resize_weights(img.shape[axis], out_len, float(scale))
+    as a whole-array pass. ``only`` (axis 0): just these output rows of an axis of ``in_len`` samples, of
+    which ``img`` holds those from ``first`` on."""
+    idx, w = resize_weights(in_len or img.shape[axis], out_len, float(scale))
+    if only is not None:
+        idx, w = idx[only] - first, w[only]
+        out_len = len(idx)
     w = w.astype(img.dtype, copy=False)
     shape = img.shape[:axis] + (out_len,) + img.shape[axis + 1:]
     if out is None:
@@ -112,25 +117,40 @@ def _output_shape(shape: tuple[int, int], scale: float | tuple[float, float] | N
 
 
 def imresize(img: np.ndarray, scale: float | tuple[float, float] | None = None,
-             output_shape: tuple[int, int] | None = None, *, out: np.ndarray | None = None) -> np.ndarray:
+             output_shape: tuple[int, int] | None = None, *, out: np.ndarray | None = None,
+             rows: slice | None = None) -> np.ndarray:
     """Resize ``img`` (HxW or HxWxC, float32/float64) like MATLAB's bicubic ``imresize``.
 
     ``scale`` multiplies the size (output rounded up, as MATLAB does); with
     ``output_shape`` alone the per-axis scales are ``out / in``.  Integer input
     is converted to float64 (no rounding or clipping is applied to the result).
     ``out``: where to write the result (e.g. channels of a bigger buffer); it is returned.
+    ``rows``: compute only these rows of the result (a band: the same values as the whole result's rows,
+    reading only the input rows they need).
     """
     if img.ndim not in (2, 3):
         raise ValueError(f"expected HxW or HxWxC, got shape {img.shape}")
     if not np.issubdtype(img.dtype, np.floating):
         img = img.astype(np.float64)
+    in_rows = img.shape[0]
     scales, size = _output_shape(img.shape[:2], scale, output_shape)
     if min(size) < 1:
         raise ValueError(f"output shape {size} is empty")
     passes = [a for a in sorted((0, 1), key=lambda a: scales[a])  # stable: rows first on ties
               if size[a] != img.shape[a] or scales[a] != 1.0]
+    first = 0
+    if rows is not None:
+        rows = slice(*rows.indices(size[0]))
+        if 0 not in passes:
+            img = img[rows]
+        elif passes[0] == 1:  # columns first: only the input rows the row pass reads
+            taps = resize_weights(in_rows, size[0], scales[0])[0][rows]
+            first = int(taps.min(initial=0))
+            img = img[first:int(taps.max(initial=-1)) + 1]
     for i, axis in enumerate(passes):
-        img = _resize_axis(img, axis, size[axis], scales[axis], out if i == len(passes) - 1 else None)
+        only = rows if axis == 0 else None
+        img = _resize_axis(img, axis, size[axis], scales[axis], out if i == len(passes) - 1 else None,
+                           only=only, in_len=in_rows if axis == 0 else None, first=first)
     if out is not None and not passes:
         out[...] = img
     return img if out is None else out

@@ -16,7 +16,7 @@ error is split in four and retried at half the tile size (down to ``min_tile``).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,6 +87,7 @@ class _Job:
     weight: np.ndarray | None
     total: int
     done: int = 0
+    top: int = 0  # the image row that ``out``'s first row (divided by ``scale``) belongs to
 
     def run_tile(self, core: Rect, tile_size: int) -> None:
         if self.ctx is not None:
@@ -113,7 +114,7 @@ class _Job:
             self._accumulate(res, core, ctxr)
         else:
             oy, ox = (core.y - ctxr.y) * s, (core.x - ctxr.x) * s
-            self.out[core.y * s : core.bottom * s, core.x * s : core.right * s] = res[
+            self.out[(core.y - self.top) * s : (core.bottom - self.top) * s, core.x * s : core.right * s] = res[
                 oy : oy + core.height * s, ox : ox + core.width * s
             ]
         self.done += core.width * core.height
@@ -130,6 +131,57 @@ class _Job:
         self.out[rows, cols] += res * (wgt[..., None] if res.ndim == 3 else wgt)
         assert self.weight is not None
         self.weight[rows, cols] += wgt
+
+
+def tile_rows(size: Size, max_tile: int) -> list[list[Rect]]:
+    """:func:`plan_tiles` grouped into rows of tiles, top to bottom."""
+    rows: dict[int, list[Rect]] = {}
+    for core in plan_tiles(size, max_tile):
+        rows.setdefault(core.y, []).append(core)
+    return list(rows.values())
+
+
+def _shape(image: np.ndarray, scale: int, out_channels: int | None) -> tuple[int, ...]:
+    h, w = image.shape[:2]
+    c = out_channels if out_channels is not None else (image.shape[2] if image.ndim == 3 else None)
+    return (h * scale, w * scale) + ((c,) if c is not None else ())
+
+
+def _check_out(out: np.ndarray, shape: tuple[int, ...]) -> None:
+    if out.shape != shape or out.dtype != np.float32:
+        raise ValueError(f"out must be float32 of shape {shape}, got {out.dtype} {out.shape}")
+
+
+def iter_tiled(
+    image: np.ndarray,
+    fn: TileFn,
+    *,
+    scale: int = 1,
+    tile: int = 512,
+    overlap: int = 16,
+    multiple: int = 1,
+    min_tile: int = 32,
+    out_channels: int | None = None,
+    ctx: RunContext | None = None,
+    out: np.ndarray | None = None,
+) -> Iterator[tuple[int, np.ndarray]]:
+    """:func:`run_tiled` (without blending) one row of tiles at a time, for a result that is never whole:
+    yields ``(first output row, that band of the result)`` top to bottom. The band is a view of ``out`` when
+    given, else a new array (memory: one band, not the frame); the bands are exactly the rows of
+    :func:`run_tiled`'s result."""
+    shape = _shape(image, scale, out_channels)
+    if out is not None:
+        _check_out(out, shape)
+    h, w = image.shape[:2]
+    job = _Job(image, fn, scale, max(0, overlap), multiple, min_tile, False, ctx, np.empty(0, np.float32), None,
+               total=h * w)
+    for cores in tile_rows(Size(w, h), tile):
+        first, last = cores[0].y * scale, cores[0].bottom * scale
+        job.top = cores[0].y
+        job.out = out[first:last] if out is not None else np.empty((last - first,) + shape[1:], np.float32)
+        for core in cores:
+            job.run_tile(core, tile)
+        yield first, job.out
 
 
 def run_tiled(
@@ -152,20 +204,21 @@ def run_tiled(
     the model needs. Returns the assembled float32 result, written into ``out`` when given
     (any float32 view of the result's shape, e.g. one channel of a bigger buffer: no extra frame).
     """
-    h, w = image.shape[:2]
-    c = out_channels if out_channels is not None else (image.shape[2] if image.ndim == 3 else None)
-    shape = (h * scale, w * scale) + ((c,) if c is not None else ())
+    shape = _shape(image, scale, out_channels)
     if out is None:
         out = np.zeros(shape, np.float32)
-    elif out.shape != shape or out.dtype != np.float32:
-        raise ValueError(f"out must be float32 of shape {shape}, got {out.dtype} {out.shape}")
-    elif blend:
-        out[...] = 0
-    weight = np.zeros(shape[:2], np.float32) if blend else None
+    else:
+        _check_out(out, shape)
+    if not blend:
+        for _ in iter_tiled(image, fn, scale=scale, tile=tile, overlap=overlap, multiple=multiple,
+                            min_tile=min_tile, out_channels=out_channels, ctx=ctx, out=out):
+            pass
+        return out
+    out[...] = 0
+    h, w = image.shape[:2]
+    weight = np.zeros(shape[:2], np.float32)
     job = _Job(image, fn, scale, max(0, overlap), multiple, min_tile, blend, ctx, out, weight, total=h * w)
     for core in plan_tiles(Size(w, h), tile):
         job.run_tile(core, tile)
-    if blend:
-        assert weight is not None
-        np.divide(out, (weight[..., None] if out.ndim == 3 else weight), out=out)
+    np.divide(out, (weight[..., None] if out.ndim == 3 else weight), out=out)
     return out

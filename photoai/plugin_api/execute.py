@@ -3,13 +3,15 @@
 The GUI worker and the CLI both call :func:`run_plugin`, so a plugin behaves the same everywhere.
 A :class:`~photoai.plugin_api.plugin.LivePlugin` can also be run in two steps through the same
 pipeline: :func:`analyze_plugin` (the expensive part, kept as an :class:`Analysis`) and then
-:func:`render_analysis` for each new set of ``live`` values.
+:func:`render_analysis` for each new set of ``live`` values. A
+:class:`~photoai.plugin_api.banded.BandedPlugin`'s result can also be made while it is written
+(:func:`stream_plugin`: the CLI's path, no full-size frame).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -22,6 +24,8 @@ from photoai.core.geometry import Size
 from photoai.core.image import ImageBuffer
 from photoai.core.jobs import RunContext
 from photoai.core.params import check_points_inside, validate
+from photoai.core.stream import ImageStream
+from photoai.plugin_api.banded import BandedPlugin
 from photoai.plugin_api.plugin import LivePlugin, Plugin, Request, live_keys
 
 log = logging.getLogger(__name__)
@@ -255,6 +259,44 @@ def run_plugin(
     (:func:`check_mask`)."""
     ctx, checked, mask = _checked(plugin, image, mask, values, ctx, runtime, mask_given)
     return _execute(plugin, image, mask, checked, ctx, lambda _i, request, sub: plugin.run(request, sub))
+
+
+def stream_plugin(
+    plugin: Plugin,
+    image: ImageBuffer,
+    mask: np.ndarray | None = None,
+    values: Mapping[str, Any] | None = None,
+    ctx: RunContext | None = None,
+    runtime: Any = None,
+    *,
+    mask_given: bool = False,
+) -> ImageStream | None:
+    """:func:`run_plugin` as an :class:`ImageStream` for :func:`photoai.core.export.save`, made band by band as
+    it is written (peak memory: a band, not the output frame), or None when the job cannot stream (then call
+    :func:`run_plugin`): a plugin that is not a :class:`BandedPlugin`, or an image with alpha or flagged gray.
+    Checked now as :func:`run_plugin` checks; each band as it comes (:func:`_check_output`: the same pixels)."""
+    if not isinstance(plugin, BandedPlugin) or image.alpha is not None or image.gray:
+        return None
+    ctx, checked, mask = _checked(plugin, image, mask, values, ctx, runtime, mask_given)
+    expected = plugin.output_size(image.size, checked)
+    request = _request(plugin, image, 0, mask, checked)
+
+    def bands() -> Iterator[np.ndarray]:
+        ctx.progress(0, 1, stage=plugin.info.title)
+        made = iter(_guarded(plugin, lambda: plugin.bands(request, ctx, None)))
+        rows = 0
+        while (band := _guarded(plugin, lambda: next(made, None))) is not None:
+            band = _check_output(plugin, band)
+            rows += len(band)
+            if band.shape[1] != expected.width or rows > expected.height:
+                raise PluginError(f"{plugin.info.title} returned a band of {band.shape[1]}x{len(band)} at row "
+                                  f"{rows - len(band)} of a {expected.width}x{expected.height} result")
+            yield band
+        if rows != expected.height:
+            raise PluginError(f"{plugin.info.title} returned {rows} rows, expected {expected.height}")
+        ctx.progress(1, 1)
+
+    return ImageStream.like(image, expected, bands())
 
 
 def analyze_plugin(

@@ -9,13 +9,16 @@ Luma goes through the network tile by tile with enough overlap to cover its rece
 imported model runs as its authors run it: its own YCbCr convention and chroma upscaling
 (``ModelSpec.color`` and ``config["chroma"]``), or all three channels for an RGB model.
 
-Memory: one float32 RGB output frame, filled in place (luma tiles, chroma bands, then the colour
-conversion band by band); before the run, :func:`memory_needed` is checked against what the machine has.
+The result is made band by band (:class:`~photoai.plugin_api.banded.BandedPlugin`): each row of luma tiles,
+then, in bands of :data:`BAND_BYTES`, its chroma (MATLAB bicubic of just those rows) and the conversion to RGB.
+The editor's run writes the bands into one float32 output frame; the CLI streams them to the file
+(:func:`~photoai.plugin_api.execute.stream_plugin`), so no full-size frame exists. Same pixels either way.
+Before the run, :func:`memory_needed` is checked against what the machine has.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,9 +27,8 @@ from photoai.core.channels import resize_float
 from photoai.core.geometry import Size
 from photoai.core.memory import available_memory, ensure_memory
 from photoai.core.resize import YCBCR, imresize, rgb_to_ycbcr, ycbcr_to_rgb
-from photoai.core.tiling import plan_tiles, run_tiled
+from photoai.core.tiling import iter_tiled, plan_tiles
 from photoai.plugin_api import (
-    BasePlugin,
     ChoiceParam,
     Model,
     ModelParam,
@@ -36,17 +38,20 @@ from photoai.plugin_api import (
     Request,
     RunContext,
 )
+from photoai.plugin_api.banded import BandedPlugin
 from photoai.runtime.archs import Arch
 
 SCALES = (2, 3, 4)
 PRECISIONS = ("float32", "int8")
 AUTO_TILES = (768, 512, 384, 256)  # LR px per tile side, "auto" takes the first that fits in memory
-#: Bytes a run needs per output pixel: the float32 RGB result (12) and its 8-bit export (3, and 4 more in
-#: Pillow for a JPEG or WebP; a PNG is written in strips).
-OUT_BYTES = 19
+#: Bytes per output pixel of a run that keeps its result (the editor): the float32 RGB frame (12); at export
+#: 4 more (JPEG and WebP: the encoder's RGBX buffer; PNG and TIFF are quantized and written in strips).
+FRAME_BYTES, EXPORT_BYTES = 12, 4
 #: Bytes per input pixel: the request's copy (12), YCbCr (12), contiguous Y (4); per input pixel and unit of
-#: scale, the chroma's first bicubic pass (8).
+#: scale, the chroma's first bicubic pass over the whole image (8; in bands when streamed).
 IN_BYTES, IN_BYTES_PER_SCALE = 28, 8
+#: Float32 RGB result rows made at a time (chroma, colour conversion, clipping), about this many bytes.
+BAND_BYTES = 32 << 20
 #: Bytes per (context-padded) low-resolution tile pixel inside ONNX Runtime: 48 float32 feature maps, a few
 #: alive at once, plus the output tile.
 TILE_BYTES = 1024
@@ -61,33 +66,51 @@ def family_ids(family: str) -> tuple[str, ...]:
     return tuple(model_id(s, p, family) for s in SCALES for p in PRECISIONS)
 
 
-def memory_needed(size: Size, scale: int, tile: int | None) -> int:
+def memory_needed(size: Size, scale: int, tile: int | None, *, streamed: bool = False) -> int:
     """Peak bytes a run adds to the process: ONNX Runtime's working memory for the largest tile (kept to the
-    end) plus the larger of the plugin's and the export's phases; ``tile`` None for bicubic."""
+    end) plus the plugin's and the export's needs; ``tile`` None for bicubic. ``streamed``: the result goes to
+    the file band by band (the CLI): a row of luma tiles and a band instead of the frame, and at most the
+    encoder's buffer of a JPEG or WebP (4 bytes per output pixel)."""
     in_px = size.width * size.height
     out_px = in_px * scale * scale
-    network = 0
+    network = luma = 0
     if tile:
-        core = max(plan_tiles(size, tile), key=lambda r: r.width * r.height)
+        cores = plan_tiles(size, tile)
+        core = max(cores, key=lambda r: r.width * r.height)
         network = (core.width + 2 * 16) * (core.height + 2 * 16) * TILE_BYTES
-    plugin = 12 * out_px + in_px * (IN_BYTES + IN_BYTES_PER_SCALE * scale)
-    export = OUT_BYTES * out_px + 12 * in_px
+        luma = max(r.height for r in cores) * scale * size.width * scale * 4
+    if streamed:  # bicubic: just the request's copy of the input
+        return network + in_px * (IN_BYTES if tile else 12) + luma + 2 * BAND_BYTES + EXPORT_BYTES * out_px
+    plugin = FRAME_BYTES * out_px + in_px * (IN_BYTES + IN_BYTES_PER_SCALE * scale)
+    export = (FRAME_BYTES + EXPORT_BYTES) * out_px + 12 * in_px
     return network + max(plugin, export)
 
 
-def auto_tile(size: Size, scale: int, available: int | None) -> int:
+def auto_tile(size: Size, scale: int, available: int | None, *, streamed: bool = False) -> int:
     """The largest of :data:`AUTO_TILES` whose run fits in ``available`` bytes (the smallest if none does)."""
     for tile in AUTO_TILES:
-        if available is None or memory_needed(size, scale, tile) <= available:
+        if available is None or memory_needed(size, scale, tile, streamed=streamed) <= available:
             return tile
     return AUTO_TILES[-1]
+
+
+def band_rows(width: int) -> int:
+    """Rows of a float32 RGB band of ``width`` pixels in :data:`BAND_BYTES`."""
+    return max(1, BAND_BYTES // (12 * width))
+
+
+def _band(frame: np.ndarray | None, rows: slice, width: int) -> np.ndarray:
+    """Rows ``rows`` of the result: a view of ``frame``, or a new array when streaming."""
+    if frame is not None:
+        return frame[rows]
+    return np.empty((rows.stop - rows.start, width, 3), np.float32)
 
 
 #: The Method choices: our two model families (robust first: the default) and the no-model reference.
 _CHOICES = (("photo", "Photo (robust)"), ("network", "Clean image (benchmark)"), ("bicubic", "Bicubic (no model)"))
 
 
-class SuperResPlugin(BasePlugin):
+class SuperResPlugin(BandedPlugin):
     info = PluginInfo(
         id="superres",
         title="Super-resolution",
@@ -118,21 +141,25 @@ class SuperResPlugin(BasePlugin):
         s = int(values["scale"])
         return Size(size.width * s, size.height * s)
 
-    def run(self, request: Request, ctx: RunContext) -> np.ndarray:
+    def bands(self, request: Request, ctx: RunContext, frame: np.ndarray | None) -> Iterator[np.ndarray]:
+        """Checks, the memory estimate (refusal before any work), the model; then the result's bands."""
         scale = int(request.values["scale"])
         choice = request.values["model"]
         h, w = request.image.shape[:2]
         size = Size(w, h)
+        streamed = frame is None
         what = f"super-resolution x{scale} of {w}x{h} (a {w * scale}x{h * scale} result)"
         hint = "choose a smaller scale, or crop the photo"
         if choice == "bicubic":
-            ensure_memory(memory_needed(size, scale, None), what, hint)
+            ensure_memory(memory_needed(size, scale, None, streamed=streamed), what, hint)
             ctx.raise_if_cancelled()
             ctx.progress(0, 1, "Bicubic upscaling")
-            return imresize(request.image, float(scale))
+            return self._bicubic_bands(request.image, scale, frame)
         auto = request.values["tile"] == "auto"
-        tile = auto_tile(size, scale, available_memory()) if auto else int(request.values["tile"])
-        ensure_memory(memory_needed(size, scale, tile), what, hint + ("" if auto else ", or a smaller tile size"))
+        tile = (auto_tile(size, scale, available_memory(), streamed=streamed) if auto
+                else int(request.values["tile"]))
+        ensure_memory(memory_needed(size, scale, tile, streamed=streamed), what,
+                      hint + ("" if auto else ", or a smaller tile size"))
         name = model_id(scale, request.values["precision"], choice) if choice in FAMILIES else choice
         model = ctx.runtime.load(name)
         spec = model.spec
@@ -141,51 +168,66 @@ class SuperResPlugin(BasePlugin):
         if spec.scale != scale:
             raise PluginError(f"model '{name}' enlarges x{spec.scale}; choose x{spec.scale} as the scale")
         if spec.color == "rgb":
-            return self._run_rgb(model, request.image, tile, ctx)
+            return self._rgb_bands(model, request.image, tile, ctx, frame)
         if spec.color not in YCBCR:
             raise PluginError(f"model '{name}': colour convention {spec.color!r} is not supported")
-        return self._run_luma(model, request.image, tile, ctx)
+        return self._luma_bands(model, request.image, tile, ctx, frame)
 
     @staticmethod
-    def _run_luma(model: Model, image: np.ndarray, tile: int, ctx: RunContext) -> np.ndarray:
-        """Y through the model (tiled); Cb/Cr bicubic: MATLAB-style on the chroma planes (ours), or taken
-        from a Pillow-bicubic enlargement of the RGB image (``config["chroma"] == "pil-bicubic"``, FSRCNN).
-        Everything is written into one output frame, converted to RGB in place."""
+    def _bicubic_bands(image: np.ndarray, scale: int, frame: np.ndarray | None) -> Iterator[np.ndarray]:
+        """MATLAB bicubic, band of output rows by band (the rows of the whole-image ``imresize``)."""
+        height, width = image.shape[0] * scale, image.shape[1] * scale
+        step = band_rows(width)
+        for top in range(0, height, step):
+            rows = slice(top, min(height, top + step))
+            yield imresize(image, float(scale), rows=rows, out=_band(frame, rows, width))
+
+    @staticmethod
+    def _luma_bands(model: Model, image: np.ndarray, tile: int, ctx: RunContext,
+                    frame: np.ndarray | None) -> Iterator[np.ndarray]:
+        """Y through the model (tiled, a row of tiles at a time); Cb/Cr bicubic: MATLAB-style on the chroma
+        planes, just the band's rows (ours), or taken from a Pillow-bicubic enlargement of the whole RGB image
+        (``config["chroma"] == "pil-bicubic"``, FSRCNN); then the band is converted to RGB in place."""
         spec: ModelSpec = model.spec
         scale = spec.scale
         h, w = image.shape[:2]
-        out = np.empty((h * scale, w * scale, 3), np.float32)
+        width = w * scale
         ycc = rgb_to_ycbcr(image, spec.color)
-        ctx.progress(0, 1, "Upscaling detail (network)")
+        big = resize_float(image, Size(width, h * scale)) if spec.config.get("chroma") == "pil-bicubic" else None
+        ctx.progress(0, 1, "Upscaling (network, then colour)")
 
         def luma(t: np.ndarray) -> np.ndarray:
             return model(t[None, None], ctx=ctx)[0, 0]
 
-        run_tiled(np.ascontiguousarray(ycc[..., 0]), luma, scale=scale, tile=tile,
-                  overlap=spec.receptive_field // 2 + 1, ctx=ctx.sub(0.0, 0.85), out=out[..., 0])
-        ctx.progress(0.85, 1, "Upscaling colour")
-        ctx.raise_if_cancelled()
-        if spec.config.get("chroma") == "pil-bicubic":
-            big = resize_float(image, Size(w * scale, h * scale))
-            out[..., 1:] = rgb_to_ycbcr(big, spec.color, out=big)[..., 1:]
-            del big
-        else:
-            imresize(ycc[..., 1:], float(scale), out=out[..., 1:])
-        del ycc
-        ycbcr_to_rgb(out, spec.color, out=out)
-        return np.clip(out, 0.0, 1.0, out=out)
+        step = band_rows(width)
+        for top, ys in iter_tiled(np.ascontiguousarray(ycc[..., 0]), luma, scale=scale, tile=tile,
+                                  overlap=spec.receptive_field // 2 + 1, ctx=ctx,
+                                  out=None if frame is None else frame[..., 0]):
+            for first in range(top, top + len(ys), step):
+                rows = slice(first, min(top + len(ys), first + step))
+                band = _band(frame, rows, width)
+                if frame is None:
+                    band[..., 0] = ys[first - top:rows.stop - top]
+                if big is None:
+                    imresize(ycc[..., 1:], float(scale), rows=rows, out=band[..., 1:])
+                else:
+                    band[..., 1:] = rgb_to_ycbcr(big[rows], spec.color)[..., 1:]
+                ycbcr_to_rgb(band, spec.color, out=band)
+                yield np.clip(band, 0.0, 1.0, out=band)
 
     @staticmethod
-    def _run_rgb(model: Model, image: np.ndarray, tile: int, ctx: RunContext) -> np.ndarray:
-        """All three channels through an RGB model (tiled)."""
+    def _rgb_bands(model: Model, image: np.ndarray, tile: int, ctx: RunContext,
+                   frame: np.ndarray | None) -> Iterator[np.ndarray]:
+        """All three channels through an RGB model (tiled), a row of tiles at a time."""
         spec = model.spec
         ctx.progress(0, 1, "Upscaling (network)")
 
         def rgb(t: np.ndarray) -> np.ndarray:
             return model(np.ascontiguousarray(t.transpose(2, 0, 1))[None], ctx=ctx)[0].transpose(1, 2, 0)
 
-        return run_tiled(image, rgb, scale=spec.scale, tile=tile, overlap=spec.receptive_field // 2 + 1,
-                         out_channels=3, ctx=ctx)
+        for _, band in iter_tiled(image, rgb, scale=spec.scale, tile=tile, overlap=spec.receptive_field // 2 + 1,
+                                  out_channels=3, ctx=ctx, out=frame):
+            yield band
 
     def architectures(self) -> list[Arch]:
         """Our network's architecture, for importing fine-tuned weights (imports torch)."""
