@@ -123,18 +123,21 @@ def encode_srgb(linear: np.ndarray, work: np.ndarray, out: np.ndarray | None = N
     """Linear light in [0, 1] (float32) -> sRGB values in ``out`` (any strides; default: in place), the curve
     of :func:`linear_to_srgb` as one call per step over the whole array: 12.92 (min(c, k) - k) +
     1.055 max(c, k)^(1 / 2.4) - 0.055 with k the knee, where the two pieces meet (to 3e-8); the power as
-    exp(log(c) / 2.4 + log(1.055)), which numpy computes faster; within 3e-7 of the curve and in [0, 1].
-    ``work``: a float32 buffer of the same shape; ``linear`` is overwritten."""
+    2^(log2(c) / 2.4 + log2(1.055)), which numpy computes several times faster than ``power``; within 3e-7 of
+    the curve and in [0, 1]. ``work``: a float32 buffer of the same shape; ``linear`` is overwritten."""
     np.clip(linear, np.float32(_LINEAR_KNEE), np.float32(1.0), out=work)  # clip: numpy's fast path
-    np.log(work, out=work)
+    np.log2(work, out=work)
     work *= np.float32(1 / 2.4)
-    work += np.float32(np.log(1.055))
-    np.exp(work, out=work)
+    work += np.float32(np.log2(1.055))
+    np.exp2(work, out=work)
     np.clip(linear, np.float32(0.0), np.float32(_LINEAR_KNEE), out=linear)
     linear -= np.float32(_LINEAR_KNEE + 0.055 / 12.92)
     linear *= np.float32(12.92)
-    linear += work
-    return np.clip(linear, np.float32(0.0), np.float32(1.0), out=linear if out is None else out)  # float32 error
+    if out is None:
+        linear += work
+        return np.clip(linear, np.float32(0.0), np.float32(1.0), out=linear)  # float32 rounding
+    np.add(linear, work, out=out)  # the interleaving write: cheaper here than in the clip
+    return np.clip(out, np.float32(0.0), np.float32(1.0), out=out)
 
 
 @dataclass
@@ -191,12 +194,16 @@ class LabToRgb:
         xz = band.offsets(n)  # t = f(X), f(Z) -> X, Z: f^-1(t) = u^3 + 3 delta^2 (t - u) with u = max(t, delta)
         xz += self.fy[top:top + n]
         u, cube = (w[:, :size].reshape(xz.shape) for w in (band.work[:2], band.work[2:]))
-        np.clip(xz, np.float32(_DELTA), np.float32(np.inf), out=u)  # clip: numpy's fast path, unlike maximum
-        xz -= u
-        xz *= np.float32(3 * _DELTA ** 2)
-        np.multiply(u, u, out=cube)
-        cube *= u
-        xz += cube
+        if xz.min() > _DELTA:  # no near-black pixel in the band: u = t, so just t^3 (the same values)
+            np.multiply(xz, xz, out=cube)
+            xz *= cube
+        else:
+            np.clip(xz, np.float32(_DELTA), np.float32(np.inf), out=u)  # clip: numpy's fast path, unlike maximum
+            xz -= u
+            xz *= np.float32(3 * _DELTA ** 2)
+            np.multiply(u, u, out=cube)
+            cube *= u
+            xz += cube
         xzy = band.xzy[:, :size]
         xzy[2] = y
         linear = band.work[:3, :size]
