@@ -14,7 +14,6 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from photoai.core.geometry import Rect, Size
 from photoai.core.image import ImageBuffer
-from photoai.core.mask import mask_bbox
 from photoai.ui.convert import MASK_COLOR, new_overlay, overlay_view, paint_overlay, to_qrectf
 from photoai.ui.display import display_image
 
@@ -82,6 +81,16 @@ class ImageItem(_PixelItem):
 OVERLAY_TILE = 512
 
 
+def painted_tiles(mask: np.ndarray) -> set[tuple[int, int]]:
+    """The overlay tiles (column, row) in which ``mask`` selects something: one pass of maxima, no copies."""
+    starts = np.arange(0, mask.shape[1], OVERLAY_TILE)
+    tiles: set[tuple[int, int]] = set()
+    for row, top in enumerate(range(0, mask.shape[0], OVERLAY_TILE)):
+        peaks = np.maximum.reduceat(mask[top : top + OVERLAY_TILE].max(axis=0), starts)
+        tiles.update((int(column), row) for column in np.flatnonzero(peaks > 0))
+    return tiles
+
+
 class MaskOverlayItem(_PixelItem):
     """The mask as a translucent colour, in tiles made only where the mask is painted: an empty mask costs
     nothing, a stroke rewrites its dirty rectangle, and a whole-mask change (undo of Keep, a loaded or cleared
@@ -99,7 +108,7 @@ class MaskOverlayItem(_PixelItem):
         self.tiles = {}
         self._w, self._h = (0, 0) if mask is None else (mask.shape[1], mask.shape[0])
         if mask is not None:
-            self._paint(mask, mask_bbox(mask))
+            self._paint_tiles(mask, painted_tiles(mask))
         self.update()
 
     def update_rect(self, mask: np.ndarray, rect: Rect) -> None:
@@ -110,12 +119,14 @@ class MaskOverlayItem(_PixelItem):
             return
         whole = Rect(0, 0, w, h)
         rect = Rect(*rect).intersect(whole)
-        if rect == whole:  # the painted part only; tiles outside it go
-            rect = mask_bbox(mask)
-            for key in [k for k in self.tiles if self._tile_rect(*k).intersect(rect).empty]:
-                del self.tiles[key]
-                self.update(to_qrectf(self._tile_rect(*key)))
-        self._paint(mask, rect)
+        if rect != whole:
+            self._paint(mask, rect)
+            return
+        painted = painted_tiles(mask)  # the tiles with painted pixels are rewritten, the others go
+        for key in set(self.tiles) - painted:
+            del self.tiles[key]
+            self.update(to_qrectf(self._tile_rect(*key)))
+        self._paint_tiles(mask, painted)
 
     def word(self, x: int, y: int) -> int:
         """The premultiplied ARGB32 word shown at pixel (x, y) (0 where nothing is painted)."""
@@ -126,8 +137,19 @@ class MaskOverlayItem(_PixelItem):
         return Rect(column * OVERLAY_TILE, row * OVERLAY_TILE, OVERLAY_TILE, OVERLAY_TILE).intersect(
             Rect(0, 0, self._w, self._h))
 
+    def _paint_tiles(self, mask: np.ndarray, keys: set[tuple[int, int]]) -> None:
+        """Rewrite (or make) the tiles ``keys`` from ``mask``."""
+        for column, row in keys:
+            box = self._tile_rect(column, row)
+            tile = self.tiles.get((column, row))
+            if tile is None:
+                tile = self.tiles[column, row] = new_overlay(box.width, box.height)
+            paint_overlay(tile, mask[box.slices()], Rect(0, 0, box.width, box.height), self.color)
+            self.update(to_qrectf(box))
+
     def _paint(self, mask: np.ndarray, rect: Rect) -> None:
-        """Write the tiles over ``rect`` from ``mask``, making the ones with painted pixels."""
+        """Write the tiles over ``rect`` from ``mask`` (a stroke's dirty rectangle), making the ones with painted
+        pixels."""
         if rect.empty:
             return
         for row in range(rect.y // OVERLAY_TILE, (rect.bottom - 1) // OVERLAY_TILE + 1):
