@@ -21,7 +21,7 @@ from photoai.core.image import ImageBuffer
 from photoai.core.jobs import RunContext
 from photoai.plugin_api.execute import Analysis, check_live_values, render_analysis
 from photoai.plugin_api.plugin import Plugin
-from photoai.ui.convert import image_to_qimage
+from photoai.ui.display import display_image
 from photoai.ui.jobs import JobRunner
 
 #: A render still running after this long is worth showing progress (and Cancel) for.
@@ -41,7 +41,7 @@ class Rendered:
 def render_for_display(plugin: Plugin, analysis: Analysis, values: dict[str, Any], ctx: RunContext) -> Rendered:
     """The worker's part: render, then convert for the screen (so the GUI thread only swaps pictures)."""
     image = render_analysis(plugin, analysis, values, ctx)
-    return Rendered(image, image_to_qimage(image), values, analysis)
+    return Rendered(image, display_image(image), values, analysis)
 
 
 class LiveRenderer(QObject):
