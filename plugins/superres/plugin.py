@@ -47,9 +47,8 @@ AUTO_TILES = (768, 512, 384, 256)  # LR px per tile side, "auto" takes the first
 #: Bytes per output pixel of a run that keeps its result (the editor): the float32 RGB frame (12); at export
 #: 4 more (JPEG and WebP: the encoder's RGBX buffer; PNG and TIFF are quantized and written in strips).
 FRAME_BYTES, EXPORT_BYTES = 12, 4
-#: Bytes per input pixel: the request's copy (12), YCbCr (12), contiguous Y (4); per input pixel and unit of
-#: scale, the chroma's first bicubic pass over the whole image (8; in bands when streamed).
-IN_BYTES, IN_BYTES_PER_SCALE = 28, 8
+#: Bytes per input pixel: the request's copy (12), YCbCr (12), contiguous Y (4).
+IN_BYTES = 28
 #: Float32 RGB result rows made at a time (chroma, colour conversion, clipping), about this many bytes.
 BAND_BYTES = 32 << 20
 #: Bytes per (context-padded) low-resolution tile pixel inside ONNX Runtime: 48 float32 feature maps, a few
@@ -81,7 +80,7 @@ def memory_needed(size: Size, scale: int, tile: int | None, *, streamed: bool = 
         luma = max(r.height for r in cores) * scale * size.width * scale * 4
     if streamed:  # bicubic: just the request's copy of the input
         return network + in_px * (IN_BYTES if tile else 12) + luma + 2 * BAND_BYTES + EXPORT_BYTES * out_px
-    plugin = FRAME_BYTES * out_px + in_px * (IN_BYTES + IN_BYTES_PER_SCALE * scale)
+    plugin = FRAME_BYTES * out_px + in_px * IN_BYTES + BAND_BYTES  # luma tiles go straight into the frame
     export = (FRAME_BYTES + EXPORT_BYTES) * out_px + 12 * in_px
     return network + max(plugin, export)
 

@@ -132,3 +132,14 @@ def test_png_and_tiff_export_quantize_strip_by_strip(tmp_path, monkeypatch):
         short, tall = peak(600, f"short.{ext}"), peak(6000, f"tall.{ext}")
         assert tall < 1.3 * short, (ext, short, tall)
         assert Image.open(tmp_path / f"tall.{ext}").size == (400, 6000)
+
+
+def test_large_jpegs_skip_the_optimized_tables(tmp_path, monkeypatch):
+    """Optimized Huffman tables hold every coefficient in memory: only up to JPEG_OPTIMIZE_UP_TO pixels."""
+    buf = ImageBuffer(smooth(60, 80))
+    small = export.save(buf, tmp_path / "small.jpg").stat().st_size
+    monkeypatch.setattr(export, "JPEG_OPTIMIZE_UP_TO", 60 * 80 - 1)
+    large = export.save(buf, tmp_path / "large.jpg").stat().st_size
+    assert large > small  # standard tables
+    a, b = (np.asarray(Image.open(tmp_path / n)) for n in ("small.jpg", "large.jpg"))
+    np.testing.assert_array_equal(a, b)  # the same pixels: only the entropy coding differs
