@@ -164,3 +164,23 @@ def test_keep_holds_the_mask_without_a_copy_and_undo_still_restores_it(clear_mas
     doc.begin_stroke(brush, 40, 5)  # a new branch: the redo of Keep is gone
     doc.end_stroke()
     assert doc.undo() and np.array_equal(doc.mask, painted) and doc.history.can_redo
+
+
+def test_the_run_sees_the_mask_as_it_was_at_run(qtbot, ui_registry, image):
+    """Only the painted box is copied on the GUI thread; painting right after Run does not reach the job."""
+    from photoai.ui.jobs import JobRunner, mask_snapshot
+
+    mask = np.zeros(image.rgb.shape[:2], np.float32)
+    mask[5:10, 7:20] = 1.0
+    snapshot = mask_snapshot(mask)
+    mask[30, 40] = 1.0
+    assert np.array_equal(snapshot()[5:10, 7:20], np.ones((5, 13))) and snapshot().sum() == 5 * 13
+    assert mask_snapshot(np.zeros((4, 6), np.float32))().shape == (4, 6)  # nothing painted: an empty mask
+    runner = JobRunner()
+    with qtbot.waitSignal(runner.finished, timeout=5000) as done:
+        runner.start_plugin(ui_registry.get("masked"), image, mask, {})
+        mask[:] = 1.0  # the user paints on at once
+    out = done.args[1].rgb
+    assert np.allclose(out[5:10, 7:20], 1.0) and np.allclose(out[30, 40], 1.0)
+    assert np.allclose(out[20:29], image.rgb[20:29])  # outside the mask as it was: untouched
+    runner.shutdown(2000)
