@@ -6,7 +6,8 @@
 For each size (megapixels) it makes one synthetic photo (``common.photo``), times ``analyze_plugin`` once
 (the network: the part a slider move does not repeat) and then ``render_analysis`` for ``--renders`` sets
 of live values spread over each live parameter's range (every render changes every live value), exactly
-as the editor's worker runs them. It prints the median and worst milliseconds per render, the same plus the
+as the editor's worker runs them. It prints the median and worst milliseconds per render (and the median CPU
+milliseconds of all threads, which a busy machine changes less), the same plus the
 conversion for the screen that the worker also does (``photoai.ui.live.render_for_display``; skipped
 without PySide6), and the median render as a fraction of the analysis. A plugin that is missing, has no live
 parameters or whose model is not installed is reported in one line (exit status 2).
@@ -51,9 +52,12 @@ def live_values(param: Param, n: int) -> list[Any]:
     return [param.default] * n
 
 
-def ms(call: Callable[[], Any]) -> float:
-    t0 = time.perf_counter()
+def ms(call: Callable[[], Any], cpu: list[float] | None = None) -> float:
+    """Wall milliseconds of ``call()``; its CPU milliseconds (all threads) are appended to ``cpu``."""
+    t0, c0 = time.perf_counter(), time.process_time()
     call()
+    if cpu is not None:
+        cpu.append((time.process_time() - c0) * 1000)
     return (time.perf_counter() - t0) * 1000
 
 
@@ -133,9 +137,9 @@ def main() -> int:
         print(f"{plugin.info.title} ({args.plugin}): live {', '.join(sorted(keys))}; {args.threads} ONNX Runtime "
               f"thread(s), {args.device}; {args.renders} re-renders per size; "
               f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; {load()}")
-        print("| tree | photo | analyze ms | render ms median (max) | render + display ms median (max) "
-              "| render / analyze |")
-        print("|---|---|---|---|---|---|", flush=True)
+        print("| tree | photo | analyze ms | render ms median (max) | render CPU ms median "
+              "| render + display ms median (max) | render / analyze |")
+        print("|---|---|---|---|---|---|---|", flush=True)
         if args.baseline:
             argv = sys.argv[1:]
             i = next(i for i, a in enumerate(argv) if a.startswith("--baseline"))
@@ -151,7 +155,8 @@ def main() -> int:
         except PhotoAIError as e:
             print(f"live_render: cannot analyze with {plugin.info.title}: {e}", file=sys.stderr)
             return 2
-        renders = [ms(partial(render_analysis, plugin, analysis, v)) for v in sweeps]
+        cpu: list[float] = []
+        renders = [ms(partial(render_analysis, plugin, analysis, v), cpu) for v in sweeps]
         shown = "n/a (no PySide6)"
         if for_display is not None:
             with_display = [ms(partial(for_display, plugin, analysis, dict(analysis.values, **v), RunContext()))
@@ -160,7 +165,7 @@ def main() -> int:
         w, h = image.size
         median = statistics.median(renders)
         print(f"| {args.label} | {w}x{h} ({mp:g} MP) | {analyze_ms:.0f} | {median:.0f} ({max(renders):.0f}) | "
-              f"{shown} | {median / analyze_ms:.3f} |", flush=True)
+              f"{statistics.median(cpu):.0f} | {shown} | {median / analyze_ms:.3f} |", flush=True)
     if not args.rows_only:
         print(load())
     return 0

@@ -165,3 +165,35 @@ def test_the_fast_render_matches_the_float64_reference_within_one_8_bit_level():
         assert fast.min() >= 0.0 and fast.max() <= 1.0
         np.testing.assert_allclose(fast, lab_to_rgb(lab), atol=1e-4)
         assert np.abs(np.rint(fast * 255) - np.rint(lab_to_rgb(lab) * 255)).max() <= 1
+
+
+def test_renders_reuse_only_frames_that_nothing_else_holds():
+    import weakref
+
+    from photoai_plugins.colorize.plugin import Frames
+
+    frames, shape = Frames(), (6, 7, 3)
+    first = frames.take(shape)
+    ref = weakref.ref(first)
+    del first
+    again = frames.take(shape)
+    assert again is ref()  # nobody held it: written again
+    view = again[2:]
+    del again
+    other = frames.take(shape)
+    assert other is not ref() and view.base is ref()  # a view still holds it: a new frame
+    assert frames.take(shape) is not other and len(frames._frames) == Frames.KEEP
+
+    image = photo(50, 70)
+    runtime = FakeRuntime(FakeModel(colour=lambda lightness, hinted: np.stack(
+        [lightness[::4, ::4] - 50.0, 50.0 - lightness[::4, ::4]], axis=-1)))
+    analysis = PLUGIN.analyze(Request(image, None, validate(PLUGIN.info.params)), RunContext(runtime=runtime))
+    shown = compose(analysis, 0.4)
+    kept = shown.copy()
+    second = compose(analysis, 1.0, 2.0)
+    assert second is not shown and np.array_equal(shown, kept)  # the frame on screen is never written
+    second_ref = weakref.ref(second)
+    del second
+    third = compose(analysis, 0.4)
+    assert third is second_ref()
+    np.testing.assert_array_equal(third, kept)  # a reused frame gives the same pixels
