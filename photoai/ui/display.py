@@ -38,7 +38,7 @@ def is_small(image: ImageBuffer) -> bool:
 class DisplayCache:
     """The pictures of the last ``capacity`` images, by identity; thread-safe."""
 
-    def __init__(self, capacity: int = 4) -> None:
+    def __init__(self, capacity: int = 3) -> None:  # the photo, a pending result, one step of undo
         self.capacity = capacity
         self._lock = threading.RLock()  # a weakref callback may run inside a locked block (GC)
         self._items: OrderedDict[int, tuple[weakref.ref[ImageBuffer], QImage]] = OrderedDict()

@@ -184,3 +184,42 @@ def test_the_run_sees_the_mask_as_it_was_at_run(qtbot, ui_registry, image):
     assert np.allclose(out[5:10, 7:20], 1.0) and np.allclose(out[30, 40], 1.0)
     assert np.allclose(out[20:29], image.rgb[20:29])  # outside the mask as it was: untouched
     runner.shutdown(2000)
+
+
+def test_a_photo_of_many_pixels_opens_in_the_background_even_as_a_small_file(window, qtbot, tmp_path):
+    from photoai.ui.main_window import BACKGROUND_LOAD_PIXELS
+
+    h = 1200
+    w = BACKGROUND_LOAD_PIXELS // h + 100
+    path = tmp_path / "flat.png"  # a flat photo compresses to a few kB
+    Image.fromarray(np.full((h, w, 3), 120, np.uint8)).save(path)
+    assert path.stat().st_size < 1 << 20
+    with qtbot.waitSignal(window.document_opened, timeout=10000):
+        assert window.open_path(path)
+        assert window.document is None  # decoding on the loader, the window free meanwhile
+    assert window.document.image.size.width == w and window.canvas.image_size().width == w
+
+
+def test_run_while_painting_holds_input_off_without_blocking(qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QLineEdit
+
+    from photoai.ui.jobs import run_while_painting
+
+    edit = QLineEdit()
+    qtbot.addWidget(edit)
+    edit.show()
+    qtbot.waitExposed(edit)
+    QTimer.singleShot(50, lambda: QTest.keyClick(edit, Qt.Key.Key_A))  # typed while the work runs
+    ticks: list[float] = []
+    timer = QTimer(interval=5)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    t0 = time.perf_counter()
+    assert run_while_painting(edit, "Working…", lambda: time.sleep(0.3) or 5, show_after_ms=10_000) == 5
+    timer.stop()
+    assert ticks and ticks[0] - t0 < 0.2  # the event loop ran at once, not after a blocking wait
+    assert edit.text() == ""  # the key press was held off
+    QTest.keyClick(edit, Qt.Key.Key_B)
+    assert edit.text() == "b"
