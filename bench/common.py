@@ -44,6 +44,6 @@ def in_child(script: str, args: Sequence[str], python: str = sys.executable) -> 
     virtual environment with another OpenCV); its last stdout line is JSON."""
     res = subprocess.run([python, script, "--one", *args], capture_output=True, text=True, cwd=ROOT)
     if res.returncode != 0:
-        lines = res.stderr.strip().splitlines() or ["no output"]
+        lines = res.stderr.strip().splitlines() or [f"exit status {res.returncode}"]  # -11: SIGSEGV
         return {"error": lines[-1]}
     return json.loads(res.stdout.strip().splitlines()[-1])

@@ -72,7 +72,7 @@ def test_estimate_is_about_the_output_frame_and_its_export(plugin_module):
     size = Size(4000, 3000)
     frame = 4000 * 3000 * 16 * 12  # float32 RGB at x4
     need = plugin_module.memory_needed(size, 4, 768)
-    assert frame * 1.5 < need < frame * 2  # the frame plus its 8-bit export copies, nothing like 4 frames
+    assert frame * 1.5 < need < frame * 2  # the frame plus a JPEG encoder's RGBX buffer, nothing like 4 frames
     small = Size(400, 300)  # one tile: the network's share is that of a 400x300 tile, not a 768 px one
     assert plugin_module.memory_needed(small, 2, 768) == plugin_module.memory_needed(small, 2, 1024)
 
