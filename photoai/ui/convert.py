@@ -54,6 +54,24 @@ def rgb_to_qimage(rgb: np.ndarray) -> QImage:
     return array_to_qimage(to_display_uint8(rgb))
 
 
+def rgb32_image(rgb: np.ndarray, alpha: np.ndarray | None = None) -> QImage:
+    """float32 HxWx3 in [0, 1] (over the checkerboard by ``alpha``) -> a ``Format_RGB32`` QImage, written band
+    by band with numpy straight into Qt's buffer. No Qt call touches the pixels (PySide holds the GIL through
+    those, ~0.1 s at 12 MP: the GUI thread would wait), so a worker can make it while the window runs."""
+    h, w = rgb.shape[:2]
+    img = QImage(max(1, w), max(1, h), QImage.Format.Format_RGB32)
+    words = overlay_view(img)
+    for y in range(0, h, BAND_ROWS):  # BAND_ROWS is a multiple of 2 * CHECKER: the squares line up
+        band = slice(y, y + BAND_ROWS)
+        u8 = composite_on_checker(rgb[band], alpha[band]) if alpha is not None else to_uint(rgb[band], 8)
+        packed = u8[..., 0].astype(np.uint32) << 16
+        packed |= u8[..., 1].astype(np.uint32) << 8
+        packed |= u8[..., 2]
+        packed |= np.uint32(0xFF000000)
+        words[band] = packed
+    return img
+
+
 #: Side of the checkerboard squares behind transparent pixels, in image pixels.
 CHECKER = 8
 
@@ -153,7 +171,7 @@ def overlay_pixels(mask: np.ndarray, color: QColor = MASK_COLOR) -> np.ndarray:
 
 
 def overlay_view(img: QImage) -> np.ndarray:
-    """A writable uint32 HxW view onto an ARGB32 QImage's pixels."""
+    """A writable uint32 HxW view onto a 32-bit (ARGB32, RGB32) QImage's pixels."""
     h, bpl = img.height(), img.bytesPerLine()
     words = np.frombuffer(img.bits(), np.uint32, count=bpl * h // 4).reshape(h, bpl // 4)
     return words[:, : img.width()]

@@ -18,16 +18,20 @@ from functools import partial
 from PySide6.QtGui import QImage
 
 from photoai.core.image import ImageBuffer
-from photoai.ui.convert import image_to_qimage
+from photoai.ui.convert import image_to_qimage, rgb32_image, source_color_space
 
 #: Images up to this many pixels are converted on the GUI thread when no picture is ready (a few ms).
 SMALL_PIXELS = 1_000_000
 
 
 def display_image(image: ImageBuffer) -> QImage:
-    """What the canvas draws (:func:`~photoai.ui.convert.image_to_qimage`), in the raster paint engine's
-    native ``Format_RGB32`` so that no paint converts it again. Safe on any thread."""
-    return image_to_qimage(image).convertToFormat(QImage.Format.Format_RGB32)
+    """What the canvas draws (as :func:`~photoai.ui.convert.image_to_qimage` shows it), in the raster paint
+    engine's native ``Format_RGB32`` so that no paint converts it again. Safe on any thread; written by numpy
+    (:func:`~photoai.ui.convert.rgb32_image`), so a worker making it leaves the GUI thread running. Only a
+    photo with an ICC profile goes through Qt's colour conversion."""
+    if source_color_space(image.icc_profile, b"GRAY" if image.gray else b"RGB ") is not None:
+        return image_to_qimage(image).convertToFormat(QImage.Format.Format_RGB32)
+    return rgb32_image(image.rgb, image.alpha)
 
 
 def is_small(image: ImageBuffer) -> bool:

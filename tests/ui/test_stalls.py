@@ -223,3 +223,18 @@ def test_run_while_painting_holds_input_off_without_blocking(qtbot):
     assert edit.text() == ""  # the key press was held off
     QTest.keyClick(edit, Qt.Key.Key_B)
     assert edit.text() == "b"
+
+
+@pytest.mark.parametrize("alpha", [False, True])
+def test_display_image_shows_what_image_to_qimage_shows(qapp, alpha):
+    from PySide6.QtGui import QImage
+
+    from photoai.ui.convert import image_to_qimage, qimage_to_array
+    from photoai.ui.display import display_image
+
+    rng = np.random.default_rng(3)
+    h, w = 300, 70  # more rows than one band
+    image = ImageBuffer(rng.random((h, w, 3), np.float32), alpha=rng.random((h, w), np.float32) if alpha else None)
+    picture = display_image(image)
+    assert picture.format() == QImage.Format.Format_RGB32 and (picture.width(), picture.height()) == (w, h)
+    np.testing.assert_array_equal(qimage_to_array(picture), qimage_to_array(image_to_qimage(image)))
