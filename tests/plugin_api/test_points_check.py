@@ -10,8 +10,8 @@ import pytest
 from photoai.core.errors import ParamError
 from photoai.core.image import ImageBuffer
 from photoai.core.params import ColorPoint
-from photoai.plugin_api.execute import analyze_plugin, run_plugin
 from photoai.plugin_api import BasePlugin, LivePlugin, PluginInfo, PointsParam
+from photoai.plugin_api.execute import analyze_plugin, run_plugin
 
 
 class Marks(BasePlugin):
