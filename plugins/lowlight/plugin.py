@@ -5,10 +5,15 @@ Our network (``model=network``):
 1. The photo is reduced (box filter) to a proxy whose long side is at most :data:`PROXY_SIDE`; the
    ``lowlight-illum`` model estimates the illumination S (per channel, in [0.02, 1]) of the proxy.
 2. S is brought to full resolution edge-aware (:mod:`photoai.core.guided`, guided by the photo's own
-   luminance), raised to the power ``strength`` and divided out: I / S, clamped. This runs in bands
-   of rows, so the full-size work is one pass.
+   luminance), raised to the power ``strength`` and divided out: I / S. This runs in bands of rows,
+   so the full-size work is one pass.
 3. ``lowlight-denoise`` removes the noise the division amplified, tile by tile (overlap covering its
-   receptive field), from the brightened photo and the gain 1 / S; ``denoise`` blends it in.
+   receptive field), from the brightened photo and the gain; its result keeps the local mean of its
+   input (it removes noise, not colour); ``denoise`` blends it in.
+4. "Reach a normal exposure" (:mod:`.tone`): when the result is darker than a normal exposure, a gain
+   in linear light chosen on the proxy brings it there (all the way for an underexposed photo, not at
+   all for a low-key one), highlights rolling off under a shoulder that keeps hue instead of clipping.
+   The denoiser in step 3 is told this extra gain, so it removes the noise the final photo would show.
 
 An imported low-light model (Zero-DCE, Zero-DCE++, SCI: RGB in, enhanced RGB out) runs as its authors
 run it: on the whole photo when its entry says ``tiling: internal`` (or ``discouraged``), else in tiles
@@ -25,7 +30,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from photoai.core import channels
-from photoai.core.guided import GuidedUpsampler
+from photoai.core.guided import GuidedUpsampler, box_mean
 from photoai.core.tiling import run_tiled
 from photoai.plugin_api import (
     BasePlugin,
@@ -39,6 +44,8 @@ from photoai.plugin_api import (
     RunContext,
 )
 
+from .tone import DARK, MAX_GAIN, NORMAL, Exposure, choose_exposure, underexposure
+
 ILLUM_ID, DENOISE_ID = "lowlight-illum", "lowlight-denoise"
 PROXY_SIDE = 512  # long side of the photo the illumination network sees (unless its entry's config says)
 LUMA = (0.299, 0.587, 0.114)  # the guide: net.luminance's weights (a test keeps them equal)
@@ -46,9 +53,8 @@ S_MIN = 0.02  # the net's floor on S (x50), unless the entry's config says other
 GUIDED_RADIUS, GUIDED_EPS = 2, 1e-3  # the fast guided filter of net.IllumNet, applied at proxy resolution
 BAND_ROWS = 256  # full-resolution rows per step of the division (progress and Cancel between bands)
 TILE = 512  # pixels per tile side for the denoiser and tiled imported models
+KEEP_MEAN_RADIUS = 12  # the denoiser's result keeps its input's mean over (2r+1)^2 pixels
 TARGET_BRIGHTNESS = 0.4  # mean luminance of a normally exposed photo (auto exposure lifts darker results to it)
-MAX_STRENGTH = 2.0  # the most auto exposure raises S's exponent
-KNEE = 0.6  # where the highlight shoulder of a lifted exposure starts
 
 
 def luminance(rgb: np.ndarray) -> np.ndarray:
@@ -78,31 +84,6 @@ def blend(base: np.ndarray, result: np.ndarray, weight: float | np.ndarray) -> n
     return result
 
 
-def roll_off(x: np.ndarray, knee: float = KNEE) -> np.ndarray:
-    """In place: values above ``knee`` approach 1 smoothly (tanh shoulder) instead of clipping at 1."""
-    over = x > knee
-    x[over] = knee + (1.0 - knee) * np.tanh((x[over] - knee) / (1.0 - knee))
-    return x
-
-
-def exposure_strength(proxy: np.ndarray, s: np.ndarray, strength: float, target: float = TARGET_BRIGHTNESS,
-                      most: float = MAX_STRENGTH) -> float:
-    """The exponent k >= ``strength`` for which the proxy's mean luminance after I / S**k reaches ``target``
-    (``strength`` itself when it already does; at most ``most``), by bisection: brightness grows with k."""
-    def brightness(k: float) -> float:
-        return float(luminance(np.clip(proxy / s ** k, 0.0, 1.0)).mean())
-
-    if brightness(strength) >= target:
-        return strength
-    if brightness(most) <= target:
-        return most
-    lo, hi = strength, most
-    for _ in range(12):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if brightness(mid) < target else (lo, mid)
-    return hi
-
-
 class LowLightPlugin(BasePlugin):
     info = PluginInfo(
         id="lowlight",
@@ -120,8 +101,11 @@ class LowLightPlugin(BasePlugin):
                             "up to 1.5 brighter still (PhotoAI network only)"),
             BoolParam("auto_exposure", "Reach a normal exposure", default=True,
                       help="When the network's result is still darker than a normal exposure (mean brightness "
-                           f"{TARGET_BRIGHTNESS}), lift it further with a stronger illumination correction; a photo "
-                           "already bright enough is left as the network made it (PhotoAI network only)"),
+                           f"{TARGET_BRIGHTNESS}), expose it brighter as a camera would (a gain in linear light, "
+                           f"at most {MAX_GAIN:g}x), rolling the highlights off smoothly instead of clipping them "
+                           f"and keeping every colour's hue. A photo darker than mean {DARK:g} is brought all the "
+                           f"way; one of {NORMAL:g} or brighter keeps the network's exposure (a low-key photo stays "
+                           "low-key); in between, part of the way (PhotoAI network only)"),
             FloatParam("denoise", "Denoise", default=1.0, minimum=0.0, maximum=1.0, step=0.05,
                        help="How much of the noise that brightening amplified is removed: 0 skips the denoising "
                             "network (PhotoAI network only)"),
@@ -150,33 +134,32 @@ class LowLightPlugin(BasePlugin):
         ctx.progress(0, 1, "Estimating the light")
         illum = ctx.runtime.load(ILLUM_ID)
         s_min = float(illum.spec.config.get("s_min", S_MIN))
-        proxy = proxy_of(image, int(illum.spec.config.get("proxy_side", PROXY_SIDE)))
+        side = int(illum.spec.config.get("proxy_side", PROXY_SIDE))
+        proxy = proxy_of(image, side)
         s_proxy = np.clip(hwc(illum(nchw(proxy), ctx=ctx)), s_min, 1.0)
-        lifted = auto_exposure and strength > 0 and (k := exposure_strength(proxy, s_proxy, strength)) > strength
+        exposure = None
+        if auto_exposure and strength > 0:
+            weight = underexposure(float(luminance(proxy).mean()))
+            exposure = choose_exposure(proxy / s_proxy ** strength, TARGET_BRIGHTNESS, weight)
+            exposure = None if exposure.identity else exposure
         ctx.raise_if_cancelled()
-        work = ctx.sub(0.1, 0.35 if denoise > 0 else 1.0)
-        buf = self._divide(image, proxy, s_proxy, k if lifted else strength, s_min, denoise > 0, work, in_place,
-                           shoulder=lifted)
-        if denoise <= 0:
-            return buf
-        model = ctx.runtime.load(DENOISE_ID)
-
-        def tile(t: np.ndarray) -> np.ndarray:
-            return hwc(model(nchw(t[..., :3]), nchw(t[..., 3:]), ctx=ctx))
-
-        sub = ctx.sub(0.35, 0.97)
-        sub.progress(0, 1, "Reducing noise")
-        clean = run_tiled(buf, tile, tile=TILE, overlap=model.spec.receptive_field // 2 + 1, out_channels=3, ctx=sub)
-        return clean if denoise >= 1 else blend(buf[..., :3], clean, denoise)
+        work = ctx.sub(0.1, 0.35 if denoise > 0 else 0.9 if exposure else 1.0)
+        out = self._divide(image, proxy, s_proxy, strength, s_min, denoise > 0, work, in_place, exposure)
+        if denoise > 0:
+            out = self._denoise(out, denoise, ctx.runtime.load(DENOISE_ID), ctx.sub(0.35, 0.9 if exposure else 0.97))
+        if exposure is not None:
+            self._expose(out, exposure, ctx.sub(0.9, 0.97))
+        return out
 
     @staticmethod
     def _divide(image: np.ndarray, proxy: np.ndarray, s_proxy: np.ndarray, strength: float, s_min: float,
-                with_gain: bool, ctx: RunContext, in_place: bool = False, shoulder: bool = False) -> np.ndarray:
-        """I / S**strength, clamped (HxWx3; into ``image`` itself when ``in_place``), followed by the gain
-        1 / S**strength when ``with_gain`` (HxWx6: the denoiser's two inputs in one array, so tiles cut
-        both alike), computed band by band. S is upsampled from the proxy with the guided filter (taken as
-        is when the proxy is the photo). ``shoulder``: highlights roll off (:func:`roll_off`) instead of
-        clipping, for an exposure lifted beyond the network's estimate."""
+                with_gain: bool, ctx: RunContext, in_place: bool = False,
+                exposure: Exposure | None = None) -> np.ndarray:
+        """I / S**strength, not clamped (HxWx3; into ``image`` itself when ``in_place``), followed by the
+        gain when ``with_gain`` (HxWx6: the denoiser's two inputs in one array, so tiles cut both alike):
+        1 / S**strength, times what ``exposure`` will add (:attr:`.tone.Exposure.amplification`), so the
+        denoiser removes the noise the final photo would show. Band by band; S is upsampled from the
+        proxy with the guided filter (taken as is when the proxy is the photo)."""
         h, w = image.shape[:2]
         up = None
         if proxy is not image:
@@ -192,13 +175,44 @@ class LowLightPlugin(BasePlugin):
                 np.power(s, strength, out=s)
             band = out[rows]
             np.divide(image[rows], s, out=band[..., :3])
-            if shoulder:
-                roll_off(band[..., :3])
-            np.clip(band[..., :3], 0.0, 1.0, out=band[..., :3])
             if with_gain:
                 np.divide(1.0, s, out=band[..., 3:])
+                if exposure is not None:
+                    band[..., 3:] *= exposure.amplification
         ctx.progress(1, 1)
         return out
+
+    @staticmethod
+    def _denoise(buf: np.ndarray, denoise: float, model: Model, ctx: RunContext) -> np.ndarray:
+        """The denoiser on ``buf`` (:meth:`_divide`'s HxWx6), tile by tile, blended by ``denoise``. It sees
+        the photo clamped to [0, 1], as in training; its result keeps the input's local mean (a box of
+        :data:`KEEP_MEAN_RADIUS`), so it removes noise but shifts no colour or brightness (at high gains
+        it would tint the shadows), and what lay above 1 is added back, for the exposure's shoulder."""
+        def tile(t: np.ndarray) -> np.ndarray:
+            x = t[..., :3]
+            clamped = np.clip(x, 0.0, 1.0)
+            y = hwc(model(nchw(clamped), nchw(t[..., 3:]), ctx=ctx))
+            y += box_mean(clamped - y, KEEP_MEAN_RADIUS)
+            y += x - clamped
+            return y
+
+        ctx.progress(0, 1, "Reducing noise")
+        overlap = model.spec.receptive_field // 2 + 1 + KEEP_MEAN_RADIUS  # the local mean needs its window too
+        clean = run_tiled(buf, tile, tile=TILE, overlap=overlap, out_channels=3, ctx=ctx)
+        return clean if denoise >= 1 else blend(buf[..., :3], clean, denoise)
+
+    @staticmethod
+    def _expose(rgb: np.ndarray, exposure: Exposure, ctx: RunContext) -> None:
+        """In place, band by band: ``exposure`` (:class:`.tone.Exposure`: a gain in linear light whose
+        highlights roll off instead of clipping); nothing when it is the identity."""
+        if exposure.identity:
+            return
+        h = rgb.shape[0]
+        for top in range(0, h, BAND_ROWS):
+            ctx.raise_if_cancelled()
+            ctx.progress(top, h, "Exposing")
+            exposure.apply(rgb[top:top + BAND_ROWS])
+        ctx.progress(1, 1)
 
     # ----------------------------------------------------------------------------- imported models
 

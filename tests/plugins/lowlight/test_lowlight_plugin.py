@@ -10,7 +10,7 @@ from photoai.core.errors import Cancelled, PluginError
 from photoai.core.image import ImageBuffer
 from photoai.core.jobs import CancelToken, RunContext
 from photoai.plugin_api.execute import run_plugin
-from photoai_plugins.lowlight.plugin import PROXY_SIDE, LowLightPlugin, proxy_of
+from photoai_plugins.lowlight.plugin import KEEP_MEAN_RADIUS, PROXY_SIDE, LowLightPlugin, proxy_of
 
 from .conftest import (
     DENOISE_SPEC,
@@ -46,9 +46,10 @@ def test_the_photo_is_divided_by_s_and_the_denoiser_gets_the_gain():
     denoiser = identity_denoise()
     out = run(image, FakeRuntime(constant_illum(0.5), denoiser))
     np.testing.assert_allclose(out, np.minimum(image / 0.5, 1.0), atol=1e-6)
+    margin = DENOISE_SPEC.receptive_field // 2 + 1 + KEEP_MEAN_RADIUS
     for bright, gain in denoiser.calls:  # tiles of (I / S, 1 / S)
         np.testing.assert_allclose(gain, 2.0, atol=1e-5)
-        assert bright.shape == gain.shape and bright.shape[2] <= 512 + 2 * 18
+        assert bright.shape == gain.shape and bright.shape[2] <= 512 + 2 * margin
     assert len(denoiser.calls) == 4  # 600 x 900 in 512 px tiles
 
 
@@ -60,12 +61,21 @@ def test_strength_is_an_exponent_of_s():
     np.testing.assert_array_equal(run(image, runtime, {"strength": 0.0}), image)
 
 
+def halve_checker(x: np.ndarray, gain: np.ndarray) -> np.ndarray:
+    """A fake denoiser: the mean of each pixel and its left neighbour (its right one in the first column),
+    which removes a checkerboard from a flat photo and keeps its mean."""
+    left = np.concatenate([x[..., 1:2], x[..., :-1]], axis=3)
+    return 0.5 * (x + left)
+
+
 def test_denoise_strength_blends_the_denoiser_in():
-    image = photo(*BIG, scale=0.3)
-    runtime = FakeRuntime(constant_illum(0.5), FakeModel(DENOISE_SPEC, lambda x, gain: np.full_like(x, 0.25)))
-    bright = np.minimum(image / 0.5, 1.0)
-    np.testing.assert_allclose(run(image, runtime, {"denoise": 1.0}), 0.25)
-    np.testing.assert_allclose(run(image, runtime, {"denoise": 0.4}), 0.6 * bright + 0.4 * 0.25, atol=1e-6)
+    yy, xx = np.mgrid[0:BIG[0], 0:BIG[1]]
+    checker = (0.05 * (((yy + xx) % 2) * 2 - 1)).astype(np.float32)[..., None]
+    image = np.full((*BIG, 3), 0.15, np.float32) + checker
+    runtime = FakeRuntime(constant_illum(0.5), FakeModel(DENOISE_SPEC, halve_checker))
+    bright = image / 0.5
+    np.testing.assert_allclose(run(image, runtime, {"denoise": 1.0}), 0.3, atol=1e-3)  # the checker's local mean: ~0
+    np.testing.assert_allclose(run(image, runtime, {"denoise": 0.4}), 0.3 + 0.6 * 2 * checker, atol=1e-3)
     np.testing.assert_allclose(run(image, runtime, {"denoise": 0.0}), bright, atol=1e-6)
 
 
