@@ -90,9 +90,17 @@ def lightness(rgb: np.ndarray) -> np.ndarray:
 def gamut_scale(hi: np.ndarray, lo: np.ndarray, y: np.ndarray) -> np.ndarray:
     """How far (0-1) a linear sRGB colour with largest channel ``hi``, smallest ``lo`` and luminance ``y``
     may keep its distance from the gray (Y, Y, Y) to fit into [0, 1]: exactly 1 for an in-gamut colour.
-    Elementwise and without branches, so it serves a few colours or whole planes alike."""
+    Elementwise and without branches, so it serves a few colours or whole planes alike:
+    min((1 - y) / max(hi - y, 1 - y), y / max(y - lo, y)), in place in two temporaries."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        s = np.fmin((1.0 - y) / np.maximum(hi - y, 1.0 - y), y / np.maximum(y - lo, y))  # fmin: 0/0 of a gray
+        room = np.subtract(1.0, y)
+        s = np.subtract(hi, y)
+        np.maximum(s, room, out=s)
+        np.divide(room, s, out=s)  # towards white
+        np.subtract(y, lo, out=room)
+        np.maximum(room, y, out=room)
+        np.divide(y, room, out=room)  # towards black
+        np.fmin(s, room, out=s)  # fmin: the 0/0 of a gray that is white or black is not a limit
     return np.clip(s, 0.0, 1.0, out=s)
 
 
