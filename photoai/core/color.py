@@ -194,8 +194,10 @@ class LabToRgb:
         return LabBand(self.shape[1], rows)
 
     def rows(self, top: int, band: LabBand, out: np.ndarray) -> np.ndarray:
-        """sRGB (n x W x 3 float32, written into ``out``) of rows ``top .. top + n`` whose (a / 500, -b / 200)
-        are in ``band.offsets(n)`` (overwritten)."""
+        """sRGB (n x W x 3 float32, written into ``out``, C-contiguous) of rows ``top .. top + n`` whose
+        (a / 500, -b / 200) are in ``band.offsets(n)`` (overwritten)."""
+        if not out.flags.c_contiguous:
+            raise ValueError("LabToRgb.rows writes into a C-contiguous n x W x 3 array")
         n = out.shape[0]
         size = n * self.shape[1]
         y = self.y[top:top + n].reshape(-1)
