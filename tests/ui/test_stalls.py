@@ -238,3 +238,20 @@ def test_display_image_shows_what_image_to_qimage_shows(qapp, alpha):
     picture = display_image(image)
     assert picture.format() == QImage.Format.Format_RGB32 and (picture.width(), picture.height()) == (w, h)
     np.testing.assert_array_equal(qimage_to_array(picture), qimage_to_array(image_to_qimage(image)))
+
+
+def test_the_bench_runs_the_real_window(tmp_path):
+    """``bench/ui_stalls.py`` end to end on a tiny photo (a classic plugin, no model): one table, every phase."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", OMP_NUM_THREADS="1", PHOTOAI_HOME=str(tmp_path))
+    res = subprocess.run([sys.executable, str(root / "bench" / "ui_stalls.py"), "--mp", "0.2", "--plugin", "sharpen",
+                          "--no-mask", "--formats", "png", "jpg", "--settle-ms", "50"],
+                         capture_output=True, text=True, cwd=root, env=env, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    for phase in ("open", "run", "show result", "toggle before/after", "keep", "undo", "redo", "export PNG",
+                  "export JPG"):
+        assert f"| {phase} |" in res.stdout
