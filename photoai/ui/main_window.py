@@ -309,13 +309,15 @@ class MainWindow(QMainWindow):
         self.display.prepare(image)
         return image
 
-    def _show_image(self, image: ImageBuffer) -> None:
+    def _show_image(self, image: ImageBuffer, new_photo: bool = False) -> None:
         """Put ``image`` on the canvas: at once when its picture is ready (or it is small), else the current
-        picture stands in while a worker makes it."""
+        picture (none for a ``new_photo``) stands in while a worker makes it."""
         picture = self.display.picture(image)
         if picture is not None:
             self.canvas.set_image(picture)
             return
+        if new_photo:
+            self.canvas.set_image(None)
         self.canvas.set_pending_image(image.size)
         self.converter.submit(lambda _ctx: (image, self.display.prepare(image)))
 
@@ -368,7 +370,7 @@ class MainWindow(QMainWindow):
                 document.proposal_changed.connect(self._on_proposal_changed),
                 document.history.changed.connect(self._on_history_changed),
             ]
-            self._show_image(document.image)
+            self._show_image(document.image, new_photo=True)
             self.canvas.set_mask(document.mask)
             # fit once the window has its final size (also right after show())
             self.canvas.fit(max_zoom=1.0)
