@@ -185,19 +185,28 @@ class LowLightPlugin(BasePlugin):
     @staticmethod
     def _denoise(buf: np.ndarray, denoise: float, model: Model, ctx: RunContext) -> np.ndarray:
         """The denoiser on ``buf`` (:meth:`_divide`'s HxWx6), tile by tile, blended by ``denoise``. It sees
-        the photo clamped to [0, 1], as in training; its result keeps the input's local mean (a box of
-        :data:`KEEP_MEAN_RADIUS`), so it removes noise but shifts no colour or brightness (at high gains
-        it would tint the shadows), and what lay above 1 is added back, for the exposure's shoulder."""
+        the photo clamped to [0, 1], as in training, each tile mirrored outward by its receptive field
+        (at the photo's edges the network would otherwise see its zero padding: a bright frame once
+        exposed); its result keeps the input's local mean (a box of :data:`KEEP_MEAN_RADIUS`), so it
+        removes noise but shifts no colour or brightness (at high gains it would tint the shadows), and
+        what lay above 1 is added back, for the exposure's shoulder."""
+        reach = model.spec.receptive_field // 2 + 1
+
         def tile(t: np.ndarray) -> np.ndarray:
             x = t[..., :3]
             clamped = np.clip(x, 0.0, 1.0)
-            y = hwc(model(nchw(clamped), nchw(t[..., 3:]), ctx=ctx))
+            h, w = x.shape[:2]
+            m = reach + reach % 2  # even: the network's 2x2 pixel-unshuffle keeps its pairing
+            pad = ((m, m), (m, m), (0, 0))
+            mirror = min(h, w) > m
+            ins = [np.pad(a, pad, mode="reflect" if mirror else "edge") for a in (clamped, t[..., 3:])]
+            y = hwc(model(nchw(ins[0]), nchw(ins[1]), ctx=ctx))[m:m + h, m:m + w]
             y += box_mean(clamped - y, KEEP_MEAN_RADIUS)
             y += x - clamped
             return y
 
         ctx.progress(0, 1, "Reducing noise")
-        overlap = model.spec.receptive_field // 2 + 1 + KEEP_MEAN_RADIUS  # the local mean needs its window too
+        overlap = reach + KEEP_MEAN_RADIUS  # the local mean needs its window too
         clean = run_tiled(buf, tile, tile=TILE, overlap=overlap, out_channels=3, ctx=ctx)
         return clean if denoise >= 1 else blend(buf[..., :3], clean, denoise)
 

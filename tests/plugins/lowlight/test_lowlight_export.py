@@ -66,7 +66,8 @@ def test_onnx_matches_torch(smoke_models, smoke_checkpoint, h, w):
 def test_the_plugin_runs_the_pipeline_the_networks_describe(smoke_models, smoke_checkpoint):
     """The plugin with the exported models (tiled denoiser, tiles at even offsets here) equals the torch
     networks run on the whole photo: S of the proxy (padded to 16 like every model input), guided to full
-    resolution, I / S, denoised (keeping the local mean of I / S, and what lay above 1)."""
+    resolution, I / S, denoised (the photo mirrored at its edges; keeping the local mean of I / S, and
+    what lay above 1)."""
     net = _net(smoke_checkpoint)
     image = photo(600, 1024, scale=0.25)  # 2 x 2 denoiser tiles of 512 / 300 px
     out = run_plugin(LowLightPlugin(), ImageBuffer(image), None, {"auto_exposure": False},
@@ -78,9 +79,14 @@ def test_the_plugin_runs_the_pipeline_the_networks_describe(smoke_models, smoke_
     s_proxy = s_padded[: proxy.shape[0], : proxy.shape[1]]
     s = np.clip(guided_upsample(s_proxy, luminance(proxy), luminance(image)), 0.02, 1.0)
     bright = np.clip(image / s, 0.0, 1.0)
+    reach = denoise_receptive_field(1) // 2 + 1
+    m = reach + reach % 2  # the plugin mirrors each tile outward by this much
+
+    def mirrored(a: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(np.pad(a, ((m, m), (m, m), (0, 0)), mode="reflect").transpose(2, 0, 1).copy())[None]
+
     with torch.no_grad():
-        clean = net.denoise(torch.from_numpy(bright.transpose(2, 0, 1).copy())[None],
-                            torch.from_numpy((1.0 / s).transpose(2, 0, 1).copy())[None])[0].numpy().transpose(1, 2, 0)
+        clean = net.denoise(mirrored(bright), mirrored(1.0 / s))[0].numpy().transpose(1, 2, 0)[m:-m, m:-m]
     clean = np.clip(clean, 0.0, 1.0)  # the denoiser's output range (its manifest entry)
     clean += box_mean(bright - clean, KEEP_MEAN_RADIUS) + (image / s - bright)
     assert out.shape == image.shape

@@ -75,7 +75,7 @@ def test_denoise_strength_blends_the_denoiser_in():
     runtime = FakeRuntime(constant_illum(0.5), FakeModel(DENOISE_SPEC, halve_checker))
     bright = image / 0.5
     np.testing.assert_allclose(run(image, runtime, {"denoise": 1.0}), 0.3, atol=1e-3)  # the checker's local mean: ~0
-    np.testing.assert_allclose(run(image, runtime, {"denoise": 0.4}), 0.3 + 0.6 * 2 * checker, atol=1e-3)
+    np.testing.assert_allclose(run(image, runtime, {"denoise": 0.4}), 0.3 + 0.6 * 2 * checker + 0 * image, atol=1e-3)
     np.testing.assert_allclose(run(image, runtime, {"denoise": 0.0}), bright, atol=1e-6)
 
 
