@@ -31,7 +31,7 @@ from PIL import Image
 
 from photoai.core.channels import resize_float
 from photoai.core.color import LabToRgb, luminance, rgb_to_lab
-from photoai.core.geometry import Size
+from photoai.core.geometry import Rect, Size
 from photoai.core.guided import bilinear_taps
 from photoai.plugin_api import (
     ColorPoint,
@@ -43,6 +43,7 @@ from photoai.plugin_api import (
     Request,
     RunContext,
 )
+from photoai.plugin_api.preview import LivePreview
 
 from . import hints as hint_raster
 from .bins import MODE, annealed_mean_log, log_probs
@@ -124,7 +125,7 @@ def model_bins(config: dict, channels: int) -> np.ndarray:
     return bins
 
 
-class ColorizePlugin(LivePlugin):
+class ColorizePlugin(LivePreview, LivePlugin):
     renders_new_arrays = True  # compose returns a new array, or one that nothing holds any more (Frames)
     info = PluginInfo(
         id="colorize",
@@ -183,12 +184,34 @@ class ColorizePlugin(LivePlugin):
         v = request.values
         return compose(analysis, float(v["temperature"]), float(v["saturation"]), request.image, request.mask, ctx)
 
+    def render_preview(self, analysis: Analysis, request: Request, region: Rect, ctx: RunContext) -> np.ndarray:
+        """The render of ``region`` at ``request.image``'s resolution (a slider being dragged): the same grid
+        prediction, upsampled onto the lightness of the smaller image (:class:`LivePreview`)."""
+        h, w = request.image.shape[:2]
+        height, width = analysis.shape
+        grid_h, grid_w = analysis.logp.shape[:2]
+        small = Analysis(analysis.logp, analysis.bins, LabToRgb(luminance(request.image)),
+                         region_taps(grid_h, height, region.y, region.height, h),
+                         region_taps(grid_w, width, region.x, region.width, w))
+        v = request.values
+        return compose(small, float(v["temperature"]), float(v["saturation"]), request.image, request.mask, ctx)
+
     def evaluate(self, argv: Sequence[str]) -> int:
         """``photoai eval colorize --data DIR`` (default Kodak24)."""
         from .evaluate import main
 
         main(list(argv))
         return 0
+
+
+def region_taps(n_in: int, n_full: int, start: int, length: int, n_out: int
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`~photoai.core.guided.bilinear_taps` from ``n_in`` grid samples onto ``n_out`` samples spread over
+    pixels ``start .. start + length`` of the ``n_full``-pixel photo (the whole photo: the same taps)."""
+    centres = start + (np.arange(n_out, dtype=np.float64) + 0.5) * (length / n_out)  # in photo pixels
+    src = np.maximum(centres * (n_in / n_full) - 0.5, 0.0)
+    i0 = np.minimum(src.astype(np.int64), n_in - 1)
+    return i0, np.minimum(i0 + 1, n_in - 1), (src - i0).astype(np.float32)
 
 
 def grid_ab(analysis: Analysis, temperature: float, saturation: float = 1.0) -> np.ndarray:
@@ -245,4 +268,5 @@ def compose(analysis: Analysis, temperature: float, saturation: float = 1.0, ima
     return out
 
 
-__all__ = ["MODEL_ID", "MODE", "Analysis", "ColorizePlugin", "proxy_size", "hint_planes", "grid_ab", "compose"]
+__all__ = ["MODEL_ID", "MODE", "Analysis", "ColorizePlugin", "proxy_size", "hint_planes", "region_taps", "grid_ab",
+           "compose"]

@@ -12,6 +12,7 @@ outside the mask are never touched, and a small hole in a 24 MP photo costs one 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import MappingProxyType
 
 import numpy as np
 from PIL import Image
@@ -32,6 +33,7 @@ from photoai.plugin_api import (
     Request,
     RunContext,
 )
+from photoai.plugin_api.preview import PreviewPlugin
 from photoai.runtime.archs import Arch
 
 from .crops import crop_plan, hole_thickness, local_width, network_scale
@@ -74,7 +76,12 @@ def mirrored_average(model: Model, x: np.ndarray, hole: np.ndarray, passes: int,
     return acc / passes
 
 
-class InpaintPlugin(BasePlugin):
+class InpaintPlugin(PreviewPlugin, BasePlugin):
+    #: Preview: the network's fill without the texture pass, on the crops around the mask at full resolution
+    #: (the crops already bound the work), its visible part shown at screen size.
+    preview_values = MappingProxyType({"fill": "smooth", "passes": 1})
+    preview_crops = False
+
     info = PluginInfo(
         id="inpaint",
         title="Inpaint (remove objects)",

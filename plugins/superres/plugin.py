@@ -39,6 +39,7 @@ from photoai.plugin_api import (
     RunContext,
 )
 from photoai.plugin_api.banded import BandedPlugin
+from photoai.plugin_api.preview import PreviewPlugin
 from photoai.runtime.archs import Arch
 
 SCALES = (2, 3, 4)
@@ -109,7 +110,9 @@ def _band(frame: np.ndarray | None, rows: slice, width: int) -> np.ndarray:
 _CHOICES = (("photo", "Photo (robust)"), ("network", "Clean image (benchmark)"), ("bicubic", "Bicubic (no model)"))
 
 
-class SuperResPlugin(BandedPlugin):
+class SuperResPlugin(PreviewPlugin, BandedPlugin):
+    """Previews (:class:`PreviewPlugin`): the visible region of the input, scaled so that the output is screen-sized."""
+
     info = PluginInfo(
         id="superres",
         title="Super-resolution",
