@@ -50,6 +50,7 @@ from photoai.ui.display import DisplayCache
 from photoai.ui.hints import WindowHints
 from photoai.ui.jobs import JobRunner, run_while_painting
 from photoai.ui.live import LiveRenderer, Rendered
+from photoai.ui.preview import WindowPreviews
 from photoai.ui.qsettings import Settings
 from photoai.ui.saved_state import SavedState, mask_print
 from photoai.ui.widgets import export_dialog, raw_dialog
@@ -169,6 +170,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._connect()
         self.hints = WindowHints(self)  # colour hints: the canvas tool, the form's row, re-runs
+        self.previews = WindowPreviews(self)  # a changed value: a preview of what is on screen, then the result
         self._restore()
         self._update_state()
 
@@ -673,7 +675,10 @@ class MainWindow(QMainWindow):
     # ================================================================= live parameters
     def _on_values_changed(self, plugin_id: str, values: dict) -> None:
         """A live value of the pending result's plugin re-renders the result from its analysis (on the live
-        worker); any other change drops the analysis (a new run is needed, as for any plugin)."""
+        worker); any other change drops the analysis (a new run is needed, as for any plugin). A plugin with
+        previews shows one first and then its full result (:class:`~photoai.ui.preview.WindowPreviews`)."""
+        if self.previews.follow(plugin_id, values):
+            return
         if self.live.holds(plugin_id):
             self.live.update(values)
         else:
@@ -893,7 +898,7 @@ class MainWindow(QMainWindow):
         a.run.setEnabled(has_doc and not busy and not pending)
         self.brush.set_enabled(has_doc and not pending)
         self.plugin_panel.set_document_state(has_doc, has_mask, raw_unavailable(doc.image) if doc else NEEDS_RAW)
-        self.plugin_panel.set_busy(busy)
+        self.plugin_panel.set_busy(busy and not (self._job is not None and self._job.replaces))  # values may change
         self.plugin_panel.set_blocked("Keep or discard the current result first." if pending else "")
         if doc is not None:
             name = doc.path.name if doc.path else "Untitled"
@@ -945,6 +950,7 @@ class MainWindow(QMainWindow):
         self.loader.shutdown()
         self.converter.shutdown()
         self.live.shutdown()
+        self.previews.shutdown()
         self.inspector_dock.panel.shutdown()
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.settings.sync()

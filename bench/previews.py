@@ -1,0 +1,92 @@
+"""Time to the first preview and to the full result when a parameter changes (issue 15: preview < 1 s).
+
+    python bench/previews.py [--mp 12] [--screen 1920 1080] [--scales 2 4] [--no-full] [--threads 1]
+
+On a synthetic photo (``common.photo``) it times what the editor's workers do after a parameter change, each
+step as the editor runs it (the preview or result and its conversion for the screen, ``display_image``; the
+model is loaded before the clock starts, as it is once per editor session):
+
+- super-resolution x2/x4 (``--scales``): the preview of the whole photo fitted to the screen ("fit") and of a
+  screen-sized part of the result at 100 % ("1:1"), :func:`~photoai.plugin_api.preview.preview_plugin`; then the
+  full result, ``run_plugin`` (skipped with ``--no-full``: x4 of 12 MP is a 192 MP result);
+- colorize (a live slider moved): the preview render of its analysis at screen size
+  (:func:`~photoai.plugin_api.preview.preview_analysis`), then the full-resolution render
+  (``render_analysis``); the analysis (the network, once per run) is timed too.
+
+Wall milliseconds (CPU milliseconds of all threads in brackets); the load average is printed before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from common import photo
+from live_render import load, ms
+
+
+def timed(call: Callable[[], Any]) -> str:
+    cpu: list[float] = []
+    wall = ms(call, cpu)
+    return f"{wall:.0f} ({cpu[0]:.0f})"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--mp", type=float, default=12.0, help="photo megapixels (default: 12)")
+    ap.add_argument("--screen", type=int, nargs=2, default=(1920, 1080), help="device pixels (default: 1920 1080)")
+    ap.add_argument("--scales", type=int, nargs="+", default=[2, 4], help="super-resolution scales (default: 2 4)")
+    ap.add_argument("--no-full", action="store_true", help="previews only (no full super-resolution run)")
+    ap.add_argument("--threads", type=int, default=1, help="ONNX Runtime threads (PHOTOAI_THREADS, default: 1)")
+    args = ap.parse_args()
+    os.environ["PHOTOAI_THREADS"] = str(args.threads)
+
+    from photoai.core.geometry import Rect, Size
+    from photoai.core.image import ImageBuffer
+    from photoai.plugin_api.execute import analyze_plugin, render_analysis, run_plugin
+    from photoai.plugin_api.models import open_runtime
+    from photoai.plugin_api.preview import View, preview_analysis, preview_plugin
+    from photoai.plugin_api.registry import discover_plugins
+    from photoai.ui.display import display_image
+
+    registry = discover_plugins(entry_point_group=None, paths=[])
+    runtime = open_runtime(registry, "cpu", user_models=False)
+    image = ImageBuffer(photo(args.mp))
+    size, screen = image.size, Size(*args.screen)
+    fit = View.whole(size, screen)
+    print(f"photo {size.width}x{size.height} ({args.mp:g} MP), screen {screen.width}x{screen.height}, "
+          f"{args.threads} ONNX Runtime thread(s), OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; "
+          f"{load()}")
+    print("| plugin | first preview, fit ms (CPU) | first preview, 1:1 ms (CPU) | full result ms (CPU) |")
+    print("|---|---|---|---|", flush=True)
+
+    superres = registry.get("superres")
+    for scale in args.scales:
+        values = {"scale": scale}
+        part = Size(screen.width // scale, screen.height // scale)  # input pixels of a screen at 100 % of the result
+        one = View(Rect((size.width - part.width) // 2, (size.height - part.height) // 2, *part), screen)
+        def show(view: View, values: dict[str, Any] = values) -> Any:
+            return display_image(preview_plugin(superres, image, view, None, values, runtime=runtime).image)
+
+        show(View(Rect(0, 0, 64, 64), Size(128, 128)))  # the model's session is made once per editor session
+        first = [timed(lambda v=v: show(v)) for v in (fit, one)]  # type: ignore[misc]
+        full = "skipped" if args.no_full else timed(
+            lambda v=values: display_image(run_plugin(superres, image, None, v, runtime=runtime)))  # type: ignore
+        print(f"| superres x{scale} | {first[0]} | {first[1]} | {full} |", flush=True)
+
+    colorize = registry.get("colorize")
+    analysis = analyze_plugin(colorize, image, runtime=runtime)
+    moved = {"temperature": 0.6, "saturation": 1.3}
+    first = [timed(lambda v=v: display_image(preview_analysis(colorize, analysis, v, moved).image))  # type: ignore
+             for v in (fit, View(Rect(0, 0, *screen), screen))]
+    full = timed(lambda: display_image(render_analysis(colorize, analysis, moved)))
+    print(f"| colorize (slider) | {first[0]} | {first[1]} | {full} |", flush=True)
+    print(load())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

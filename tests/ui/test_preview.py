@@ -1,0 +1,148 @@
+"""Previews in the editor: a changed value shows a preview of the visible region first, then the full result."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from photoai.plugin_api import BasePlugin, BoolParam, FloatParam, LivePlugin, PluginInfo
+from photoai.plugin_api.preview import LivePreview, PreviewPlugin
+
+
+class Gain(PreviewPlugin, BasePlugin):
+    """Multiplies by ``gain``; a full run waits for ``gate``, a preview (``slow`` off) for ``preview_gate``."""
+
+    info = PluginInfo("gain", "Gain", params=(
+        FloatParam("gain", "Gain", default=0.5, minimum=0.0, maximum=1.0, step=0.05),
+        BoolParam("slow", "Slow", default=True),
+    ))
+    preview_values = {"slow": False}
+
+    def __init__(self) -> None:
+        self.gate, self.preview_gate = threading.Event(), threading.Event()
+        self.gate.set()
+        self.preview_gate.set()
+        self.runs: list[tuple[float, bool]] = []
+
+    def run(self, request, ctx):
+        v = request.values
+        self.runs.append((v["gain"], v["slow"]))
+        (self.gate if v["slow"] else self.preview_gate).wait(5)
+        ctx.raise_if_cancelled()
+        return request.image * v["gain"]
+
+
+class LiveGain(LivePreview, LivePlugin):
+    """A live ``gain``; records full renders and previews (sizes)."""
+
+    info = PluginInfo("livegain", "Live gain", params=(
+        FloatParam("gain", "Gain", default=0.5, minimum=0.0, maximum=1.0, step=0.05, live=True),))
+
+    def __init__(self) -> None:
+        self.renders: list[float] = []
+        self.previews: list[tuple[float, tuple[int, int]]] = []
+
+    def analyze(self, request, ctx):
+        return request.image.mean(axis=2, keepdims=True)
+
+    def render(self, analysis, request, ctx):
+        self.renders.append(request.values["gain"])
+        return np.clip(analysis * request.values["gain"], 0, 1) + request.image * 0
+
+    def render_preview(self, analysis, request, region, ctx):
+        self.previews.append((request.values["gain"], request.image.shape[:2]))
+        return np.clip(request.image.mean(axis=2, keepdims=True) * request.values["gain"], 0, 1) + request.image * 0
+
+
+def _pending(window, qtbot, photo, plugin, values):
+    if plugin.info.id not in window.registry:
+        window.registry.register(plugin, "tests")
+        window.plugin_panel._populate()
+    assert window.open_path(photo)
+    window.plugin_panel.select(plugin.info.id)
+    window.plugin_panel.form.set_values(values)
+    with qtbot.waitSignal(window.job_ended, timeout=5000) as blocker:
+        window.run_selected()
+    assert blocker.args == ["proposed"]
+
+
+def _set(window, key, value):
+    window.plugin_panel.form.editors[key].set_value(value)  # as the user does: emits changed
+
+
+@pytest.fixture
+def gain(window, qtbot, photo):
+    plugin = Gain()
+    _pending(window, qtbot, photo, plugin, {"gain": 0.5, "slow": True})
+    yield window, plugin
+    plugin.gate.set()
+    plugin.preview_gate.set()
+    window.previews.shutdown(2000)
+
+
+def test_a_changed_value_shows_a_preview_then_the_full_result(gain, qtbot):
+    window, plugin = gain
+    doc = window.document
+    plugin.gate.clear()  # the full re-run waits
+    with qtbot.waitSignal(window.previews.shown, timeout=5000) as shown:
+        _set(window, "gain", 0.8)
+    preview = shown.args[0].preview
+    r = preview.region  # zoomed out: the result's side of the split (right of the divider at 0.5)
+    assert preview.values["gain"] == 0.8 and (r.x, r.y, r.right, r.bottom) == (32, 0, 64, 48)
+    np.testing.assert_allclose(preview.image.rgb, doc.image.rgb[r.slices()] * 0.8, atol=1e-6)
+    assert window.previews.showing and window.previews.item.zValue() > window.canvas.compare_item.zValue()
+    assert doc.proposal.values["gain"] == 0.5  # the full result is not there yet
+    qtbot.waitUntil(lambda: window.runner.busy, timeout=5000)  # the re-run starts once the value rests
+    assert window.plugin_panel.form.isEnabled()  # the value may change again meanwhile
+    with qtbot.waitSignal(window.job_ended, timeout=5000) as ended:
+        plugin.gate.set()
+    assert ended.args == ["proposed"]
+    assert doc.proposal.values["gain"] == 0.8 and doc.proposal.before is doc.image
+    np.testing.assert_allclose(doc.proposal.after.rgb, doc.image.rgb * 0.8, atol=1e-6)
+    assert not window.previews.showing  # replaced by the full result
+    assert plugin.runs == [(0.5, True), (0.8, False), (0.8, True)]
+
+
+def test_a_stale_preview_is_discarded(gain, qtbot):
+    window, plugin = gain
+    plugin.preview_gate.clear()  # the first preview is held back
+    seen = []
+    window.previews.shown.connect(lambda s: seen.append(s.preview.values["gain"]))
+    _set(window, "gain", 0.7)
+    qtbot.waitUntil(lambda: (0.7, False) in plugin.runs, timeout=5000)
+    _set(window, "gain", 0.9)  # before the first preview is done
+    plugin.preview_gate.set()
+    with qtbot.waitSignal(window.job_ended, timeout=5000):
+        pass
+    assert seen == [0.9]  # the preview of 0.7 was never shown
+    assert window.document.proposal.values["gain"] == 0.9
+    assert (0.7, True) not in plugin.runs  # nor was 0.7 ever run in full
+
+
+def test_a_plugin_without_previews_is_unchanged(window, qtbot, photo):
+    _pending(window, qtbot, photo, window.registry.get("form"), {"amount": 0.25})  # a plain plugin
+    after = window.document.proposal.after
+    _set(window, "amount", 0.5)
+    qtbot.wait(2 * 300 + 100)
+    assert not window.runner.busy and not window.previews.showing
+    assert window.document.proposal.after is after and window.document.proposal.values["amount"] == 0.25
+
+
+def test_a_live_slider_previews_at_screen_size_then_renders_in_full(window, qtbot, photo):
+    plugin = LiveGain()
+    _pending(window, qtbot, photo, plugin, {"gain": 0.5})
+    doc = window.document
+    window.canvas.set_zoom(30.0)  # zoomed in: the visible region only
+    with qtbot.waitSignal(window.previews.shown, timeout=5000) as shown:
+        _set(window, "gain", 0.6)
+    region = shown.args[0].preview.region
+    assert region.width < doc.image.size.width and plugin.renders == [0.5]  # no full render while it moves
+    assert plugin.previews[-1][0] == 0.6
+    with qtbot.waitSignal(window.live.rendered, timeout=5000):
+        pass
+    assert plugin.renders == [0.5, 0.6] and doc.proposal.values["gain"] == 0.6
+    assert not window.previews.showing
+    window.live.shutdown(2000)
+    window.previews.shutdown(2000)
