@@ -1,17 +1,20 @@
 """Time to the first preview and to the full result when a parameter changes (issue 15: preview < 1 s).
 
-    python bench/previews.py [--mp 12] [--screen 1920 1080] [--scales 2 4] [--no-full] [--threads 1]
+    python bench/previews.py [--mp 12] [--screen 1920 1080] [--scales 2 4] [--mode split|after] [--no-full]
+                             [--threads 1]
 
 On a synthetic photo (``common.photo``) it times what the editor's workers do after a parameter change, each
 step as the editor runs it (the preview or result and its conversion for the screen, ``display_image``; the
 model is loaded before the clock starts, as it is once per editor session):
 
-- super-resolution x2/x4 (``--scales``): the preview of the whole photo fitted to the screen ("fit") and of a
-  screen-sized part of the result at 100 % ("1:1"), :func:`~photoai.plugin_api.preview.preview_plugin`; then the
-  full result, ``run_plugin`` (skipped with ``--no-full``: x4 of 12 MP is a 192 MP result);
+- super-resolution x2/x4 (``--scales``): the preview (:func:`~photoai.plugin_api.preview.preview_plugin`) of
+  the whole photo fitted to the screen ("fit") and of a screen-sized part of the result at 100 % ("1:1"), in
+  the split view's result half (``--mode split``, the editor's default: what it previews) or on the whole
+  screen (``--mode after``); then the full result, ``run_plugin`` (skipped with ``--no-full``: x4 of 12 MP is a
+  192 MP result);
 - colorize (a live slider moved): the preview render of its analysis at screen size
   (:func:`~photoai.plugin_api.preview.preview_analysis`), then the full-resolution render
-  (``render_analysis``); the analysis (the network, once per run) is timed too.
+  (``render_analysis``).
 
 Wall milliseconds (CPU milliseconds of all threads in brackets); the load average is printed before and after.
 """
@@ -39,6 +42,8 @@ def main() -> int:
     ap.add_argument("--mp", type=float, default=12.0, help="photo megapixels (default: 12)")
     ap.add_argument("--screen", type=int, nargs=2, default=(1920, 1080), help="device pixels (default: 1920 1080)")
     ap.add_argument("--scales", type=int, nargs="+", default=[2, 4], help="super-resolution scales (default: 2 4)")
+    ap.add_argument("--mode", choices=("split", "after"), default="split",
+                    help="the comparison's mode: split (default; the preview covers the result's half) or after")
     ap.add_argument("--no-full", action="store_true", help="previews only (no full super-resolution run)")
     ap.add_argument("--threads", type=int, default=1, help="ONNX Runtime threads (PHOTOAI_THREADS, default: 1)")
     args = ap.parse_args()
@@ -57,7 +62,13 @@ def main() -> int:
     image = ImageBuffer(photo(args.mp))
     size, screen = image.size, Size(*args.screen)
     fit = View.whole(size, screen)
-    print(f"photo {size.width}x{size.height} ({args.mp:g} MP), screen {screen.width}x{screen.height}, "
+    if args.mode == "split":  # the editor previews the result's side of the split view only (right of the middle)
+        half = Size(screen.width // 2, screen.height)
+        fit = View(Rect(size.width // 2, 0, size.width - size.width // 2, size.height),
+                   Size(fit.screen.width - fit.screen.width // 2, fit.screen.height))
+        screen = half
+    print(f"photo {size.width}x{size.height} ({args.mp:g} MP), {args.mode} view on a {args.screen[0]}x{args.screen[1]} "
+          "screen, "
           f"{args.threads} ONNX Runtime thread(s), OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; "
           f"{load()}")
     print("| plugin | first preview, fit ms (CPU) | first preview, 1:1 ms (CPU) | full result ms (CPU) |")

@@ -7,7 +7,8 @@ and replaces it with the full result when that is ready (issue 15). A plugin opt
   the plugin's own ``run`` on the visible region of the input (plus :attr:`~PreviewPlugin.preview_margin`
   pixels of context), scaled down so that the output is about the size it has on screen
   (:func:`proxy_preview`). ``preview_values`` overrides values for the quick look (e.g. inpainting's
-  network-only fill); ``preview_crops = False`` runs on the whole input (a plugin that bounds its own work).
+  network-only fill); ``preview_crops = False`` runs on the whole input (a plugin that bounds its own work);
+  ``preview_max_pixels`` caps the input pixels a preview runs on (less detail, same region).
 - :class:`LivePreview` (for a :class:`~photoai.plugin_api.plugin.LivePlugin`): renders its cached analysis
   onto the visible region at screen resolution while a live slider moves (:func:`preview_analysis`).
 
@@ -90,6 +91,9 @@ class PreviewPlugin:
     preview_crops: bool = True
     #: Input pixels of context around the visible region (at the preview's resolution) when cropping.
     preview_margin: int = 8
+    #: The most input pixels a cropped preview runs on (None: no limit): a slow network keeps its first preview
+    #: under a second by taking the region at less detail (drawn a little soft, stretched over the region).
+    preview_max_pixels: int | None = None
 
     def preview(self, request: Request, view: View, ctx: RunContext) -> np.ndarray:
         """The result of ``view.region`` at about ``view.screen`` size (``request``: the whole input, read-only)."""
@@ -162,6 +166,9 @@ def proxy_preview(plugin: PreviewPlugin, request: Request, view: View, ctx: RunC
     view = view.clamped(size)
     if plugin.preview_crops:
         detail = view.detail(plugin.output_size(size, values).width / max(1, w))
+        budget = plugin.preview_max_pixels
+        if budget is not None and view.region.width * view.region.height * detail * detail > budget:
+            detail = math.sqrt(budget / (view.region.width * view.region.height))
         margin = math.ceil(plugin.preview_margin / detail)
         box = view.region.pad(margin).clamp(size)
     else:

@@ -7,12 +7,13 @@ The logic is in :mod:`photoai.plugin_api.preview`; this module only wires it:
   being made, whose result is never shown.
 - :class:`WindowPreviews` (created by the main window) follows value changes of the pending result's plugin.
   A :class:`~photoai.plugin_api.preview.PreviewPlugin` (superres, inpaint) gets a preview at once, and the full
-  re-run (``MainWindow.rerun_proposal``) once the values have been still for :data:`SETTLE_MS`; a live slider of
-  a :class:`~photoai.plugin_api.preview.LivePreview` (colorize) renders its cached analysis at screen size while
-  it moves, and the full-resolution render once it rests. A full run or render still going when the values
-  change again is cancelled (the machine's cores go to the preview). The preview is drawn over the split view's
-  result side (:class:`~photoai.ui.canvas.preview.PreviewItem`) until the full result for the newest values
-  replaces it. A plugin without previews behaves as before (:meth:`WindowPreviews.follow` returns False).
+  re-run (``MainWindow.rerun_proposal``) once the values have been still for :data:`SETTLE_MS` (a held slider:
+  once it is released); a live slider of a :class:`~photoai.plugin_api.preview.LivePreview` (colorize) renders
+  its cached analysis at screen size while it moves, and the full-resolution render once it is released (moved
+  by keys or the spin box: once the value rests). A full run or render still going when the values change
+  again is cancelled (the machine's cores go to the preview). The preview is drawn over the split view's result
+  side (:class:`~photoai.ui.canvas.preview.PreviewItem`) until the full result for the newest values replaces
+  it. A plugin without previews behaves as before (:meth:`WindowPreviews.follow` returns False).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PySide6.QtCore import QObject, QRectF, QTimer, Signal
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QAbstractSlider
 
 from photoai.core.errors import PhotoAIError
 from photoai.core.image import ImageBuffer
@@ -130,6 +132,8 @@ class WindowPreviews(QObject):
         self.runner.ready.connect(self._on_ready)
         self.runner.failed.connect(lambda message: log.info("preview failed: %s", message))
         window.document_opened.connect(self._on_document)
+        window.plugin_panel.form_built.connect(self._bind_form)
+        self._bind_form()
 
     # -- following values ---------------------------------------------------------------------
     def follow(self, plugin_id: str, values: Mapping[str, Any]) -> bool:
@@ -184,10 +188,29 @@ class WindowPreviews(QObject):
         self._values, self._live = values, live
         self.settle.start()
 
+    def _sliders(self) -> list[QAbstractSlider]:
+        form = self.window.plugin_panel.form
+        return [s for e in (form.editors.values() if form is not None else ())
+                if isinstance(s := getattr(e, "slider", None), QAbstractSlider)]
+
+    def _bind_form(self) -> None:
+        """A slider let go makes the full result at once (no wait for the values to rest)."""
+        for slider in self._sliders():
+            slider.sliderReleased.connect(self._released)
+
+    def _released(self) -> None:
+        if self._values is not None and self.settle.isActive():
+            self.settle.stop()
+            self._full()
+
     def _full(self) -> None:
-        """The values rest: make the full result (a render of the analysis, or a re-run)."""
+        """The values rest: make the full result (a render of the analysis, or a re-run); not while a slider is
+        still held (its release does it)."""
         values, w = self._values, self.window
         if values is None:
+            return
+        if any(s.isSliderDown() for s in self._sliders()):
+            self.settle.start()
             return
         if self._live:
             if not w.live.update(values):

@@ -131,3 +131,15 @@ def test_live_preview_renders_the_region_at_screen_resolution() -> None:
     np.testing.assert_allclose(preview.image.rgb, full.reshape(75, 4, 100, 4, 3).mean(axis=(1, 3)), atol=1e-5)
     with pytest.raises(ParamError, match="not a live parameter"):
         preview_analysis(plugin, analysis, view, {"other": 1.0})
+
+
+def test_a_pixel_budget_takes_the_region_at_less_detail() -> None:
+    class Budget(Upscale):
+        preview_max_pixels = 40 * 30
+        preview_margin = 0
+
+    plugin, image = Budget(), gradient()
+    view = View(Rect(100, 50, 80, 60), Size(480, 360))  # needs all 80x60 input pixels: over the budget
+    preview = preview_plugin(plugin, image, view, values={"scale": 3})
+    assert plugin.inputs == [(30, 40)] and preview.region == view.region
+    assert preview.image.rgb.shape == (90, 120, 3)  # less detail than the screen has; stretched when drawn

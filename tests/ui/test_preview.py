@@ -146,3 +146,19 @@ def test_a_live_slider_previews_at_screen_size_then_renders_in_full(window, qtbo
     assert not window.previews.showing
     window.live.shutdown(2000)
     window.previews.shutdown(2000)
+
+
+def test_a_held_slider_previews_until_it_is_released(window, qtbot, photo):
+    plugin = LiveGain()
+    _pending(window, qtbot, photo, plugin, {"gain": 0.5})
+    slider = window.plugin_panel.form.editors["gain"].slider
+    slider.setSliderDown(True)  # the user holds the handle
+    with qtbot.waitSignal(window.previews.shown, timeout=5000):
+        slider.setValue(slider.maximum())
+    qtbot.wait(3 * 300)  # held still: no full render yet
+    assert plugin.renders == [0.5] and window.previews.showing
+    with qtbot.waitSignal(window.live.rendered, timeout=5000):
+        slider.setSliderDown(False)  # released: the full render starts at once
+    assert plugin.renders == [0.5, 1.0] and not window.previews.showing
+    window.live.shutdown(2000)
+    window.previews.shutdown(2000)
