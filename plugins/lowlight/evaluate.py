@@ -10,6 +10,9 @@ Real photos (``--real DIR``, no ground truth): mean brightness, share of clipped
 (Hasler & Suesstrunk) and the lightness-order error against the input (:mod:`.measures`);
 ``--dark-below B`` keeps only photos darker than B (the SICE folder also holds over-exposed frames).
 
+Well-exposed photos (``--unchanged DIR``, e.g. the Kodak24 originals): how much each method changes a
+photo that needs no brightening (brightness shift, mean absolute change, PSNR and CIEDE2000 against it).
+
 Rows: the input; a global gamma bringing the mean brightness to 0.45 (a fixed target, since a real
 method does not know the photo's true exposure); CLAHE on L; multi-scale Retinex (:mod:`.baselines`);
 our plugin as the app runs it (``run_plugin``), with and without denoising; every imported low-light
@@ -17,6 +20,7 @@ model in the runtime.
 
     python -m photoai_plugins.lowlight.evaluate --data ../shared/data/photos/kodak24 [--json OUT] [--save-crops DIR]
     python -m photoai_plugins.lowlight.evaluate --real ../shared/data/lowlight/zerodce_train_sice --limit 50
+    python -m photoai_plugins.lowlight.evaluate --unchanged ../shared/data/photos/kodak24
 """
 
 from __future__ import annotations
@@ -45,20 +49,23 @@ from .measures import mean_brightness, no_reference
 from .plugin import DENOISE_ID, ILLUM_ID, LowLightPlugin
 
 __all__ = ["Method", "load_rgb", "list_images", "baseline_methods", "plugin_methods", "full_reference",
-           "evaluate_synthetic", "evaluate_real", "format_table", "recorded_command", "main"]
+           "evaluate_synthetic", "evaluate_real", "evaluate_unchanged", "format_table", "recorded_command", "main"]
 
 Method = Callable[[np.ndarray], np.ndarray]  # HxWx3 float32 [0, 1] -> the same, enhanced
 EXTENSIONS = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 CROP = 256
-PATH_OPTIONS = ("--data", "--real", "--models", "--json", "--save-crops")
+PATH_OPTIONS = ("--data", "--real", "--unchanged", "--models", "--json", "--save-crops")
 CROP_COLUMNS = ("input", "gamma", "CLAHE", "ours")  # then the target, for synthetic pairs
 PROTOCOL = {"synthetic": "dark = degrade.make_pair(photo, seed + i, bright_fraction=0); outputs quantized to 8 bit; "
                          "PSNR on RGB [0, 1]; SSIM on Y (BT.601, [0, 255], Gaussian 11x11 sigma 1.5); CIEDE2000 "
                          "mean over pixels (sRGB -> CIELAB D65)",
             "real": "brightness = mean BT.601 luminance; clipped = share of pixels with a channel at 255; "
                     "colourfulness = Hasler & Suesstrunk 2003 on 8-bit values; LOE = Wang et al. 2013 on max(R, G, B) "
-                    "reduced to a short side of 50, against the input"}
+                    "reduced to a short side of 50, against the input",
+            "unchanged": "the method on the well-exposed photo itself, output quantized to 8 bit: brightness shift = "
+                         "mean BT.601 luminance after minus before; mean_abs = mean |after - before| over RGB [0, 1]; "
+                         "PSNR on RGB and mean CIEDE2000 against the photo"}
 
 
 def load_rgb(path: Path) -> np.ndarray:
@@ -188,6 +195,21 @@ def evaluate_real(paths: Sequence[Path], methods: dict[str, Method], crops: Path
     return _mean_rows(rows), used
 
 
+def evaluate_unchanged(paths: Sequence[Path], methods: dict[str, Method]) -> dict[str, dict[str, float]]:
+    """``{method: {brightness_shift, mean_abs, psnr, ciede2000, seconds}}`` over well-exposed photos run
+    through each method: how much a photo that needs no brightening changes."""
+    rows: dict[str, list[dict[str, float]]] = {m: [] for m in methods}
+    for path in paths:
+        photo = load_rgb(path)
+        for name, method in methods.items():
+            out, seconds = _run(method, photo)
+            ref = full_reference(out, photo)
+            rows[name].append({"brightness_shift": mean_brightness(out) - mean_brightness(photo),
+                               "mean_abs": float(np.abs(out - photo).mean()), "psnr": ref["psnr"],
+                               "ciede2000": ref["ciede2000"], "seconds": seconds})
+    return _mean_rows(rows)
+
+
 def format_table(results: dict[str, dict[str, float]]) -> str:
     """A Markdown table: one row per method, one column per measure."""
     if not results:
@@ -215,6 +237,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     source = ap.add_mutually_exclusive_group(required=True)
     source.add_argument("--data", type=Path, help="well-exposed photos to darken (synthetic pairs), e.g. Kodak24")
     source.add_argument("--real", type=Path, help="real low-light photos (no ground truth)")
+    source.add_argument("--unchanged", type=Path, help="well-exposed photos: how much each method changes them")
     ap.add_argument("--models", type=Path, default=MODELS_DIR, help="folder with our models' manifest "
                     "(default: the plugin's models/); imported models come from the user's store")
     ap.add_argument("--no-imported", action="store_true", help="skip imported low-light models")
@@ -237,7 +260,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
     cv2.setNumThreads(args.threads)
     os.environ.setdefault("PHOTOAI_THREADS", str(args.threads))
-    folder = args.data or args.real
+    folder = args.data or args.real or args.unchanged
     paths = list_images(folder)[: args.limit or None]
     if not paths:
         raise SystemExit(f"no photos in {folder}")
@@ -245,8 +268,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         args.save_crops.mkdir(parents=True, exist_ok=True)
     runtime = Runtime([args.models], "cpu", user_models=not args.no_imported)
     methods = {**baseline_methods(), **plugin_methods(runtime, imported=not args.no_imported)}
-    out: dict[str, Any] = {"mode": "synthetic" if args.data else "real", "data": portable_path(folder)}
-    if args.data:
+    mode = "synthetic" if args.data else "real" if args.real else "unchanged"
+    out: dict[str, Any] = {"mode": mode, "data": portable_path(folder)}
+    if args.unchanged:  # the input itself would be a row of zeros (and an infinite PSNR)
+        results = evaluate_unchanged(paths, {k: m for k, m in methods.items() if k != "input"})
+        out.update(images=len(paths))
+    elif args.data:
         results = evaluate_synthetic(paths, methods, args.seed, args.save_crops)
         out.update(images=len(paths), seed=args.seed)
     else:

@@ -59,6 +59,16 @@ def test_real_evaluation_on_two_photos(two_photos, smoke_models):
     assert none["images"] == 0 and none["methods"] == {}
 
 
+def test_unchanged_evaluation_measures_how_much_a_well_exposed_photo_changes(two_photos, smoke_models):
+    out = evaluate.main(["--unchanged", str(two_photos), "--models", str(smoke_models), "--no-imported"])
+    assert out["mode"] == "unchanged" and out["images"] == 2 and list(out["methods"]) == ROWS[1:]
+    assert "lowlight.evaluate --unchanged" in out["command"]
+    row = out["methods"]["gamma"]
+    assert set(row) == {"brightness_shift", "mean_abs", "psnr", "ciede2000", "seconds"}
+    # the photos' mean is near 0.41: the gamma to 0.45 brightens them a little and changes them a little
+    assert 0.0 < row["brightness_shift"] < 0.1 and 0.0 < row["mean_abs"] < 0.1 and row["psnr"] > 20
+
+
 def test_without_our_models_the_baselines_still_run(two_photos, tmp_path):
     out = evaluate.main(["--data", str(two_photos), "--models", str(tmp_path / "none"), "--no-imported"])
     assert list(out["methods"]) == ROWS[:4]
