@@ -13,7 +13,8 @@ model is loaded before the clock starts, as it is once per editor session):
   screen (``--mode after``); then the full result, ``run_plugin`` (skipped with ``--no-full``: x4 of 12 MP is a
   192 MP result);
 - colorize (a live slider moved): the preview render of its analysis at screen size
-  (:func:`~photoai.plugin_api.preview.preview_analysis`), then the full-resolution render
+  (:func:`~photoai.plugin_api.preview.preview_analysis`; the first move / the next one, whose scaled photo is
+  kept), then the full-resolution render
   (``render_analysis``).
 
 Wall milliseconds (CPU milliseconds of all threads in brackets); the load average is printed before and after.
@@ -41,7 +42,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mp", type=float, default=12.0, help="photo megapixels (default: 12)")
     ap.add_argument("--screen", type=int, nargs=2, default=(1920, 1080), help="device pixels (default: 1920 1080)")
-    ap.add_argument("--scales", type=int, nargs="+", default=[2, 4], help="super-resolution scales (default: 2 4)")
+    ap.add_argument("--scales", type=int, nargs="*", default=[2, 4],
+                    help="super-resolution scales (default: 2 4; none: skip)")
     ap.add_argument("--mode", choices=("split", "after"), default="split",
                     help="the comparison's mode: split (default; the preview covers the result's half) or after")
     ap.add_argument("--no-full", action="store_true", help="previews only (no full super-resolution run)")
@@ -53,7 +55,7 @@ def main() -> int:
     from photoai.core.image import ImageBuffer
     from photoai.plugin_api.execute import analyze_plugin, render_analysis, run_plugin
     from photoai.plugin_api.models import open_runtime
-    from photoai.plugin_api.preview import View, preview_analysis, preview_plugin
+    from photoai.plugin_api.preview import ScaledInputs, View, preview_analysis, preview_plugin
     from photoai.plugin_api.registry import discover_plugins
     from photoai.ui.display import display_image
 
@@ -91,8 +93,13 @@ def main() -> int:
     colorize = registry.get("colorize")
     analysis = analyze_plugin(colorize, image, runtime=runtime)
     moved = {"temperature": 0.6, "saturation": 1.3}
-    first = [timed(lambda v=v: display_image(preview_analysis(colorize, analysis, v, moved).image))  # type: ignore
-             for v in (fit, View(Rect(0, 0, *screen), screen))]
+    inputs = ScaledInputs()  # as the editor's preview worker keeps them: scaled once per view, not per move
+    first = []
+    for v in (fit, View(Rect(0, 0, *screen), screen)):
+        first.append(timed(lambda v=v: display_image(preview_analysis(colorize, analysis, v, moved, None,  # type: ignore
+                                                                      inputs).image)))
+        first[-1] += " / " + timed(lambda v=v: display_image(preview_analysis(  # type: ignore
+            colorize, analysis, v, {"temperature": 0.5, "saturation": 1.1}, None, inputs).image))
     full = timed(lambda: display_image(render_analysis(colorize, analysis, moved)))
     print(f"| colorize (slider) | {first[0]} | {first[1]} | {full} |", flush=True)
     print(load())

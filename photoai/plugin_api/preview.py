@@ -20,6 +20,7 @@ A plugin with neither has no previews (:func:`can_preview` is False) and behaves
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -139,6 +140,33 @@ def region_request(request: Request, region: Rect, detail: float, values: Mappin
     return Request(image, _scaled(request.mask, region, size), dict(values or request.values), None)
 
 
+class ScaledInputs:
+    """The last scaled region of an input (:func:`region_request`), kept for the next preview of the same view: a
+    slider dragged over a 12 MP photo then scales the photo once, not per move (used by one thread)."""
+
+    def __init__(self) -> None:
+        self._sources: tuple[weakref.ref[np.ndarray], weakref.ref[np.ndarray] | None] | None = None
+        self._view: tuple[Rect, float] | None = None
+        self._request: Request | None = None
+
+    def _same(self, request: Request, view: tuple[Rect, float]) -> bool:
+        if self._sources is None or self._view != view:
+            return False
+        image, mask = self._sources
+        return image() is request.image and (mask() if mask is not None else None) is request.mask
+
+    def get(self, request: Request, region: Rect, detail: float) -> Request:
+        """:func:`region_request` of ``request`` (read-only arrays), made again only for another input or view."""
+        if self._request is None or not self._same(request, (region, detail)):
+            scaled = region_request(request, region, detail)
+            for a in (scaled.image, scaled.mask):
+                if a is not None:
+                    a.flags.writeable = False
+            self._request, self._view = scaled, (region, detail)
+            self._sources = (weakref.ref(request.image), None if request.mask is None else weakref.ref(request.mask))
+        return Request(self._request.image, self._request.mask, request.values, None)
+
+
 def _cut(out: np.ndarray, box: Rect, region: Rect) -> np.ndarray:
     """The part of ``out`` (the result of the input's ``box``, any scale) that shows ``region``."""
     kx, ky = out.shape[1] / box.width, out.shape[0] / box.height
@@ -198,20 +226,17 @@ def preview_plugin(plugin: Plugin, image: ImageBuffer, view: View, mask: np.ndar
 
 
 def preview_analysis(plugin: Plugin, analysis: Analysis, view: View, values: Mapping[str, Any] | None = None,
-                     ctx: RunContext | None = None) -> Preview:
+                     ctx: RunContext | None = None, inputs: ScaledInputs | None = None) -> Preview:
     """A :class:`LivePreview`'s render of ``analysis`` for ``values`` (only live values may differ, as for
-    :func:`~photoai.plugin_api.execute.render_analysis`) on ``view``'s region at screen resolution."""
+    :func:`~photoai.plugin_api.execute.render_analysis`) on ``view``'s region at screen resolution; ``inputs``
+    keeps the scaled region between calls (the editor's previews while a slider moves)."""
     if not can_preview_live(plugin):
         raise PluginError(f"{plugin.info.title} makes no live previews")
     assert isinstance(plugin, LivePreview)
     checked = check_live_values(plugin, analysis, values)
     image = analysis.image
     view = view.clamped(image.size)
-    full = Request(image.rgb, analysis.mask, checked)
-    request = region_request(full, view.region, view.detail())
-    for a in (request.image, request.mask):
-        if a is not None:
-            a.flags.writeable = False
+    request = (inputs or ScaledInputs()).get(Request(image.rgb, analysis.mask, checked), view.region, view.detail())
     out = _guarded(plugin, lambda: plugin.render_preview(analysis.state, request, view.region, ctx or RunContext()))
     out = _check_output(plugin, out)
     if out.shape[:2] != request.image.shape[:2]:

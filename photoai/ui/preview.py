@@ -35,6 +35,7 @@ from photoai.plugin_api.execute import Analysis, check_live_values
 from photoai.plugin_api.plugin import Plugin
 from photoai.plugin_api.preview import (
     Preview,
+    ScaledInputs,
     View,
     can_preview,
     can_preview_live,
@@ -74,6 +75,7 @@ class PreviewRunner(QObject):
     def __init__(self, runtime: Any = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.runner = JobRunner(runtime, self, max_threads=1)
+        self._inputs = ScaledInputs()  # used by the one worker thread only
         self.runner.finished.connect(lambda _id, shown: self.ready.emit(shown))
         self.runner.failed.connect(lambda _id, message: self.failed.emit(message))
 
@@ -89,7 +91,8 @@ class PreviewRunner(QObject):
     def of_analysis(self, plugin: Plugin, analysis: Analysis, values: Mapping[str, Any], view: View) -> int:
         """Preview a render of ``analysis`` for live ``values``."""
         values = dict(values)
-        return self._submit(analysis.image, lambda ctx: preview_analysis(plugin, analysis, view, values, ctx))
+        inputs = self._inputs
+        return self._submit(analysis.image, lambda ctx: preview_analysis(plugin, analysis, view, values, ctx, inputs))
 
     def _submit(self, source: ImageBuffer, make: Callable[[RunContext], Preview]) -> int:
         def job(ctx: RunContext) -> Shown:

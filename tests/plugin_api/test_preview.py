@@ -8,7 +8,7 @@ import pytest
 from photoai.core.errors import ParamError, PluginError
 from photoai.core.geometry import Rect
 from photoai.core.image import ImageBuffer
-from photoai.plugin_api import BasePlugin, ChoiceParam, FloatParam, LivePlugin, PluginInfo, Size
+from photoai.plugin_api import BasePlugin, ChoiceParam, FloatParam, LivePlugin, PluginInfo, Request, Size
 from photoai.plugin_api.execute import analyze_plugin, render_analysis, run_plugin
 from photoai.plugin_api.preview import (
     LivePreview,
@@ -143,3 +143,19 @@ def test_a_pixel_budget_takes_the_region_at_less_detail() -> None:
     preview = preview_plugin(plugin, image, view, values={"scale": 3})
     assert plugin.inputs == [(30, 40)] and preview.region == view.region
     assert preview.image.rgb.shape == (90, 120, 3)  # less detail than the screen has; stretched when drawn
+
+
+def test_scaled_inputs_are_kept_for_the_same_view_only() -> None:
+    from photoai.plugin_api.preview import ScaledInputs
+
+    plugin, image = Tint(), gradient()
+    analysis = analyze_plugin(plugin, image)
+    inputs, view = ScaledInputs(), View(Rect(0, 0, 400, 300), Size(100, 75))
+    first = preview_analysis(plugin, analysis, view, {"amount": 0.2}, inputs=inputs)
+    kept = inputs.get(Request(image.rgb, None, {}), view.region, view.detail()).image
+    second = preview_analysis(plugin, analysis, view, {"amount": 0.9}, inputs=inputs)
+    assert inputs.get(Request(image.rgb, None, {}), view.region, view.detail()).image is kept  # not scaled again
+    assert not np.array_equal(first.image.rgb, second.image.rgb)
+    np.testing.assert_allclose(second.image.rgb, preview_analysis(plugin, analysis, view, {"amount": 0.9}).image.rgb)
+    other = View(Rect(0, 0, 200, 150), Size(100, 75))
+    assert inputs.get(Request(image.rgb, None, {}), other.region, other.detail()).image is not kept
