@@ -27,6 +27,7 @@ MAX_GAIN = 16.0  # at most 4 stops on top of the network's estimate
 WHITE_PERCENTILE = 99.5  # the white point: the share of the photo above it (0.5 %) may become white
 DARK, NORMAL = 0.2, 0.3  # a photo's mean brightness: underexposed below DARK; from NORMAL on possibly low-key
 _TINY = 1e-7
+_SRGB_TOE, _LINEAR_TOE = 0.04045, 0.0031308  # where the sRGB curve turns linear (sRGB value, linear light)
 _LUMA = np.asarray((0.299, 0.587, 0.114), np.float32)  # the brightness the target refers to (plugin.LUMA)
 
 
@@ -54,12 +55,37 @@ class Exposure:
         return self.gain == 1.0 and self.white <= 1.0
 
     def apply(self, rgb: np.ndarray) -> None:
-        """In place on HxWx3 sRGB values (>= 0, possibly above 1): the exposed photo, in [0, 1]."""
+        """In place on HxWx3 sRGB values (>= 0, possibly above 1): the exposed photo, in [0, 1].
+
+        Each pixel's linear values are multiplied by one factor k; where a value and its product both lie
+        on the power part of the sRGB curve that is, in sRGB, the affine map ``k**(1/2.4) * (x + 0.055) -
+        0.055`` (float32, no power per channel); the few values on the curve's linear toe take the exact
+        conversion (:meth:`exact` does it all the exact way)."""
+        np.maximum(rgb, 0.0, out=rgb)
+        k = self._factor(rgb)
+        # a value takes the affine map when it is above the toe and k times it (in linear light) is too
+        edge = np.maximum(linear_to_srgb(_LINEAR_TOE / k), _SRGB_TOE).astype(np.float32)
+        toe = rgb <= edge[..., None]
+        exact = np.clip(linear_to_srgb(srgb_to_linear(rgb[toe]) * np.broadcast_to(k[..., None], rgb.shape)[toe]), 0, 1)
+        scale = (k ** (1 / 2.4)).astype(np.float32)[..., None]
+        rgb += np.float32(0.055)
+        rgb *= scale
+        rgb -= np.float32(0.055)
+        rgb[toe] = exact
+        np.clip(rgb, 0.0, 1.0, out=rgb)
+
+    def exact(self, rgb: np.ndarray) -> np.ndarray:
+        """:meth:`apply`'s result computed in float64 through linear light throughout (for tests)."""
         lin = srgb_to_linear(np.maximum(rgb, 0.0))
-        n = lin.max(axis=2)
+        lin *= self._factor(np.maximum(rgb, 0.0))[..., None]
+        return np.clip(linear_to_srgb(lin), 0.0, 1.0)
+
+    def _factor(self, rgb: np.ndarray) -> np.ndarray:
+        """Each pixel's linear-light factor: the shoulder of the gain times its max(R, G, B), over it."""
+        top = np.maximum(np.maximum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])  # faster than max(axis=2)
+        n = srgb_to_linear(top)  # the sRGB curve is increasing: the max of the linear values
         t = shoulder(self.gain * n, self.white, self.knee)
-        lin *= np.where(n > _TINY, t / np.maximum(n, _TINY), self.gain)[..., None]
-        rgb[...] = np.clip(linear_to_srgb(lin), 0.0, 1.0)
+        return np.where(n > _TINY, t / np.maximum(n, _TINY), self.gain)
 
     @property
     def amplification(self) -> float:

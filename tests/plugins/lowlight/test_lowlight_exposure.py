@@ -120,3 +120,12 @@ def test_the_denoiser_is_told_the_exposures_gain_and_shifts_no_colour():
     assert exposure.gain > 1
     for _, gain in tint.calls:
         np.testing.assert_allclose(gain, 2.0 * exposure.gain ** (1 / 2.4), rtol=1e-5)
+
+
+@pytest.mark.parametrize("exposure", [Exposure(8.0, 3.0), Exposure(1.0, 2.0), Exposure(16.0, 1.0)])
+def test_the_fast_exposure_equals_the_exact_one(exposure):
+    """The affine shortcut on the sRGB curve's power part and the exact toe give the float64 result."""
+    rgb = np.random.default_rng(3).random((64, 80, 3)).astype(np.float32) ** 3 * 1.5  # toe, mid, above 1
+    out = rgb.copy()
+    exposure.apply(out)
+    np.testing.assert_allclose(out, exposure.exact(rgb), atol=1e-6)
