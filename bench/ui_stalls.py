@@ -1,14 +1,16 @@
 """Event-loop stalls of the real editor on a 12 MP photo (issue 15: "the editor never stalls").
 
     OMP_NUM_THREADS=1 nice python bench/ui_stalls.py [--mp 12] [--photo PATH] [--plugin inpaint]
-        [--set key=value ...] [--formats png jpg tif] [--tree NAME=PATH ...]
+        [--set key=value ...] [--change key=value ...] [--formats png jpg tif] [--tree NAME=PATH ...]
 
 Starts the real :class:`~photoai.ui.main_window.MainWindow` (offscreen unless QT_QPA_PLATFORM says otherwise)
 with the installed plugins and runtime, opens a synthetic photo (``common.photo``, saved as JPEG) or
 ``--photo``, sets a mask (a few blobs, ~1 % of the photo: what ``inpaint`` fills), runs ``--plugin``, shows
-the result in the split view, toggles before/after, Keeps, Undoes, Redoes and exports to each format, while a
-5 ms :class:`~photoai.ui.stall_probe.StallProbe` records the gaps of the GUI thread's event loop. Prints one
-table per tree: per phase the longest gap, the 99th percentile and the count of gaps over 50 ms.
+the result in the split view, changes the values given by ``--change`` one at a time in the form (the
+header says when the first preview and the full result came), toggles before/after, Keeps, Undoes, Redoes
+and exports to each format, while a 5 ms :class:`~photoai.ui.stall_probe.StallProbe` records the gaps of the
+GUI thread's event loop. Prints one table per tree: per phase the longest gap, the 99th percentile and the
+count of gaps over 50 ms.
 ``--tree NAME=PATH`` (repeatable) runs the same bench with another checkout's ``photoai`` (a git worktree of
 an older commit) in a child process, so before and after are measured in one run on the same load.
 ``--profile PHASE`` prints the GUI thread's cProfile of one step. The column "GUI CPU in longest" is the GUI
@@ -42,6 +44,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--plugin", default="inpaint", help="the plugin to run (default: inpaint on a ~1 %% mask)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a plugin value")
     p.add_argument("--no-mask", action="store_true", help="run without a mask")
+    p.add_argument("--change", action="append", default=[], metavar="KEY=VALUE",
+                   help="after the run, set a value in the form as the user does: times the first preview and the "
+                        "full result (repeatable)")
     p.add_argument("--formats", nargs="*", default=["png", "jpg", "tif"], help="export formats (extensions)")
     p.add_argument("--settle-ms", type=int, default=600, help="event-loop time after each step (paints, timers)")
     p.add_argument("--profile", metavar="PHASE", help="print the GUI thread's cProfile of that step (e.g. keep)")
@@ -196,6 +201,7 @@ def bench(args: argparse.Namespace) -> str:
             raise SystemExit(f"the run ended {ended}")
         spin(args.settle_ms)
     probe.enter("idle")
+    changes = [_change(window, probe, spin, wait_for, pair) for pair in args.change]
 
     def toggles() -> None:
         for mode in ("after", "split", "before", "split"):
@@ -227,9 +233,31 @@ def bench(args: argparse.Namespace) -> str:
     size = doc.image.size
     head = (f"### {args.name}: {size.width}x{size.height} ({size.width * size.height / 1e6:.1f} MP, "
             f"{photo_path.stat().st_size / 1e6:.1f} MB {photo_path.suffix}), "
-            f"{args.plugin} {values if args.set else ''} run {run_s:.1f} s, session {total:.1f} s")
+            f"{args.plugin} {values if args.set else ''} run {run_s:.1f} s, session {total:.1f} s"
+            + "".join(f"; {c}" for c in changes))
     phases = [p for p in probe.phases() if p != "idle"]
     return head + "\n\n" + probe.table(phases)
+
+
+def _change(window: Any, probe: Any, spin: Callable[[int], None], wait_for: Callable[..., list[Any]],
+            pair: str) -> str:
+    """Set one form value of the pending result's plugin (``KEY=VALUE``) as the user does and wait for the full
+    result: the seconds to the first preview (``window.previews``) and to the full result, as one line."""
+    (key, value), = _values([pair]).items()
+    previews = getattr(window, "previews", None)
+    plugin_id = window.document.proposal.plugin_id
+    full = window.live.rendered if window.live.holds(plugin_id) else window.job_ended
+    first: list[float] = []
+    started = time.perf_counter()
+    if previews is not None:
+        previews.shown.connect(lambda *_a: first.append(time.perf_counter() - started))
+    with probe.phase(f"change {key}"):
+        window.plugin_panel.form.editors[key].set_value(value)
+        wait_for(full)
+        done = time.perf_counter() - started
+        spin(300)
+    preview = f"{first[0]:.2f} s" if first else "none"
+    return f"{key}={value}: first preview {preview}, full result {done:.2f} s"
 
 
 def _child(name: str, tree: Path, argv: list[str]) -> str:

@@ -162,3 +162,22 @@ def test_a_held_slider_previews_until_it_is_released(window, qtbot, photo):
     assert plugin.renders == [0.5, 1.0] and not window.previews.showing
     window.live.shutdown(2000)
     window.previews.shutdown(2000)
+
+
+def test_the_stalls_bench_times_a_change(tmp_path):
+    """``bench/ui_stalls.py --change``: the real window previews a changed value, then shows the full result."""
+    import os
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", OMP_NUM_THREADS="1", PHOTOAI_HOME=str(tmp_path))
+    res = subprocess.run([sys.executable, str(root / "bench" / "ui_stalls.py"), "--mp", "0.2", "--plugin", "superres",
+                          "--set", 'model="bicubic"', "--change", "scale=3", "--no-mask", "--formats", "png",
+                          "--settle-ms", "50"], capture_output=True, text=True, cwd=root, env=env, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    found = re.search(r"scale=3: first preview ([\d.]+) s, full result ([\d.]+) s", res.stdout)
+    assert found and float(found[1]) < float(found[2]), res.stdout
+    assert "| change scale |" in res.stdout
