@@ -136,6 +136,8 @@ class WindowPreviews(QObject):
         self.runner.failed.connect(lambda message: log.info("preview failed: %s", message))
         window.document_opened.connect(self._on_document)
         window.plugin_panel.form_built.connect(self._bind_form)
+        window.job_ended.connect(self._on_job_ended)
+        window.live.failed.connect(lambda *_a: self.clear())
         self._bind_form()
 
     # -- following values ---------------------------------------------------------------------
@@ -215,6 +217,10 @@ class WindowPreviews(QObject):
         if any(s.isSliderDown() for s in self._sliders()):
             self.settle.start()
             return
+        proposal = w.document.proposal if w.document is not None else None
+        if proposal is not None and dict(proposal.values) == values:
+            self.clear()  # back to the values of the result on screen
+            return
         if self._live:
             if not w.live.update(values):
                 self.clear()
@@ -248,6 +254,12 @@ class WindowPreviews(QObject):
             self.clear()
         else:
             self._place()  # a result of older values: the newer preview stays on top, placed in its scene
+
+    def _on_job_ended(self, outcome: str) -> None:
+        """A re-run that failed or was cancelled by the user takes its preview with it (one cancelled here for
+        newer values is followed by their own run: the settle timer runs)."""
+        if outcome != "proposed" and not self.settle.isActive():
+            self.clear()
 
     def clear(self) -> None:
         """No preview: the one on screen goes, the one being made is dropped, no full result is due."""

@@ -181,3 +181,26 @@ def test_the_stalls_bench_times_a_change(tmp_path):
     found = re.search(r"scale=3: first preview ([\d.]+) s, full result ([\d.]+) s", res.stdout)
     assert found and float(found[1]) < float(found[2]), res.stdout
     assert "| change scale |" in res.stdout
+
+
+def test_back_to_the_shown_values_needs_no_full_result(gain, qtbot):
+    window, plugin = gain
+    with qtbot.waitSignal(window.previews.shown, timeout=5000):
+        _set(window, "gain", 0.8)
+    _set(window, "gain", 0.5)  # back before the full result: the one on screen is right
+    qtbot.waitUntil(lambda: not window.previews.showing and not window.previews.settle.isActive(), timeout=5000)
+    assert not window.runner.busy and window.document.proposal.values["gain"] == 0.5
+    assert (0.8, True) not in plugin.runs
+
+
+def test_a_cancelled_rerun_takes_its_preview_away(gain, qtbot, monkeypatch):
+    window, plugin = gain
+    monkeypatch.setattr("photoai.ui.dialogs.show_error", lambda *a, **k: None)
+    plugin.gate.clear()
+    with qtbot.waitSignal(window.previews.shown, timeout=5000):
+        _set(window, "gain", 0.8)
+    qtbot.waitUntil(lambda: window.runner.busy, timeout=5000)
+    with qtbot.waitSignal(window.job_ended, timeout=5000) as ended:
+        window.cancel_job()  # the user's Cancel
+    assert ended.args == ["cancelled"] and not window.previews.showing
+    assert window.document.proposal.values["gain"] == 0.5
