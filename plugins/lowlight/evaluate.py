@@ -55,6 +55,7 @@ Method = Callable[[np.ndarray], np.ndarray]  # HxWx3 float32 [0, 1] -> the same,
 EXTENSIONS = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 CROP = 256
+PSNR_CAP = 60.0  # --unchanged: a photo the method leaves as it is counts as 60 dB (not infinity) in the mean
 PATH_OPTIONS = ("--data", "--real", "--unchanged", "--models", "--json", "--save-crops")
 CROP_COLUMNS = ("input", "gamma", "CLAHE", "ours")  # then the target, for synthetic pairs
 PROTOCOL = {"synthetic": "dark = degrade.make_pair(photo, seed + i, bright_fraction=0); outputs quantized to 8 bit; "
@@ -65,7 +66,7 @@ PROTOCOL = {"synthetic": "dark = degrade.make_pair(photo, seed + i, bright_fract
                     "reduced to a short side of 50, against the input",
             "unchanged": "the method on the well-exposed photo itself, output quantized to 8 bit: brightness shift = "
                          "mean BT.601 luminance after minus before; mean_abs = mean |after - before| over RGB [0, 1]; "
-                         "PSNR on RGB and mean CIEDE2000 against the photo"}
+                         "PSNR on RGB (at most 60 dB per photo) and mean CIEDE2000 against the photo"}
 
 
 def load_rgb(path: Path) -> np.ndarray:
@@ -205,7 +206,7 @@ def evaluate_unchanged(paths: Sequence[Path], methods: dict[str, Method]) -> dic
             out, seconds = _run(method, photo)
             ref = full_reference(out, photo)
             rows[name].append({"brightness_shift": mean_brightness(out) - mean_brightness(photo),
-                               "mean_abs": float(np.abs(out - photo).mean()), "psnr": ref["psnr"],
+                               "mean_abs": float(np.abs(out - photo).mean()), "psnr": min(ref["psnr"], PSNR_CAP),
                                "ciede2000": ref["ciede2000"], "seconds": seconds})
     return _mean_rows(rows)
 
