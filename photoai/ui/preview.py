@@ -8,12 +8,13 @@ The logic is in :mod:`photoai.plugin_api.preview`; this module only wires it:
 - :class:`WindowPreviews` (created by the main window) follows value changes of the pending result's plugin.
   A :class:`~photoai.plugin_api.preview.PreviewPlugin` (superres, inpaint) gets a preview at once, and the full
   re-run (``MainWindow.rerun_proposal``) once the values have been still for :data:`SETTLE_MS` (a held slider:
-  once it is released); a live slider of a :class:`~photoai.plugin_api.preview.LivePreview` (colorize) renders
-  its cached analysis at screen size while it moves, and the full-resolution render once it is released (moved
-  by keys or the spin box: once the value rests). A full run or render still going when the values change
-  again is cancelled (the machine's cores go to the preview). The preview is drawn over the split view's result
-  side (:class:`~photoai.ui.canvas.preview.PreviewItem`) until the full result for the newest values replaces
-  it. A plugin without previews behaves as before (:meth:`WindowPreviews.follow` returns False).
+  once it is released) and the preview is shown (the cores go to the preview first); a live slider of a
+  :class:`~photoai.plugin_api.preview.LivePreview` (colorize) renders its cached analysis at screen size while
+  it moves, and the full-resolution render once it is released (moved by keys or the spin box: once the value
+  rests). A full run or render still going when the values change again is cancelled. The preview is drawn over
+  the split view's result side (:class:`~photoai.ui.canvas.preview.PreviewItem`) until the full result for the
+  newest values replaces it. A plugin without previews behaves as before (:meth:`WindowPreviews.follow` returns
+  False).
 """
 
 from __future__ import annotations
@@ -133,7 +134,8 @@ class WindowPreviews(QObject):
         self._current: Shown | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self.runner.ready.connect(self._on_ready)
-        self.runner.failed.connect(lambda message: log.info("preview failed: %s", message))
+        self.runner.failed.connect(self._on_failed)
+        self._due = False  # the full result waits for the preview being made (the cores go to the preview first)
         window.document_opened.connect(self._on_document)
         window.plugin_panel.form_built.connect(self._bind_form)
         window.job_ended.connect(self._on_job_ended)
@@ -217,6 +219,10 @@ class WindowPreviews(QObject):
         if any(s.isSliderDown() for s in self._sliders()):
             self.settle.start()
             return
+        if self.runner.busy:
+            self._due = True  # once the preview is shown
+            return
+        self._due = False
         proposal = w.document.proposal if w.document is not None else None
         if proposal is not None and dict(proposal.values) == values:
             self.clear()  # back to the values of the result on screen
@@ -231,12 +237,18 @@ class WindowPreviews(QObject):
     def _on_ready(self, shown: Shown) -> None:
         doc = self.window.document
         proposal = doc.proposal if doc is not None else None
-        if (proposal is None or proposal.before is not shown.source or self._values is None
-                or dict(shown.preview.values) != self._values):
-            return  # stale: the result was kept or replaced, or newer values are wanted
-        self._current = shown
-        self._place()
-        self.shown.emit(shown)
+        if not (proposal is None or proposal.before is not shown.source or self._values is None
+                or dict(shown.preview.values) != self._values):  # else stale: kept, replaced, or newer values wanted
+            self._current = shown
+            self._place()
+            self.shown.emit(shown)
+        if self._due:
+            self._full()
+
+    def _on_failed(self, message: str) -> None:
+        log.info("preview failed: %s", message)  # the full run says what is wrong
+        if self._due:
+            self._full()
 
     def _place(self) -> None:
         shown, doc = self._current, self.window.document
@@ -258,14 +270,14 @@ class WindowPreviews(QObject):
     def _on_job_ended(self, outcome: str) -> None:
         """A re-run that failed or was cancelled by the user takes its preview with it (one cancelled here for
         newer values is followed by their own run: the settle timer runs)."""
-        if outcome != "proposed" and not self.settle.isActive():
+        if outcome != "proposed" and not (self.settle.isActive() or self._due):
             self.clear()
 
     def clear(self) -> None:
         """No preview: the one on screen goes, the one being made is dropped, no full result is due."""
         self.settle.stop()
         self.runner.cancel()
-        self._values, self._current = None, None
+        self._values, self._current, self._due = None, None, False
         self.item.clear()
 
     @property

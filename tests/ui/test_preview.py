@@ -204,3 +204,14 @@ def test_a_cancelled_rerun_takes_its_preview_away(gain, qtbot, monkeypatch):
         window.cancel_job()  # the user's Cancel
     assert ended.args == ["cancelled"] and not window.previews.showing
     assert window.document.proposal.values["gain"] == 0.5
+
+
+def test_the_full_run_waits_for_the_preview(gain, qtbot):
+    window, plugin = gain
+    plugin.preview_gate.clear()  # a slow preview
+    _set(window, "gain", 0.7)
+    qtbot.wait(3 * 300)  # the value rests, but the preview is not there yet
+    assert not window.runner.busy and (0.7, True) not in plugin.runs
+    with qtbot.waitSignal(window.job_ended, timeout=5000):
+        plugin.preview_gate.set()
+    assert plugin.runs[-2:] == [(0.7, False), (0.7, True)] and window.document.proposal.values["gain"] == 0.7
