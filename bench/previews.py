@@ -12,6 +12,8 @@ model is loaded before the clock starts, as it is once per editor session):
   the split view's result half (``--mode split``, the editor's default: what it previews) or on the whole
   screen (``--mode after``); then the full result, ``run_plugin`` (skipped with ``--no-full``: x4 of 12 MP is a
   192 MP result);
+- inpainting (``--inpaint``; the mask of ``ui_stalls.py``: three discs, ~1 % of the photo): the preview (the
+  network's fill, no texture pass) of the same views, then the full result;
 - colorize (a live slider moved): the preview render of its analysis at screen size
   (:func:`~photoai.plugin_api.preview.preview_analysis`; the first move / the next one, whose scaled photo is
   kept), then the full-resolution render
@@ -30,6 +32,7 @@ from typing import Any
 
 from common import photo
 from live_render import load, ms
+from ui_stalls import _blob_mask
 
 
 def timed(call: Callable[[], Any]) -> str:
@@ -47,6 +50,7 @@ def main() -> int:
     ap.add_argument("--mode", choices=("split", "after"), default="split",
                     help="the comparison's mode: split (default; the preview covers the result's half) or after")
     ap.add_argument("--no-full", action="store_true", help="previews only (no full super-resolution run)")
+    ap.add_argument("--inpaint", action="store_true", help="also inpainting (three discs, ~1 %% of the photo)")
     ap.add_argument("--threads", type=int, default=1, help="ONNX Runtime threads (PHOTOAI_THREADS, default: 1)")
     args = ap.parse_args()
     os.environ["PHOTOAI_THREADS"] = str(args.threads)
@@ -89,6 +93,14 @@ def main() -> int:
         full = "skipped" if args.no_full else timed(
             lambda v=values: display_image(run_plugin(superres, image, None, v, runtime=runtime)))  # type: ignore
         print(f"| superres x{scale} | {first[0]} | {first[1]} | {full} |", flush=True)
+
+    if args.inpaint:
+        inpaint, mask = registry.get("inpaint"), _blob_mask(size.height, size.width)
+        one = View(Rect((size.width - screen.width) // 2, (size.height - screen.height) // 2, *screen), screen)
+        first = [timed(lambda v=v: display_image(preview_plugin(inpaint, image, v, mask, runtime=runtime).image))
+                 for v in (fit, one)]  # type: ignore[misc]
+        full = timed(lambda: display_image(run_plugin(inpaint, image, mask, runtime=runtime)))
+        print(f"| inpaint (mask ~1 %) | {first[0]} | {first[1]} | {full} |", flush=True)
 
     colorize = registry.get("colorize")
     analysis = analyze_plugin(colorize, image, runtime=runtime)

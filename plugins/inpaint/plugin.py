@@ -11,14 +11,15 @@ outside the mask are never touched, and a small hole in a 24 MP photo costs one 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 from PIL import Image
 
 from photoai.core.channels import is_gray, resize_float
-from photoai.core.geometry import Size
+from photoai.core.geometry import Rect, Size
 from photoai.core.mask_ops import grow_mask
 from photoai.core.tiling import run_tiled
 from photoai.plugin_api import (
@@ -33,7 +34,7 @@ from photoai.plugin_api import (
     Request,
     RunContext,
 )
-from photoai.plugin_api.preview import PreviewPlugin
+from photoai.plugin_api.preview import PreviewPlugin, View, proxy_preview
 from photoai.runtime.archs import Arch
 
 from .crops import crop_plan, hole_thickness, local_width, network_scale
@@ -113,6 +114,21 @@ class InpaintPlugin(PreviewPlugin, BasePlugin):
         model_ids=(MODEL_ID,),
     )
 
+    @staticmethod
+    def crops(mask: np.ndarray, values: Mapping[str, Any]) -> list[Rect]:
+        """The crops a run fills: each painted region with its context margin, overlaps merged."""
+        return crop_plan(mask > 0.0, values["context"], min_margin=16 + values["grow"])
+
+    def preview(self, request: Request, view: View, ctx: RunContext) -> np.ndarray:
+        """The network's fill (``preview_values``) of the crops that reach into the view only."""
+        if request.mask is not None:
+            seen = np.zeros_like(request.mask)
+            for crop in self.crops(request.mask, request.values):
+                if not crop.intersect(view.region).empty:
+                    seen[crop.slices()] = request.mask[crop.slices()]
+            request = Request(request.image, seen, request.values, request.raw)
+        return proxy_preview(self, request, view, ctx)
+
     def run(self, request: Request, ctx: RunContext) -> np.ndarray:
         if request.mask is None:
             raise PluginError("paint over the area to fill first")
@@ -123,7 +139,7 @@ class InpaintPlugin(PreviewPlugin, BasePlugin):
             raise PluginError(f"model '{name}' is a {task or 'general'} model, not an inpainting one")
         model = ctx.runtime.load(name)
         image, mask, grow = request.image, request.mask, values["grow"]
-        crops = crop_plan(mask > 0.0, values["context"], min_margin=16 + grow)
+        crops = self.crops(mask, values)
         for i, crop in enumerate(crops):
             ctx.raise_if_cancelled()
             ctx.progress(i, len(crops), f"Filling region {i + 1} of {len(crops)}")

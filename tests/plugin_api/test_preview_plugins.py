@@ -45,9 +45,10 @@ def test_inpaint_preview_is_the_network_fill_without_the_texture_pass(registry, 
 
     inpaint = importlib.import_module("photoai_plugins.inpaint.plugin")
 
-    plugin, image = registry.get("inpaint"), photo(96, 128)
-    mask = np.zeros((96, 128), np.float32)
+    plugin, image = registry.get("inpaint"), photo(96, 400)
+    mask = np.zeros((96, 400), np.float32)
     mask[30:70, 40:90] = 1.0  # wide: the full run would add texture
+    mask[30:50, 330:350] = 1.0  # far off the view: not filled by the preview
     values = {"fill": "auto", "grow": 0}
     runtime = shipped_runtime()
     network_only = run_plugin(plugin, image, mask, {**values, "fill": "smooth"}, RunContext(), runtime).rgb
@@ -55,8 +56,12 @@ def test_inpaint_preview_is_the_network_fill_without_the_texture_pass(registry, 
     def no_texture(*_args, **_kwargs):
         raise AssertionError("the preview ran the texture pass")
 
+    filled = []
+    fill_crop = inpaint.InpaintPlugin._fill_crop
     monkeypatch.setattr(inpaint, "exemplar_fill", no_texture)
+    monkeypatch.setattr(inpaint.InpaintPlugin, "_fill_crop",
+                        staticmethod(lambda *a, **k: filled.append(a[1].shape) or fill_crop(*a, **k)))
     preview = preview_plugin(plugin, image, View(Rect(32, 24, 64, 48), Size(64, 48)), mask, values,
                              runtime=runtime)
     np.testing.assert_allclose(preview.image.rgb, network_only[24:72, 32:96], atol=1e-6)
-    assert preview.values["fill"] == "auto"
+    assert preview.values["fill"] == "auto" and len(filled) == 1  # the visible hole's crop only
