@@ -1,6 +1,6 @@
 """The ``inpaint`` plugin: fill painted holes with our partial-convolution U-Net, and give object-sized
 holes the photo's own texture (:mod:`.exemplar`: PatchMatch synthesis at full resolution, started
-from the network's fill, whose colours below 8 px it keeps).
+from the network's fill, which guides its coarse levels' choice of patches).
 
 Crop strategy (as IOPaint's, see :mod:`.crops`): each connected painted region is cropped with a
 context margin; a crop larger than the working size is scaled down only as far as its hole's
@@ -47,8 +47,6 @@ THIN_HOLE, WIDE_HOLE = 12.0, 24.0
 #: Synthesize only when at least this share of a crop's hole wants texture (scratches that merely
 #: cross each other keep the network's fill without the cost of a synthesis over their whole crop).
 MIN_TEXTURE_SHARE = 0.05
-#: The texture fill keeps the network's colours below 2**KEEP_LOW px.
-KEEP_LOW = 3
 FILLS = ("auto", "texture", "smooth")
 
 
@@ -151,8 +149,7 @@ class InpaintPlugin(PreviewPlugin, BasePlugin):
             filled = self._fill_crop(model, image[crop.slices()], hole, values["working_size"],
                                      values["passes"], sub.sub(0.0, 0.3 if texture else 1.0))
             if texture:
-                synthesized = exemplar_fill(image[crop.slices()], hole, init=filled, ctx=sub.sub(0.3, 1.0),
-                                            keep_low=KEEP_LOW)
+                synthesized = exemplar_fill(image[crop.slices()], hole, init=filled, ctx=sub.sub(0.3, 1.0))
                 filled = filled + weight[..., None] * (synthesized - filled)
             if is_gray(image[crop.slices()][~hole]):  # a black-and-white photo gets a gray fill, not a tint
                 filled = np.repeat(filled.mean(axis=2, keepdims=True), 3, axis=2)
