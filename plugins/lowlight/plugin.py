@@ -62,6 +62,21 @@ def luminance(rgb: np.ndarray) -> np.ndarray:
     return rgb @ np.asarray(LUMA, np.float32)
 
 
+def local_detail(correction: np.ndarray, radius: int) -> np.ndarray:
+    """HxWx3 ``correction`` without its locally constant parts (means over (2r+1)^2 boxes) at 0 and at
+    the 2-pixel periods (alternating rows, columns, checkerboard): what is left is detail that varies
+    from place to place, like noise; a constant offset or a fixed 2x2 pattern is removed. In place."""
+    h, w = correction.shape[:2]
+    rows = np.where(np.arange(h) % 2 == 0, 1.0, -1.0).astype(np.float32)[:, None, None]
+    cols = np.where(np.arange(w) % 2 == 0, 1.0, -1.0).astype(np.float32)[None, :, None]
+    for sign in (None, rows, cols, rows * cols):
+        if sign is None:
+            correction -= box_mean(correction, radius)
+        else:
+            correction -= box_mean(correction * sign, radius) * sign
+    return correction
+
+
 def proxy_of(image: np.ndarray, side: int = PROXY_SIDE) -> np.ndarray:
     """The photo the illumination network sees (:func:`photoai.core.channels.proxy_of`, long side ``side``)."""
     return channels.proxy_of(image, side)
@@ -187,9 +202,10 @@ class LowLightPlugin(BasePlugin):
         """The denoiser on ``buf`` (:meth:`_divide`'s HxWx6), tile by tile, blended by ``denoise``. It sees
         the photo clamped to [0, 1], as in training, each tile mirrored outward by its receptive field
         (at the photo's edges the network would otherwise see its zero padding: a bright frame once
-        exposed); its result keeps the input's local mean (a box of :data:`KEEP_MEAN_RADIUS`), so it
-        removes noise but shifts no colour or brightness (at high gains it would tint the shadows), and
-        what lay above 1 is added back, for the exposure's shoulder."""
+        exposed); its correction keeps only :func:`local_detail`, so it removes noise but shifts no
+        colour or brightness (at high gains it brightens and tints flat shadows) and leaves no 2-pixel
+        pattern (at high gains it adds one to flat areas), and what lay above 1 is added back, for the
+        exposure's shoulder."""
         reach = model.spec.receptive_field // 2 + 1
 
         def tile(t: np.ndarray) -> np.ndarray:
@@ -201,7 +217,7 @@ class LowLightPlugin(BasePlugin):
             mirror = min(h, w) > m
             ins = [np.pad(a, pad, mode="reflect" if mirror else "edge") for a in (clamped, t[..., 3:])]
             y = hwc(model(nchw(ins[0]), nchw(ins[1]), ctx=ctx))[m:m + h, m:m + w]
-            y += box_mean(clamped - y, KEEP_MEAN_RADIUS)
+            y = clamped + local_detail(y - clamped, KEEP_MEAN_RADIUS)
             y += x - clamped
             return y
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from photoai.core.guided import box_mean, guided_upsample
+from photoai.core.guided import guided_upsample
 from photoai.core.image import ImageBuffer
 from photoai.plugin_api.execute import run_plugin
 from photoai.runtime import Runtime
@@ -16,6 +16,7 @@ from photoai_plugins.lowlight.plugin import (
     ILLUM_ID,
     KEEP_MEAN_RADIUS,
     LowLightPlugin,
+    local_detail,
     luminance,
     proxy_of,
 )
@@ -66,7 +67,7 @@ def test_onnx_matches_torch(smoke_models, smoke_checkpoint, h, w):
 def test_the_plugin_runs_the_pipeline_the_networks_describe(smoke_models, smoke_checkpoint):
     """The plugin with the exported models (tiled denoiser, tiles at even offsets here) equals the torch
     networks run on the whole photo: S of the proxy (padded to 16 like every model input), guided to full
-    resolution, I / S, denoised (the photo mirrored at its edges; keeping the local mean of I / S, and
+    resolution, I / S, denoised (the photo mirrored at its edges; the correction's local detail only, and
     what lay above 1)."""
     net = _net(smoke_checkpoint)
     image = photo(600, 1024, scale=0.25)  # 2 x 2 denoiser tiles of 512 / 300 px
@@ -88,6 +89,6 @@ def test_the_plugin_runs_the_pipeline_the_networks_describe(smoke_models, smoke_
     with torch.no_grad():
         clean = net.denoise(mirrored(bright), mirrored(1.0 / s))[0].numpy().transpose(1, 2, 0)[m:-m, m:-m]
     clean = np.clip(clean, 0.0, 1.0)  # the denoiser's output range (its manifest entry)
-    clean += box_mean(bright - clean, KEEP_MEAN_RADIUS) + (image / s - bright)
+    clean = bright + local_detail(clean - bright, KEEP_MEAN_RADIUS) + (image / s - bright)
     assert out.shape == image.shape
-    np.testing.assert_allclose(out, np.clip(clean, 0.0, 1.0), atol=2e-4)
+    np.testing.assert_allclose(out, np.clip(clean, 0.0, 1.0), atol=3e-4)  # ONNX vs torch, box sums per tile

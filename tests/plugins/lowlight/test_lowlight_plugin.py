@@ -10,7 +10,7 @@ from photoai.core.errors import Cancelled, PluginError
 from photoai.core.image import ImageBuffer
 from photoai.core.jobs import CancelToken, RunContext
 from photoai.plugin_api.execute import run_plugin
-from photoai_plugins.lowlight.plugin import KEEP_MEAN_RADIUS, PROXY_SIDE, LowLightPlugin, proxy_of
+from photoai_plugins.lowlight.plugin import KEEP_MEAN_RADIUS, PROXY_SIDE, LowLightPlugin, local_detail, proxy_of
 
 from .conftest import (
     DENOISE_SPEC,
@@ -61,22 +61,27 @@ def test_strength_is_an_exponent_of_s():
     np.testing.assert_array_equal(run(image, runtime, {"strength": 0.0}), image)
 
 
-def halve_checker(x: np.ndarray, gain: np.ndarray) -> np.ndarray:
-    """A fake denoiser: the mean of each pixel and its left neighbour (its right one in the first column),
-    which removes a checkerboard from a flat photo and keeps its mean."""
-    left = np.concatenate([x[..., 1:2], x[..., :-1]], axis=3)
-    return 0.5 * (x + left)
-
-
 def test_denoise_strength_blends_the_denoiser_in():
-    yy, xx = np.mgrid[0:BIG[0], 0:BIG[1]]
-    checker = (0.05 * (((yy + xx) % 2) * 2 - 1)).astype(np.float32)[..., None]
-    image = np.full((*BIG, 3), 0.15, np.float32) + checker
-    runtime = FakeRuntime(constant_illum(0.5), FakeModel(DENOISE_SPEC, halve_checker))
+    """The fake denoiser flattens the photo; its correction keeps only what varies locally (the noise)."""
+    noise = np.random.default_rng(2).normal(0.0, 0.02, (*BIG, 3)).astype(np.float32)
+    image = np.full((*BIG, 3), 0.15, np.float32) + noise
+    runtime = FakeRuntime(constant_illum(0.5), FakeModel(DENOISE_SPEC, lambda x, gain: np.full_like(x, 0.3)))
     bright = image / 0.5
-    np.testing.assert_allclose(run(image, runtime, {"denoise": 1.0}), 0.3, atol=1e-3)  # the checker's local mean: ~0
-    np.testing.assert_allclose(run(image, runtime, {"denoise": 0.4}), 0.3 + 0.6 * 2 * checker + 0 * image, atol=1e-3)
+    correction = local_detail(0.3 - bright, KEEP_MEAN_RADIUS)
+    np.testing.assert_allclose(run(image, runtime, {"denoise": 1.0}), bright + correction, atol=1e-5)
+    np.testing.assert_allclose(run(image, runtime, {"denoise": 0.4}), bright + 0.4 * correction, atol=1e-5)
     np.testing.assert_allclose(run(image, runtime, {"denoise": 0.0}), bright, atol=1e-6)
+    assert np.std(run(image, runtime)) < 0.2 * np.std(bright)  # the noise is gone
+
+
+def test_the_denoisers_correction_keeps_no_offset_and_no_2_pixel_pattern():
+    h, w = 96, 128
+    yy, xx = np.mgrid[0:h, 0:w]
+    noise = np.random.default_rng(4).normal(0.0, 0.05, (h, w, 3)).astype(np.float32)
+    pattern = (0.03 * (-1.0) ** yy + 0.02 * (-1.0) ** (yy + xx) + 0.1).astype(np.float32)[..., None]
+    kept = local_detail(noise + pattern, KEEP_MEAN_RADIUS)
+    assert np.abs(kept - noise).std() < 0.1 * noise.std()  # the offset and the stripes are gone
+    assert np.corrcoef(kept.ravel(), noise.ravel())[0, 1] > 0.99  # the noise is what remains
 
 
 def test_without_denoise_the_denoiser_is_not_loaded():
