@@ -118,14 +118,17 @@ class InpaintPlugin(PreviewPlugin, BasePlugin):
         return crop_plan(mask > 0.0, values["context"], min_margin=16 + values["grow"])
 
     def preview(self, request: Request, view: View, ctx: RunContext) -> np.ndarray:
-        """The network's fill (``preview_values``) of the crops that reach into the view only."""
-        if request.mask is not None:
-            seen = np.zeros_like(request.mask)
-            for crop in self.crops(request.mask, request.values):
+        """The network's fill (``preview_values``) of the crops that reach into the view only, the network working
+        at about the view's detail (256 px when the photo is shown at less than half size, else 512 px)."""
+        values = {**request.values, "working_size": min(request.values["working_size"],
+                                                          256 if view.detail() < 0.5 else 512)}
+        painted, mask = request.mask, None
+        if painted is not None:
+            mask = np.zeros_like(painted)
+            for crop in self.crops(painted, values):
                 if not crop.intersect(view.region).empty:
-                    seen[crop.slices()] = request.mask[crop.slices()]
-            request = Request(request.image, seen, request.values, request.raw)
-        return proxy_preview(self, request, view, ctx)
+                    mask[crop.slices()] = painted[crop.slices()]
+        return proxy_preview(self, Request(request.image, mask, values, request.raw), view, ctx)
 
     def run(self, request: Request, ctx: RunContext) -> np.ndarray:
         if request.mask is None:

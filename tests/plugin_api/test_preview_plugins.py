@@ -65,3 +65,19 @@ def test_inpaint_preview_is_the_network_fill_without_the_texture_pass(registry, 
                              runtime=runtime)
     np.testing.assert_allclose(preview.image.rgb, network_only[24:72, 32:96], atol=1e-6)
     assert preview.values["fill"] == "auto" and len(filled) == 1  # the visible hole's crop only
+
+
+def test_inpaint_preview_of_a_zoomed_out_view_runs_the_network_small(registry, monkeypatch):
+    from tests.conftest import shipped_runtime
+
+    inpaint = importlib.import_module("photoai_plugins.inpaint.plugin")
+    plugin, image = registry.get("inpaint"), photo(96, 400)
+    mask = np.zeros((96, 400), np.float32)
+    mask[30:70, 40:90] = 1.0
+    working = []
+    fill_crop = inpaint.InpaintPlugin._fill_crop
+    monkeypatch.setattr(inpaint.InpaintPlugin, "_fill_crop",
+                        staticmethod(lambda *a, **k: working.append(a[3]) or fill_crop(*a, **k)))
+    preview = preview_plugin(plugin, image, View.whole(image.size, Size(100, 24)), mask, {"working_size": 1024},
+                             runtime=shipped_runtime())
+    assert working == [256] and preview.image.rgb.shape == (24, 100, 3)
