@@ -8,8 +8,9 @@ Our network (``model=network``):
    luminance), raised to the power ``strength`` and divided out: I / S. This runs in bands of rows,
    so the full-size work is one pass.
 3. ``lowlight-denoise`` removes the noise the division amplified, tile by tile (overlap covering its
-   receptive field), from the brightened photo and the gain; its result keeps the local mean of its
-   input (it removes noise, not colour); ``denoise`` blends it in.
+   receptive field), from the brightened photo and the gain; of its correction only the local detail
+   is kept (:func:`local_detail`: it removes noise, not colour, and adds no pattern); ``denoise``
+   blends it in.
 4. "Reach a normal exposure" (:mod:`.tone`): when the result is darker than a normal exposure, a gain
    in linear light chosen on the proxy brings it there (all the way for an underexposed photo, not at
    all for a low-key one), highlights rolling off under a shoulder that keeps hue instead of clipping.
