@@ -114,7 +114,10 @@ class LowLightPlugin(BasePlugin):
                             "apply to PhotoAI's network only"),
             FloatParam("strength", "Strength", default=1.0, minimum=0.0, maximum=1.5, step=0.05,
                        help="How much to brighten: 0 leaves the photo as it is, 1 is the network's estimate, "
-                            "up to 1.5 brighter still (PhotoAI network only)"),
+                            "up to 1.5 brighter still. With 'Reach a normal exposure' on, a dark photo still ends "
+                            "at a normal exposure as far as that step's gain allows: a lower strength leaves more "
+                            "of it to that even, global gain (less lifting of the shadows against the lights) "
+                            "(PhotoAI network only)"),
             BoolParam("auto_exposure", "Reach a normal exposure", default=True,
                       help="When the network's result is still darker than a normal exposure (mean brightness "
                            f"{TARGET_BRIGHTNESS}), expose it brighter as a camera would (a gain in linear light, "
