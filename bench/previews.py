@@ -28,6 +28,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from common import photo
@@ -36,9 +37,18 @@ from ui_stalls import _blob_mask
 
 
 def timed(call: Callable[[], Any]) -> str:
+    """Wall ms (CPU ms) of ``call()``."""
     cpu: list[float] = []
     wall = ms(call, cpu)
     return f"{wall:.0f} ({cpu[0]:.0f})"
+
+
+def shown(make: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``make(...)``'s image (a preview's or a result's) converted for the screen, as the editor's worker does."""
+    from photoai.ui.display import display_image
+
+    made = make(*args, **kwargs)
+    return display_image(getattr(made, "image", made))
 
 
 def main() -> int:
@@ -61,8 +71,6 @@ def main() -> int:
     from photoai.plugin_api.models import open_runtime
     from photoai.plugin_api.preview import ScaledInputs, View, preview_analysis, preview_plugin
     from photoai.plugin_api.registry import discover_plugins
-    from photoai.ui.display import display_image
-
     registry = discover_plugins(entry_point_group=None, paths=[])
     runtime = open_runtime(registry, "cpu", user_models=False)
     image = ImageBuffer(photo(args.mp))
@@ -85,21 +93,19 @@ def main() -> int:
         values = {"scale": scale}
         part = Size(screen.width // scale, screen.height // scale)  # input pixels of a screen at 100 % of the result
         one = View(Rect((size.width - part.width) // 2, (size.height - part.height) // 2, *part), screen)
-        def show(view: View, values: dict[str, Any] = values) -> Any:
-            return display_image(preview_plugin(superres, image, view, None, values, runtime=runtime).image)
-
-        show(View(Rect(0, 0, 64, 64), Size(128, 128)))  # the model's session is made once per editor session
-        first = [timed(lambda v=v: show(v)) for v in (fit, one)]  # type: ignore[misc]
-        full = "skipped" if args.no_full else timed(
-            lambda v=values: display_image(run_plugin(superres, image, None, v, runtime=runtime)))  # type: ignore
+        warm = View(Rect(0, 0, 64, 64), Size(128, 128))  # the model's session is made once per editor session
+        shown(preview_plugin, superres, image, warm, None, values, runtime=runtime)
+        first = [timed(partial(shown, preview_plugin, superres, image, v, None, values, runtime=runtime))
+                 for v in (fit, one)]
+        full = "skipped" if args.no_full else timed(partial(shown, run_plugin, superres, image, None, values,
+                                                            runtime=runtime))
         print(f"| superres x{scale} | {first[0]} | {first[1]} | {full} |", flush=True)
 
     if args.inpaint:
         inpaint, mask = registry.get("inpaint"), _blob_mask(size.height, size.width)
         one = View(Rect((size.width - screen.width) // 2, (size.height - screen.height) // 2, *screen), screen)
-        first = [timed(lambda v=v: display_image(preview_plugin(inpaint, image, v, mask, runtime=runtime).image))
-                 for v in (fit, one)]  # type: ignore[misc]
-        full = timed(lambda: display_image(run_plugin(inpaint, image, mask, runtime=runtime)))
+        first = [timed(partial(shown, preview_plugin, inpaint, image, v, mask, runtime=runtime)) for v in (fit, one)]
+        full = timed(partial(shown, run_plugin, inpaint, image, mask, runtime=runtime))
         print(f"| inpaint (mask ~1 %) | {first[0]} | {first[1]} | {full} |", flush=True)
 
     colorize = registry.get("colorize")
@@ -108,11 +114,10 @@ def main() -> int:
     inputs = ScaledInputs()  # as the editor's preview worker keeps them: scaled once per view, not per move
     first = []
     for v in (fit, View(Rect(0, 0, *screen), screen)):
-        first.append(timed(lambda v=v: display_image(preview_analysis(colorize, analysis, v, moved, None,  # type: ignore
-                                                                      inputs).image)))
-        first[-1] += " / " + timed(lambda v=v: display_image(preview_analysis(  # type: ignore
-            colorize, analysis, v, {"temperature": 0.5, "saturation": 1.1}, None, inputs).image))
-    full = timed(lambda: display_image(render_analysis(colorize, analysis, moved)))
+        move, next_move = (timed(partial(shown, preview_analysis, colorize, analysis, v, values, None, inputs))
+                           for values in (moved, {"temperature": 0.5, "saturation": 1.1}))
+        first.append(f"{move} / {next_move}")
+    full = timed(partial(shown, render_analysis, colorize, analysis, moved))
     print(f"| colorize (slider) | {first[0]} | {first[1]} | {full} |", flush=True)
     print(load())
     return 0
