@@ -48,8 +48,8 @@ def main() -> None:
         wall = time.perf_counter() - t0
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         frame_mb = w * h * 3 * 4 / 2**20
-        print(f"| plugin | image | wall s | peak RSS MiB | float32 RGB frame MiB | peak / frame |")
-        print(f"|---|---|---|---|---|---|")
+        print("| plugin | image | wall s | peak RSS MiB | float32 RGB frame MiB | peak / frame |")
+        print("|---|---|---|---|---|---|")
         print(f"| {args.plugin} {' '.join(args.sets)} | {w}x{h} ({w*h/1e6:.1f} MP) | {wall:.1f} | "
               f"{peak_mb:.0f} | {frame_mb:.0f} | {peak_mb / frame_mb:.1f} |")
 

@@ -4,10 +4,10 @@ plugins never import the UI; the app never imports a plugin) is enforced by impo
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 

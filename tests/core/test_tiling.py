@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
+from photoai.core.errors import Cancelled
 from photoai.core.geometry import Size
 from photoai.core.jobs import CancelToken, RunContext
-from photoai.core.errors import Cancelled
 from photoai.core.tiling import plan_tiles, run_tiled
 
 
