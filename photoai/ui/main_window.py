@@ -123,6 +123,8 @@ class MainWindow(QMainWindow):
     screen pictures of large images (:mod:`photoai.ui.display`) are made on workers."""
 
     document_opened = Signal(object)
+    #: the open photo's pixels changed (Keep, Undo, Redo of a kept result); not emitted for a new photo
+    image_changed = Signal()
     job_ended = Signal(str)
     export_ended = Signal(bool)
 
@@ -422,6 +424,7 @@ class MainWindow(QMainWindow):
         if self.document is not None:
             self._show_image(self.document.image)
         self._update_state()
+        self.image_changed.emit()
 
     def _on_mask_changed(self, rect) -> None:
         self._has_mask = None

@@ -208,3 +208,22 @@ def test_closing_the_window_stops_the_inspector(qtbot, window, monkeypatch):
     monkeypatch.setattr(window.inspector_dock.panel, "shutdown", lambda *a: stopped.append(True))
     window.close()
     assert stopped == [True]
+
+
+def test_keep_undo_and_redo_refresh_the_inspector(qtbot, window, photo, monkeypatch):
+    """Activations of the photo before a Keep (or Undo/Redo) are stale: the panel is told each time."""
+    from photoai.core.image import ImageBuffer
+
+    calls = []
+    monkeypatch.setattr(window.inspector_dock.panel, "document_changed", lambda: calls.append(True))
+    window.open_path(photo, background=False)
+    calls.clear()
+    doc = window.document
+    doc.propose(ImageBuffer(1.0 - doc.image.rgb), "demo", "Invert", {})
+    assert calls == []  # a pending result leaves the photo as it is
+    doc.keep()
+    assert len(calls) == 1
+    doc.undo()
+    doc.redo()
+    assert len(calls) == 3
+    window.inspector_dock.panel.shutdown()

@@ -518,7 +518,8 @@ class InspectorPanel(QWidget):
         self.hide_overlay_button.setEnabled(on)
 
     def document_changed(self) -> None:
-        """A new photo: old activations and the overlay no longer apply; the selected layer runs again."""
+        """A new photo or new pixels (Keep, Undo, Redo): old activations and the overlay no longer apply; the
+        selected layer runs again."""
         self.clear_overlay()
         self.view = None
         self._show_activation(None)
@@ -623,6 +624,7 @@ def add_inspector_dock(window: MainWindow) -> InspectorDock:
     window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
     dock.hide()
     window.document_opened.connect(lambda _path: panel.document_changed())
+    window.image_changed.connect(lambda: panel.document_changed())  # Keep/Undo/Redo: activations are stale
     return dock
 
 
