@@ -138,6 +138,17 @@ def _box_of(mask: np.ndarray, margin: int) -> tuple[int, int, int, int]:
             max(0, xs[0] - margin), min(w, xs[-1] + margin + 1))
 
 
+def low_pass(a: np.ndarray, octaves: int) -> np.ndarray:
+    """``a`` (HxWx3) halved ``octaves`` times by 2x2 averages and enlarged back (bilinear)."""
+    shapes = []
+    for _ in range(octaves):
+        shapes.append(a.shape[:2])
+        a = _half(a, np.ones(a.shape[:2], bool))[0]
+    for h, w in reversed(shapes):
+        a = _upsample(a, h, w)
+    return a
+
+
 def onion_fill(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
     """A smooth fill: hole pixels take the mean of their known 3x3 neighbours, ring by ring from
     the rim inwards (gray 0.5 when nothing is known)."""

@@ -207,3 +207,21 @@ def test_eval_texture_smoke_on_tiny_fixtures(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "SWD" in printed and "exemplar" in printed and "telea" in printed
     assert ("opencv-fsr" in results["objects"]) or "opencv-fsr: not installed" in printed
+
+
+def test_texture_keeps_the_network_colours_and_its_own_fine_detail(plugin, monkeypatch):
+    import importlib
+
+    module = importlib.import_module("photoai_plugins.inpaint.plugin")
+    h, w = 160, 200
+    hole = disc(h, w, 80, 100, 40)
+    checker = np.where((np.add.outer(np.arange(h), np.arange(w)) % 2)[..., None] == 0, 0.1, -0.1)
+    # a synthesis that is 0.3 too bright but carries a 1 px checkerboard
+    monkeypatch.setattr(module, "exemplar_fill",
+                        lambda image, hole, **k: np.where(hole[..., None], 0.8 + checker, image).astype(np.float32))
+    out = run_plugin(plugin, ImageBuffer(np.full((h, w, 3), 0.5, np.float32)), hole.astype(np.float32),
+                     {"grow": 0, "fill": "texture"}, RunContext(), MeanFillRuntime()).rgb
+    inner = disc(h, w, 80, 100, 40 - 2 ** module.KEEP_LOW * 2)
+    assert abs(float(out[inner].mean()) - 0.5) < 0.02  # the network's (mean-fill) colour
+    assert abs(float(out[inner].std()) - 0.1) < 0.02  # the synthesis' detail
+    assert np.array_equal(out[~hole], np.full((int((~hole).sum()), 3), 0.5, np.float32))
