@@ -30,7 +30,7 @@ from photoai.core.errors import ImageReadError, ImageWriteError, PhotoAIError
 from photoai.core.geometry import Size
 from photoai.core.image import ImageBuffer, to_uint
 from photoai.core.io import EXIF_IFD0_TAGS, exif_sub_ifds, load, normalize_exif, reset_exif_orientation, valid_dpi
-from photoai.core.stream import ImageStream, rechunk
+from photoai.core.stream import ImageStream, fill, rechunk
 
 
 class OverwriteSourceError(ImageWriteError):
@@ -104,6 +104,11 @@ class _Pixels:
     def channels(self) -> int:
         return self.shape[2] if len(self.shape) == 3 else 1
 
+    @property
+    def gray(self) -> bool:
+        """Gray or gray + alpha samples."""
+        return self.channels in (1, 2)
+
     def strips(self, rows: int) -> Iterator[np.ndarray]:
         """Strips of exactly ``rows`` rows (the last may be shorter)."""
         return rechunk(self.make(), rows)
@@ -115,10 +120,7 @@ class _Pixels:
         if len(first) == self.shape[0]:
             return first
         out = np.empty(self.shape, self.dtype)
-        top = 0
-        for strip in (first, *strips):
-            out[top:top + len(strip)] = strip
-            top += len(strip)
+        fill(out, (first, *strips))
         return out
 
     def pil_image(self) -> Image.Image:
@@ -128,10 +130,7 @@ class _Pixels:
             return Image.fromarray(self.array())
         height, width = self.shape[:2]
         rgbx = np.full((height, width, 4), 255, np.uint8)
-        top = 0
-        for strip in self.make():
-            rgbx[top:top + len(strip), :, :3] = strip
-            top += len(strip)
+        fill(rgbx[..., :3], self.make())
         return Image.frombuffer("RGBX", (width, height), rgbx, "raw", "RGBX", 0, 1)
 
 
@@ -149,7 +148,7 @@ class _Job:
 
     @property
     def gray(self) -> bool:
-        return self.pixels.channels in (1, 2)
+        return self.pixels.gray
 
 
 # --------------------------------------------------------------------------- public API
@@ -274,8 +273,7 @@ def _job(image: ImageBuffer | ImageStream, fmt: ExportFormat, bits: int, quality
          keep_metadata: bool) -> _Job:
     pixels = _pixels(image, fmt, bits)
     exif = normalize_exif(image.exif) if keep_metadata and fmt.supports_metadata else None
-    gray = pixels.channels in (1, 2)
-    icc = image.icc_profile if fmt.supports_metadata and _icc_fits(image.icc_profile, gray) else None
+    icc = image.icc_profile if fmt.supports_metadata and _icc_fits(image.icc_profile, pixels.gray) else None
     return _Job(pixels, bits, icc, exif and reset_exif_orientation(exif), valid_dpi(image.info.get("dpi")),
                 quality, lossless)
 
@@ -291,8 +289,7 @@ def _pixels(image: ImageBuffer | ImageStream, fmt: ExportFormat, bits: int) -> _
         return _Pixels.quantized((image.size.height, image.size.width, 3), bits, image.bands)
     rgb = image.rgb
     if image.alpha is None and not image.gray:
-        return _Pixels.quantized(rgb.shape, bits, lambda: (rgb[top:top + _QUANTIZE_ROWS]
-                                                           for top in range(0, len(rgb), _QUANTIZE_ROWS)))
+        return _Pixels.quantized(rgb.shape, bits, lambda: rechunk((rgb,), _QUANTIZE_ROWS))
     return _Pixels.of(_whole_pixels(image, fmt, bits))
 
 

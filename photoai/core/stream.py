@@ -81,3 +81,15 @@ def rechunk(bands: Iterable[np.ndarray], rows: int) -> Iterator[np.ndarray]:
                 pending, held = [], 0
     if held:
         yield pending[0] if len(pending) == 1 else np.concatenate(pending)
+
+
+def fill(out: np.ndarray, bands: Iterable[np.ndarray]) -> int:
+    """Write ``bands`` (stacked along the first axis) into ``out``'s rows from the top; a band that already is
+    those rows of ``out`` (a view made in place) is not copied. Returns the number of rows written."""
+    top = 0
+    for band in bands:
+        rows = out[top:top + len(band)]
+        if band.ctypes.data != rows.ctypes.data:
+            rows[...] = band
+        top += len(band)
+    return top

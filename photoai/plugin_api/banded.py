@@ -14,6 +14,7 @@ import numpy as np
 
 from photoai.core.geometry import Size
 from photoai.core.jobs import RunContext
+from photoai.core.stream import fill
 from photoai.plugin_api.plugin import BasePlugin, Request
 
 
@@ -33,12 +34,7 @@ class BandedPlugin(BasePlugin):
         h, w = request.image.shape[:2]
         size = self.output_size(Size(w, h), request.values)
         frame = np.empty((size.height, size.width, 3), np.float32)
-        top = 0
-        for band in self.bands(request, ctx, frame):
-            rows = frame[top:top + len(band)]
-            if not (np.may_share_memory(band, frame) and band.ctypes.data == rows.ctypes.data):
-                rows[...] = band
-            top += len(band)
+        top = fill(frame, self.bands(request, ctx, frame))
         if top != size.height:
             raise ValueError(f"bands hold {top} rows, expected {size.height}")
         return frame
