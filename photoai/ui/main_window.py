@@ -48,7 +48,7 @@ from photoai.ui.canvas.brush import BrushController
 from photoai.ui.canvas.view import CanvasView
 from photoai.ui.display import DisplayCache
 from photoai.ui.hints import WindowHints
-from photoai.ui.jobs import JobRunner, run_while_painting
+from photoai.ui.jobs import JobRunner, mask_snapshot, run_while_painting
 from photoai.ui.live import LiveRenderer, Rendered
 from photoai.ui.preview import WindowPreviews
 from photoai.ui.qsettings import Settings
@@ -769,11 +769,11 @@ class MainWindow(QMainWindow):
         except Exception as e:  # noqa: BLE001 - no folder, read-only, unknown format
             dialogs.show_error(self, "Export failed", _message(e), _details(e))
             return False
-        image, mask = doc.image, doc.mask
+        image, mask = doc.image, mask_snapshot(doc.mask)  # the brush may paint on while the export runs
         self._export = _Export(doc, image, path)
         self.exporter.submit(lambda _ctx: (core_export.save(
             image, path, format=format, quality=quality, bit_depth=bit_depth, source_path=doc.path,
-            overwrite_source=overwrite, lossless=lossless, keep_metadata=keep_metadata), mask_print(mask)))
+            overwrite_source=overwrite, lossless=lossless, keep_metadata=keep_metadata), mask_print(mask())))
         self.export_label.setText(f"Exporting {path.name}…")
         for w in (self.export_label, self.export_bar):
             w.setVisible(True)
