@@ -140,6 +140,22 @@ def command_line(script: str, argv: Sequence[str] | None = None) -> str:
     return shlex.join(["python", "-m", f"photoai_plugins.{script}", *(sys.argv[1:] if argv is None else argv)])
 
 
+def recorded_command(script: str, argv: Sequence[str] | None, path_options: Sequence[str],
+                     drop: Sequence[str] = ()) -> str:
+    """:func:`command_line` as manifests record an evaluation: the values of ``path_options`` relative to the
+    repository (:func:`portable_path`), the options in ``drop`` (each with its value) left out."""
+    given = list(sys.argv[1:] if argv is None else argv)
+    args: list[str] = []
+    i = 0
+    while i < len(given):
+        if given[i] in drop:
+            i += 2
+            continue
+        args.append(portable_path(given[i]) if i and given[i - 1] in path_options else given[i])
+        i += 1
+    return command_line(script, args)
+
+
 def add_run_args(ap: argparse.ArgumentParser, *, out: str, iters: int, lr: float, lr_min: float,
                  eval_every: int = 1000) -> None:
     """The arguments of every training loop driven by :class:`Run` (the defaults given per task): --data,

@@ -36,7 +36,8 @@ from photoai.core.jobs import RunContext
 from photoai.core.models import ModelProvider
 from photoai.core.params import ColorPoint, validate
 
-from .._training import TRAIN_FOLDERS, command_line, default_data_dir, list_photos, portable_path
+from .._training import TRAIN_FOLDERS, default_data_dir, list_photos, portable_path
+from .._training import recorded_command as _recorded
 from .bins import MODE, inverse_prior, nearest_bin
 from .data import is_colour
 from .metrics import auc, colourfulness, psnr
@@ -170,16 +171,7 @@ def format_table(results: dict[str, dict[str, float]]) -> str:
 def recorded_command(argv: Sequence[str] | None) -> str:
     """The command as manifests record it: without the output options (``--json``, ``--save-crops``), the
     path options' values relative to the repository."""
-    given = list(sys.argv[1:] if argv is None else argv)
-    args: list[str] = []
-    i = 0
-    while i < len(given):
-        if given[i] in OUTPUT_OPTIONS:
-            i += 2
-            continue
-        args.append(portable_path(given[i]) if i and given[i - 1] in PATH_OPTIONS else given[i])
-        i += 1
-    return command_line("colorize.evaluate", args)
+    return _recorded("colorize.evaluate", argv, PATH_OPTIONS, drop=OUTPUT_OPTIONS)
 
 
 def held_out_photos(n: int) -> list[Path]:

@@ -42,7 +42,8 @@ from photoai.core.errors import ModelError
 from photoai.core.metrics import psnr, ssim, to_y255
 from photoai.core.models import ModelProvider
 
-from .._training import command_line, portable_path
+from .._training import portable_path
+from .._training import recorded_command as _recorded
 from .baselines import clahe_l, gamma_to_mean, msr
 from .degrade import make_pair
 from .measures import mean_brightness, no_reference
@@ -225,11 +226,7 @@ def format_table(results: dict[str, dict[str, float]]) -> str:
 
 def recorded_command(argv: Sequence[str] | None) -> str:
     """The command as manifests record it: the path options' values relative to the repository."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    for i in range(len(args) - 1):
-        if args[i] in PATH_OPTIONS:
-            args[i + 1] = portable_path(args[i + 1])
-    return command_line("lowlight.evaluate", args)
+    return _recorded("lowlight.evaluate", argv, PATH_OPTIONS)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
