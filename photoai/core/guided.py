@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["box_mean", "bilinear_taps", "GuidedUpsampler", "guided_upsample"]
+__all__ = ["box_mean", "bilinear_taps", "region_taps", "GuidedUpsampler", "guided_upsample"]
 
 
 def box_mean(x: np.ndarray, r: int) -> np.ndarray:
@@ -38,11 +38,22 @@ def bilinear_taps(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray, np.nda
     """Source indices ``i0``, ``i1`` and weights ``w`` (of ``i1``) along one axis for bilinear
     resampling from ``n_in`` to ``n_out`` samples with half-pixel centres (PyTorch's
     ``align_corners=False``: positions before the first centre are clamped to it)."""
-    src = (np.arange(n_out, dtype=np.float64) + 0.5) * (n_in / n_out) - 0.5
+    return _taps((np.arange(n_out, dtype=np.float64) + 0.5) * (n_in / n_out) - 0.5, n_in)
+
+
+def region_taps(n_in: int, n_full: int, start: int, length: int, n_out: int
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`bilinear_taps` from ``n_in`` samples spread over ``n_full`` pixels onto ``n_out`` samples spread
+    over pixels ``start .. start + length`` of them (the whole: the same taps), e.g. a preview of a region."""
+    centres = start + (np.arange(n_out, dtype=np.float64) + 0.5) * (length / n_out)
+    return _taps(centres * (n_in / n_full) - 0.5, n_in)
+
+
+def _taps(src: np.ndarray, n_in: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Indices and weights of the source positions ``src`` (clamped to the first and last centre)."""
     src = np.maximum(src, 0.0)
     i0 = np.minimum(src.astype(np.int64), n_in - 1)
-    i1 = np.minimum(i0 + 1, n_in - 1)
-    return i0, i1, (src - i0).astype(np.float32)
+    return i0, np.minimum(i0 + 1, n_in - 1), (src - i0).astype(np.float32)
 
 
 class GuidedUpsampler:

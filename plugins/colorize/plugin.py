@@ -32,7 +32,7 @@ from PIL import Image
 from photoai.core.channels import resize_float
 from photoai.core.color import LabToRgb, luminance, rgb_to_lab
 from photoai.core.geometry import Rect, Size
-from photoai.core.guided import bilinear_taps
+from photoai.core.guided import bilinear_taps, region_taps
 from photoai.plugin_api import (
     ColorPoint,
     FloatParam,
@@ -204,16 +204,6 @@ class ColorizePlugin(LivePreview, LivePlugin):
         return 0
 
 
-def region_taps(n_in: int, n_full: int, start: int, length: int, n_out: int
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`~photoai.core.guided.bilinear_taps` from ``n_in`` grid samples onto ``n_out`` samples spread over
-    pixels ``start .. start + length`` of the ``n_full``-pixel photo (the whole photo: the same taps)."""
-    centres = start + (np.arange(n_out, dtype=np.float64) + 0.5) * (length / n_out)  # in photo pixels
-    src = np.maximum(centres * (n_in / n_full) - 0.5, 0.0)
-    i0 = np.minimum(src.astype(np.int64), n_in - 1)
-    return i0, np.minimum(i0 + 1, n_in - 1), (src - i0).astype(np.float32)
-
-
 def grid_ab(analysis: Analysis, temperature: float, saturation: float = 1.0) -> np.ndarray:
     """The ab prediction on the network's grid (h x w x 2): annealed mean at ``temperature`` (:data:`MODE`
     takes the most likely bin), times ``saturation``."""
@@ -268,5 +258,5 @@ def compose(analysis: Analysis, temperature: float, saturation: float = 1.0, ima
     return out
 
 
-__all__ = ["MODEL_ID", "MODE", "Analysis", "ColorizePlugin", "proxy_size", "hint_planes", "region_taps", "grid_ab",
+__all__ = ["MODEL_ID", "MODE", "Analysis", "ColorizePlugin", "proxy_size", "hint_planes", "grid_ab",
            "compose"]

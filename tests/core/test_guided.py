@@ -50,3 +50,13 @@ def test_bands_equal_the_whole():
     p, g, guide = rng.random((5, 7, 3), np.float32), rng.random((5, 7), np.float32), rng.random((40, 56), np.float32)
     whole = GuidedUpsampler(p, g, guide.shape).rows(guide, 0)
     np.testing.assert_array_equal(guided_upsample(p, g, guide, band=3), whole)
+
+
+def test_region_taps_of_the_whole_are_the_bilinear_taps():
+    from photoai.core.guided import bilinear_taps, region_taps
+
+    for n_in, n_out in ((8, 37), (37, 8), (5, 5)):
+        for a, b in zip(region_taps(n_in, n_out, 0, n_out, n_out), bilinear_taps(n_in, n_out), strict=True):
+            np.testing.assert_array_equal(a, b)
+    i0, i1, w = region_taps(4, 40, 20, 10, 5)  # the right quarter's middle: source positions 1.5 .. 2.3
+    assert i0.min() >= 1 and i1.max() <= 3 and 0 <= w.min() and w.max() < 1
