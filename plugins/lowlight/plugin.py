@@ -45,22 +45,16 @@ from photoai.plugin_api import (
     RunContext,
 )
 
-from .tone import DARK, MAX_GAIN, NORMAL, Exposure, choose_exposure, underexposure
+from .tone import DARK, MAX_GAIN, NORMAL, Exposure, choose_exposure, luminance, underexposure
 
 ILLUM_ID, DENOISE_ID = "lowlight-illum", "lowlight-denoise"
 PROXY_SIDE = 512  # long side of the photo the illumination network sees (unless its entry's config says)
-LUMA = (0.299, 0.587, 0.114)  # the guide: net.luminance's weights (a test keeps them equal)
 S_MIN = 0.02  # the net's floor on S (x50), unless the entry's config says otherwise
 GUIDED_RADIUS, GUIDED_EPS = 2, 1e-3  # the fast guided filter of net.IllumNet, applied at proxy resolution
 BAND_ROWS = 256  # full-resolution rows per step of the division (progress and Cancel between bands)
 TILE = 512  # pixels per tile side for the denoiser and tiled imported models
 KEEP_MEAN_RADIUS = 12  # the denoiser's result keeps its input's mean over (2r+1)^2 pixels
 TARGET_BRIGHTNESS = 0.4  # mean luminance of a normally exposed photo (auto exposure lifts darker results to it)
-
-
-def luminance(rgb: np.ndarray) -> np.ndarray:
-    """HxWx3 -> HxW float32, the weights of :data:`LUMA`."""
-    return rgb @ np.asarray(LUMA, np.float32)
 
 
 def local_detail(correction: np.ndarray, radius: int) -> np.ndarray:

@@ -28,7 +28,7 @@ WHITE_PERCENTILE = 99.5  # the white point: the share of the photo above it (0.5
 DARK, NORMAL = 0.2, 0.3  # a photo's mean brightness: underexposed below DARK; from NORMAL on possibly low-key
 _TINY = 1e-7
 _SRGB_TOE, _LINEAR_TOE = 0.04045, 0.0031308  # where the sRGB curve turns linear (sRGB value, linear light)
-_LUMA = np.asarray((0.299, 0.587, 0.114), np.float32)  # the brightness the target refers to (plugin.LUMA)
+LUMA = (0.299, 0.587, 0.114)  # brightness weights (the plugin's guide, net.luminance's: a test keeps them equal)
 
 
 def shoulder(n: np.ndarray, white: float, knee: float = KNEE) -> np.ndarray:
@@ -94,8 +94,13 @@ class Exposure:
         return float(self.gain ** (1 / 2.4))
 
 
+def luminance(rgb: np.ndarray) -> np.ndarray:
+    """HxWx3 -> HxW float32, the weights of :data:`LUMA`."""
+    return rgb @ np.asarray(LUMA, np.float32)
+
+
 def _brightness(rgb: np.ndarray) -> float:
-    return float((rgb.astype(np.float32) @ _LUMA).mean())
+    return float(luminance(rgb.astype(np.float32)).mean())
 
 
 def underexposure(photo_brightness: float, dark: float = DARK, normal: float = NORMAL) -> float:

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from photoai.core.guided import guided_upsample
-from photoai_plugins.lowlight.plugin import LUMA, S_MIN, luminance
+from photoai_plugins.lowlight.plugin import S_MIN
+from photoai_plugins.lowlight.tone import LUMA, luminance
 
 torch = pytest.importorskip("torch")
 
