@@ -20,6 +20,8 @@ from torch.nn import functional as F
 
 from photoai.core.resize import cubic
 
+from .rep import RepConv3x3
+
 __all__ = ["SRNet", "BicubicUpsample", "SingleScale", "macs_per_output_pixel", "receptive_field"]
 
 _BICUBIC_PAD = 2  # the 5x5 polyphase kernel reaches 2 LR pixels out
@@ -60,27 +62,37 @@ class BicubicUpsample(nn.Module):
         return self.shuffle(F.conv2d(_symmetric_pad(x, _BICUBIC_PAD), self.weight))
 
 
+def conv3x3(channels: int, rep: bool = False) -> nn.Module:
+    """A ``channels -> channels`` 3x3 conv; ``rep``: trained as branches (:class:`.rep.RepConv3x3`)."""
+    return RepConv3x3(channels) if rep else nn.Conv2d(channels, channels, 3, padding=1)
+
+
 class ResBlock(nn.Module):
     """conv3x3 - ReLU - conv3x3 with identity skip."""
 
-    def __init__(self, channels: int) -> None:
+    def __init__(self, channels: int, rep: bool = False) -> None:
         super().__init__()
-        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1)
-        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1)
+        self.conv1 = conv3x3(channels, rep)
+        self.conv2 = conv3x3(channels, rep)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.conv2(F.relu(self.conv1(x), inplace=True))
 
 
 class SRNet(nn.Module):
-    """Shared LR-space body with one PixelShuffle tail per scale; input/output Y in [0, 1]."""
+    """Shared LR-space body with one PixelShuffle tail per scale; input/output Y in [0, 1].
 
-    def __init__(self, channels: int = 40, blocks: int = 6, scales: tuple[int, ...] = (2, 3, 4)) -> None:
+    ``rep=True`` trains the body's convs as re-parameterized branches; :meth:`fused` gives the plain
+    network (same function) that is exported and shipped.
+    """
+
+    def __init__(self, channels: int = 40, blocks: int = 6, scales: tuple[int, ...] = (2, 3, 4),
+                 rep: bool = False) -> None:
         super().__init__()
-        self.channels, self.blocks, self.scales = channels, blocks, tuple(scales)
+        self.channels, self.blocks, self.scales, self.rep = channels, blocks, tuple(scales), rep
         self.head = nn.Conv2d(1, channels, 3, padding=1)
-        self.body = nn.Sequential(*[ResBlock(channels) for _ in range(blocks)])
-        self.body_end = nn.Conv2d(channels, channels, 3, padding=1)
+        self.body = nn.Sequential(*[ResBlock(channels, rep) for _ in range(blocks)])
+        self.body_end = conv3x3(channels, rep)
         self.tails = nn.ModuleDict({str(s): nn.Conv2d(channels, s * s, 3, padding=1) for s in self.scales})
         self.shuffles = nn.ModuleDict({str(s): nn.PixelShuffle(s) for s in self.scales})
         self.upsamplers = nn.ModuleDict({str(s): BicubicUpsample(s) for s in self.scales})
@@ -89,8 +101,23 @@ class SRNet(nn.Module):
                 nn.init.zeros_(p)
 
     def config(self) -> dict:
-        """Constructor arguments (stored in checkpoints)."""
-        return {"channels": self.channels, "blocks": self.blocks, "scales": list(self.scales)}
+        """Constructor arguments (stored in checkpoints; ``rep`` only when set, as older checkpoints lack it)."""
+        config = {"channels": self.channels, "blocks": self.blocks, "scales": list(self.scales)}
+        return {**config, "rep": True} if self.rep else config
+
+    def fused(self) -> SRNet:
+        """The plain network computing the same function (itself when not ``rep``), in the same mode."""
+        if not self.rep:
+            return self
+        plain = SRNet(self.channels, self.blocks, self.scales)
+        state = {}
+        for name, module in self.named_modules():
+            if isinstance(module, RepConv3x3):
+                conv = module.fold()
+                state[f"{name}.weight"], state[f"{name}.bias"] = conv.weight.detach(), conv.bias.detach()
+        rest = {k: v for k, v in self.state_dict().items() if k.startswith(("head.", "tails."))}
+        plain.load_state_dict({**state, **rest})
+        return plain.train(self.training)
 
     def forward(self, x: torch.Tensor, scale: int) -> torch.Tensor:
         feat = self.head(x - 0.5)

@@ -72,6 +72,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--patch", type=int, default=48, help="LR patch size")
     ap.add_argument("--channels", type=int, default=48)
     ap.add_argument("--blocks", type=int, default=6)
+    ap.add_argument("--rep", action="store_true",
+                    help="train the body's 3x3 convs as re-parameterized branches (ECBSR-style; exported folded)")
     ap.add_argument("--scales", type=int, nargs="+", default=[2, 3, 4])
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--lr-min", type=float, default=1e-6)
@@ -187,8 +189,8 @@ def edge_l1(sr: torch.Tensor, hr: torch.Tensor) -> torch.Tensor:
 
 
 def load_model(path: Path) -> SRNet:
-    """SRNet from a checkpoint file (eval mode)."""
-    return load_net(path, SRNet)[0]
+    """SRNet from a checkpoint file (eval mode; a re-parameterized net comes back fused)."""
+    return load_net(path, SRNet)[0].fused()
 
 
 def eval_set(model: SRNet, pairs_by_key: dict, scales: Sequence[int],
@@ -228,13 +230,15 @@ def main(argv: Sequence[str] | None = None) -> Path:
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
-    model = SRNet(args.channels, args.blocks, tuple(args.scales))
+    model = SRNet(args.channels, args.blocks, tuple(args.scales), args.rep)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     run = Run("superres", args, argv, model, opt, rng, args.ckpt_minutes)
     run.begin(args.resume, str(args.init) if args.init else None)
     log = run.log
-    log(f"model {model.config()}: {param_count(model)} params, receptive field {receptive_field(model)} LR px, "
-        + ", ".join(f"x{s} {macs_per_output_pixel(model, s):.0f} MACs/px" for s in args.scales))
+    plain = model.fused()
+    log(f"model {model.config()}: {param_count(model)} params ({param_count(plain)} deployed), receptive field "
+        f"{receptive_field(plain)} LR px, " + ", ".join(f"x{s} {macs_per_output_pixel(plain, s):.0f} MACs/px"
+                                                      for s in args.scales))
 
     sample = batch_sampler(args, log)
     eval_name, pairs = eval_pairs(args)
