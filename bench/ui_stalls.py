@@ -92,17 +92,14 @@ def _synthetic_photo(mp: float, folder: Path) -> Path:
 
 
 def _probe_class() -> Any:
-    """This checkout's StallProbe, also when ``photoai`` is an older tree's (``--tree``) that has none."""
-    try:
-        from photoai.ui.stall_probe import StallProbe
-    except ImportError:
-        spec = importlib.util.spec_from_file_location("stall_probe", ROOT / "photoai" / "ui" / "stall_probe.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # dataclasses look their module up
-        spec.loader.exec_module(module)
-        return module.StallProbe
-    return StallProbe
+    """This checkout's StallProbe, also when ``photoai`` is an older tree's (``--tree``): both trees are measured
+    by the same probe."""
+    spec = importlib.util.spec_from_file_location("stall_probe", ROOT / "photoai" / "ui" / "stall_probe.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module.StallProbe
 
 
 def bench(args: argparse.Namespace) -> str:

@@ -43,11 +43,34 @@ class MaskPatch:
 
     def apply(self, doc: Document) -> None:
         doc.mask[self.rect.slices()] = self.after
-        doc.mask_changed.emit(self.rect)
+        doc._mask_edited(self.rect, None)
 
     def revert(self, doc: Document) -> None:
         doc.mask[self.rect.slices()] = self.before
-        doc.mask_changed.emit(self.rect)
+        doc._mask_edited(self.rect, None)
+
+
+@dataclass
+class SwapMask:
+    """A new whole mask (clear, invert, load) that swaps the mask arrays instead of copying them: ``before`` is
+    the document's old array itself, ``after`` the new one (later strokes on it are edits of their own, undone
+    before this step is). ``painted_*``: whether each selects something (None: not known, scanned when asked)."""
+
+    before: np.ndarray
+    after: np.ndarray
+    painted_before: bool | None = None
+    painted_after: bool | None = None
+    label: str = "Set mask"
+
+    @property
+    def nbytes(self) -> int:
+        return self.before.nbytes + self.after.nbytes
+
+    def apply(self, doc: Document) -> None:
+        doc._replace_mask(self.after, self.painted_after)
+
+    def revert(self, doc: Document) -> None:
+        doc._replace_mask(self.before, self.painted_before)
 
 
 @dataclass
@@ -59,16 +82,18 @@ class ReplaceImage:
     mask_before: np.ndarray
     mask_after: np.ndarray
     label: str = "Apply"
+    painted_before: bool | None = None  # whether each mask selects something (None: not known)
+    painted_after: bool | None = None
 
     @property
     def nbytes(self) -> int:
         return self.before.nbytes + self.after.nbytes + self.mask_before.nbytes + self.mask_after.nbytes
 
     def apply(self, doc: Document) -> None:
-        doc._set_image(self.after, self.mask_after)
+        doc._set_image(self.after, self.mask_after, self.painted_after)
 
     def revert(self, doc: Document) -> None:
-        doc._set_image(self.before, self.mask_before)
+        doc._set_image(self.before, self.mask_before, self.painted_before)
 
 
 class Document:
@@ -88,6 +113,7 @@ class Document:
         self.mask_changed = Signal()
         self.proposal_changed = Signal()
         self._stroke: BrushStroke | None = None
+        self._painted: bool | None = False  # whether the mask selects something; None: scan when asked
 
     # -- state ------------------------------------------------------------------------
     @property
@@ -96,11 +122,28 @@ class Document:
 
     @property
     def has_mask(self) -> bool:
-        return bool(self.mask.any())
+        """The mask selects something: known after most edits (new, cleared, kept, undone whole masks), else
+        scanned once per change (48 MB at 12 MP) and remembered."""
+        if self._painted is None:
+            self._painted = bool(self.mask.any())
+        return self._painted
 
-    def _set_image(self, image: ImageBuffer, mask: np.ndarray) -> None:
-        self.image = image
+    @property
+    def mask_known_empty(self) -> bool:
+        """The mask is known to select nothing (no scan: a new, cleared or kept-and-cleared mask)."""
+        return self._painted is False
+
+    def _mask_edited(self, rect: Rect, painted: bool | None) -> None:
+        """The mask changed inside ``rect`` and now does (not) select something (None: not known)."""
+        self._painted = painted
+        self.mask_changed.emit(rect)
+
+    def _replace_mask(self, mask: np.ndarray, painted: bool | None) -> None:
         self.mask = mask
+        self._mask_edited(Rect(0, 0, mask.shape[1], mask.shape[0]), painted)
+
+    def _set_image(self, image: ImageBuffer, mask: np.ndarray, painted: bool | None = None) -> None:
+        self.image, self.mask, self._painted = image, mask, painted
         self.image_changed.emit()
         self.mask_changed.emit(Rect(0, 0, image.size.width, image.size.height))
 
@@ -125,21 +168,29 @@ class Document:
     def _paint(self, x: float, y: float) -> Rect:
         assert self._stroke is not None
         rect = self._stroke.add_point(x, y)
-        if not rect.empty:
-            self.mask_changed.emit(rect)
+        if not rect.empty:  # painting keeps a painted mask painted; an erase may empty it
+            self._mask_edited(rect, True if self._painted and not self._stroke.brush.erase else None)
         return rect
 
-    def set_mask(self, mask: np.ndarray, label: str = "Set mask") -> None:
-        """Replace the whole mask (clear, invert, load) as one undo step."""
-        mask = np.clip(np.asarray(mask, np.float32), 0.0, 1.0)
-        if mask.shape != self.mask.shape:
-            raise ValueError(f"mask shape {mask.shape} does not match {self.mask.shape}")
-        full = Rect(0, 0, mask.shape[1], mask.shape[0])
-        self.history.push(MaskPatch(full, self.mask.copy(), mask, label), self)  # ``mask``: clip's own new array
+    def set_mask(self, mask: np.ndarray, label: str = "Set mask", painted: bool | None = None) -> None:
+        """Replace the whole mask (clear, invert, load) as one undo step (one pass over the pixels: clip's own new
+        array becomes the mask, the old one is kept by the step). ``painted``: whether ``mask`` selects
+        something, when the caller knows."""
+        if np.shape(mask) != self.mask.shape:
+            raise ValueError(f"mask shape {np.shape(mask)} does not match {self.mask.shape}")
+        self._swap_mask(np.clip(np.asarray(mask, np.float32), 0.0, 1.0), label, painted)
+
+    def invert_mask(self) -> None:
+        """Select what was not selected (one undo step; the mask stays in [0, 1]: no clip)."""
+        self._swap_mask(np.subtract(np.float32(1.0), self.mask), "Invert mask")
+
+    def _swap_mask(self, mask: np.ndarray, label: str, painted: bool | None = None) -> None:
+        """``mask`` (float32 in [0, 1], the document's own from now on) replaces the mask as one undo step."""
+        self.history.push(SwapMask(self.mask, mask, self._painted, painted, label), self)
 
     def clear_mask(self) -> None:
-        if self.has_mask:
-            self.set_mask(np.zeros_like(self.mask), "Clear mask")
+        if self.has_mask:  # np.zeros: pages of zeros made as they are first touched (zeros_like writes 48 MB)
+            self._swap_mask(np.zeros(self.mask.shape, np.float32), "Clear mask", painted=False)
 
     # -- plugin results --------------------------------------------------------------------
     def propose(self, after: ImageBuffer, plugin_id: str, title: str, values: dict[str, Any],
@@ -163,7 +214,9 @@ class Document:
             return
         keep_mask = p.after.size == p.before.size and not p.clear_mask
         mask_after = self.mask if keep_mask else new_mask(p.after.size)
-        self.history.push(ReplaceImage(p.before, p.after, self.mask, mask_after, p.title), self)
+        painted = self._painted
+        self.history.push(ReplaceImage(p.before, p.after, self.mask, mask_after, p.title, painted,
+                                       painted if keep_mask else False), self)
         self.proposal_changed.emit()
 
     def discard(self) -> None:

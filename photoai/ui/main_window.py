@@ -146,7 +146,6 @@ class MainWindow(QMainWindow):
         self._live_progress = False  # the progress panel shows a slow live render
         self._last_run_seconds: float | None = None
         self._loading: Path | None = None
-        self._has_mask: bool | None = None  # whether the mask is painted, known since its last change
 
         stored = self.settings.brush()
         self.brush = BrushController(BrushSettings(size=stored.get("size", 60.0), hardness=stored.get("hardness", 0.7),
@@ -358,7 +357,6 @@ class MainWindow(QMainWindow):
         if self.runner.busy:
             self.runner.cancel()
         self.document = document
-        self._has_mask = None
         self.saved = SavedState(document) if document is not None else None
         self.brush.set_document(document)
         self.live.drop()
@@ -375,7 +373,7 @@ class MainWindow(QMainWindow):
                 document.history.changed.connect(self._on_history_changed),
             ]
             self._show_image(document.image, new_photo=True)
-            self.canvas.set_mask(document.mask)
+            self.canvas.set_mask(document.mask, document.mask_known_empty)
             # fit once the window has its final size (also right after show())
             self.canvas.fit(max_zoom=1.0)
             QTimer.singleShot(0, lambda d=document: self.canvas.fit(max_zoom=1.0) if self.document is d else None)
@@ -427,10 +425,9 @@ class MainWindow(QMainWindow):
         self.image_changed.emit()
 
     def _on_mask_changed(self, rect) -> None:
-        self._has_mask = None
         self.live.drop()
         if self.document is not None:
-            self.canvas.update_mask(self.document.mask, rect)
+            self.canvas.update_mask(self.document.mask, rect, self.document.mask_known_empty)
 
     def _on_history_changed(self) -> None:
         self._update_state()
@@ -492,7 +489,7 @@ class MainWindow(QMainWindow):
     def invert_mask(self) -> None:
         doc = self.document
         if doc is not None and doc.proposal is None:
-            doc.set_mask(1.0 - doc.mask, "Invert mask")
+            doc.invert_mask()
 
     def edit_mask_dialog(self, kind: str) -> None:
         """Mask > Grow / Shrink / Feather: ask for a radius in pixels, apply as one undo step."""
@@ -617,7 +614,7 @@ class MainWindow(QMainWindow):
         # a snapshot: the user may keep painting while the job runs
         self.live.drop()
         # an empty mask means none (run_plugin's rule): no 48 MB snapshot of it at 12 MP
-        mask = doc.mask if self._mask_painted() else None
+        mask = doc.mask if doc.has_mask else None
         job_id = self.runner.start_plugin(plugin, job.image, mask, values, live=bool(live_keys(plugin)),
                                           prepare=self._prepare_result)
         self.statusBar().showMessage(f"Running {plugin.info.title}…")
@@ -892,7 +889,7 @@ class MainWindow(QMainWindow):
         a.keep.setEnabled(pending)
         a.discard.setEnabled(pending)
         a.compare_toggle.setEnabled(pending)
-        has_mask = self._mask_painted()
+        has_mask = doc is not None and doc.has_mask
         for action in (a.clear_mask, a.grow_mask, a.shrink_mask, a.feather_mask):
             action.setEnabled(has_mask and not pending)
         for action in (a.invert_mask, a.load_mask):
@@ -915,12 +912,6 @@ class MainWindow(QMainWindow):
             self.setWindowModified(False)
             self.size_label.setText("")
         self.zoom_label.setText(f"{self.canvas.zoom() * 100:.0f} %" if has_doc else "")
-
-    def _mask_painted(self) -> bool:
-        """The document's mask selects something (a scan of the whole mask: once per change, not per use)."""
-        if self._has_mask is None and self.document is not None:
-            self._has_mask = self.document.has_mask
-        return bool(self._has_mask)
 
     def plugin_params(self, plugin: Plugin) -> tuple[Param, ...]:
         """The plugin's parameters, its ``model`` lists filled with the installed models of their task."""
@@ -952,6 +943,7 @@ class MainWindow(QMainWindow):
         self.runner.shutdown()
         self.loader.shutdown()
         self.converter.shutdown()
+        self.canvas.mask_item.shutdown()
         self.live.shutdown()
         self.previews.shutdown()
         self.inspector_dock.panel.shutdown()

@@ -173,7 +173,7 @@ class WindowPreviews(QObject):
         if w.runner.busy and w._job is not None and w._job.replaces:
             w.runner.cancel()  # the re-run of older values
         self._start(values, live=False)
-        self.runner.of_run(plugin, proposal.before, doc.mask if w._mask_painted() else None, values, view)
+        self.runner.of_run(plugin, proposal.before, doc.mask if doc.has_mask else None, values, view)
         return True
 
     def view(self) -> View:

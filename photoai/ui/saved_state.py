@@ -32,7 +32,7 @@ class SavedState:
     def __init__(self, document: Document) -> None:
         self.document = document
         self._image = document.image
-        self._mask: bytes | None = mask_print(document.mask)  # of the mask last saved; None: nothing painted
+        self._mask: bytes | None = _digest(document.mask) if document.has_mask else None  # of the mask last saved
 
     @property
     def photo_modified(self) -> bool:

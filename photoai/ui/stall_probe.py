@@ -32,14 +32,17 @@ class PhaseStats:
     stalls: int  # gaps longer than the threshold
     longest_cpu_ms: float  # the GUI thread's own CPU time inside the longest gap (the rest: waiting)
     longest_at_s: float  # when the longest gap ended, in seconds from the phase's start
+    longest_others_ms: float = 0.0  # the process's other threads' (workers') CPU time inside the longest gap
 
     def row(self) -> str:
         return (f"| {self.name} | {self.seconds:.2f} | {self.ticks} | {self.longest_ms:.0f} | {self.p99_ms:.0f} "
-                f"| {self.stalls} | {self.longest_cpu_ms:.0f} | {self.longest_at_s:.2f} |")
+                f"| {self.stalls} | {self.longest_cpu_ms:.0f} | {self.longest_others_ms:.0f} "
+                f"| {self.longest_at_s:.2f} |")
 
 
 TABLE_HEADER = ("| phase | seconds | ticks | longest gap ms | p99 gap ms | gaps > {:.0f} ms "
-                "| GUI CPU in longest ms | longest at s |\n|---|---|---|---|---|---|---|---|")
+                "| GUI CPU in longest ms | workers' CPU in longest ms | longest at s |\n"
+                "|---|---|---|---|---|---|---|---|---|")
 
 
 class StallProbe(QObject):
@@ -55,8 +58,9 @@ class StallProbe(QObject):
         self._phase = "idle"
         self._last = 0.0
         self._last_cpu = 0.0
+        self._last_process = 0.0
         self._began = 0.0
-        self._gaps: dict[str, list[tuple[float, float, float]]] = {}  # (gap ms, GUI CPU ms, end s)
+        self._gaps: dict[str, list[tuple[float, float, float, float]]] = {}  # (gap, GUI CPU, workers' CPU ms, end s)
         self._seconds: dict[str, float] = {}
 
     # -- recording ----------------------------------------------------------------------
@@ -84,7 +88,7 @@ class StallProbe(QObject):
         self._phase = name
         self._gaps.setdefault(name, [])
         self._began = self._last = time.perf_counter()
-        self._last_cpu = time.thread_time()
+        self._last_cpu, self._last_process = time.thread_time(), time.process_time()
 
     def _close(self) -> None:
         """End the current phase: the time since its last tick is a gap too (work still running at its end)."""
@@ -94,10 +98,11 @@ class StallProbe(QObject):
             self._began = 0.0
 
     def _tick(self) -> None:
-        now, cpu = time.perf_counter(), time.thread_time()
-        self._gaps[self._phase].append(((now - self._last) * 1000.0, (cpu - self._last_cpu) * 1000.0,
-                                        now - self._began))
-        self._last, self._last_cpu = now, cpu
+        now, cpu, process = time.perf_counter(), time.thread_time(), time.process_time()
+        own = (cpu - self._last_cpu) * 1000.0
+        self._gaps[self._phase].append(((now - self._last) * 1000.0, own,
+                                        max(0.0, (process - self._last_process) * 1000.0 - own), now - self._began))
+        self._last, self._last_cpu, self._last_process = now, cpu, process
 
     # -- results ------------------------------------------------------------------------
     def phases(self) -> list[str]:
@@ -109,11 +114,11 @@ class StallProbe(QObject):
         return [g[0] for g in self._gaps.get(phase, [])]
 
     def stats(self, phase: str) -> PhaseStats:
-        rows = np.asarray(self._gaps.get(phase) or [(0.0, 0.0, 0.0)])
+        rows = np.asarray(self._gaps.get(phase) or [(0.0, 0.0, 0.0, 0.0)])
         gaps, worst = rows[:, 0], rows[int(rows[:, 0].argmax())]
         return PhaseStats(phase, len(gaps), self._seconds.get(phase, 0.0), float(worst[0]),
                           float(np.percentile(gaps, 99)), int((gaps > self.threshold_ms).sum()), float(worst[1]),
-                          float(worst[2]))
+                          float(worst[3]), float(worst[2]))
 
     def table(self, phases: list[str] | None = None) -> str:
         """A Markdown table of the phases (default: all but ``idle``, in the order they began)."""

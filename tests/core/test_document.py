@@ -148,3 +148,66 @@ def test_an_edit_made_on_the_pending_result_is_undone_and_redone_within_it(doc):
     assert doc.redo() and box == [2] and doc.proposal is pending
     assert doc.undo() and doc.proposal is pending
     assert doc.undo() and box == [0] and doc.proposal is None  # made before the result: the result goes
+
+
+def _scans(doc, monkeypatch) -> list[int]:
+    """Counts the whole-mask scans ``has_mask`` makes (``mask.any()`` on the document's current mask)."""
+    scans: list[int] = []
+    real = Document.has_mask.fget
+
+    def counting(self):
+        if self._painted is None:
+            scans.append(1)
+        return real(self)
+
+    monkeypatch.setattr(Document, "has_mask", property(counting))
+    return scans
+
+
+def test_the_document_knows_whether_its_mask_is_painted_without_scanning(doc, monkeypatch):
+    scans = _scans(doc, monkeypatch)
+    assert not doc.has_mask and doc.mask_known_empty  # a new document: nothing painted
+    doc.begin_stroke(BrushSettings(size=8), 10, 10)
+    doc.end_stroke()
+    assert doc.has_mask and scans == [1]  # a first stroke: scanned once, then remembered
+    assert doc.has_mask and scans == [1]
+    doc.continue_stroke(20, 20)  # no stroke in progress: nothing changes
+    doc.begin_stroke(BrushSettings(size=8), 30, 30)
+    doc.end_stroke()
+    assert doc.has_mask and scans == [1]  # painting keeps a painted mask painted
+    painted = doc.mask.copy()
+    doc.propose(ImageBuffer(np.ones((60, 80, 3), np.float32)), "fill", "Fill", {}, clear_mask=True)
+    doc.keep()
+    assert not doc.has_mask and doc.mask_known_empty and not doc.mask.any()
+    doc.undo()  # the Keep's step remembers both masks' state
+    assert doc.has_mask and not doc.mask_known_empty and scans == [1]
+    np.testing.assert_array_equal(doc.mask, painted)
+    doc.clear_mask()
+    assert doc.mask_known_empty and not doc.mask.any() and scans == [1]
+    doc.undo()
+    assert doc.has_mask and scans == [1]
+    doc.begin_stroke(BrushSettings(size=300, hardness=1.0, erase=True), 40, 30)  # an erase may empty it: a scan
+    doc.end_stroke()
+    assert not doc.has_mask and not doc.mask.any() and scans == [1, 1]
+
+
+def test_whole_mask_steps_swap_arrays_and_undo_exactly(doc):
+    doc.begin_stroke(BrushSettings(size=8, hardness=0.3), 10, 10)
+    doc.end_stroke()
+    original = doc.mask
+    snapshot = original.copy()
+    doc.invert_mask()
+    assert doc.mask is not original and doc.history.undo_label == "Invert mask"
+    np.testing.assert_allclose(doc.mask, 1.0 - snapshot)
+    assert doc.has_mask and doc.mask.min() >= 0.0 and doc.mask.max() <= 1.0
+    doc.begin_stroke(BrushSettings(size=6, erase=True), 50, 40)  # an edit of the new mask, undone first
+    doc.end_stroke()
+    doc.undo()
+    doc.undo()
+    assert doc.mask is original  # no copies: the old array itself comes back
+    np.testing.assert_array_equal(doc.mask, snapshot)
+    loaded = np.full_like(snapshot, 2.0)
+    doc.set_mask(loaded, "Load mask")
+    assert doc.mask.max() == 1.0 and loaded.max() == 2.0  # clipped into the document's own array
+    with pytest.raises(ValueError, match="does not match"):
+        doc.set_mask(np.zeros((3, 3), np.float32))

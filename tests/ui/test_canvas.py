@@ -268,3 +268,51 @@ def test_profile_converts_the_photo_not_the_checkerboard_behind_transparency(qap
         pytest.skip("this Qt cannot convert gray to RGB (Qt < 6.8)")
     assert 185 <= shown[0, 0, 0] <= 190 and shown[0, 0, 0] == shown[0, 0, 2]  # gray + alpha: converted too
     assert np.array_equal(shown[:, CHECKER:], no_profile[:, CHECKER:])
+
+
+def test_a_large_whole_mask_overlay_is_made_on_a_worker_and_keeps_strokes_made_meanwhile(qtbot, monkeypatch):
+    import threading
+
+    from photoai.ui.canvas import items
+    from photoai.ui.canvas.items import OVERLAY_TILE, MaskOverlayItem
+
+    monkeypatch.setattr(items, "BACKGROUND_PIXELS", 1000)  # this small mask counts as large
+    threads: list[str] = []
+    release, reading = threading.Event(), threading.Event()
+    real = items.overlay_tiles
+
+    def slow_tiles(mask, color=items.MASK_COLOR):
+        threads.append(threading.current_thread().name)
+        read = mask.copy()  # the worker reads the mask now, then takes its time
+        reading.set()
+        release.wait(5)
+        return real(read, color)
+
+    monkeypatch.setattr(items, "overlay_tiles", slow_tiles)
+    h, w = OVERLAY_TILE + 40, 2 * OVERLAY_TILE
+    mask = np.zeros((h, w), np.float32)
+    item = MaskOverlayItem()
+    item.set_mask(mask, empty=True)
+    assert item.tiles == {} and not threads  # known empty: no scan, no worker
+    old = np.zeros_like(mask)
+    old[5, 5] = 1.0
+    item.update_rect(old, Rect(0, 0, w, h))
+    release.set()
+    qtbot.waitUntil(lambda: not item.building)
+    assert set(item.tiles) == {(0, 0)}
+    release.clear()
+    reading.clear()
+    mask[OVERLAY_TILE + 3, OVERLAY_TILE + 3] = 1.0  # a new whole mask (undo of Keep, load)
+    item.update_rect(mask, Rect(0, 0, w, h))
+    assert item.building and item.word(5, 5) >> 24 > 0  # the old overlay stays until the new one is made
+    assert reading.wait(5)
+    mask[10:12, 600:602] = 0.5  # a stroke on the new mask while the worker reads it
+    item.update_rect(mask, Rect(600, 10, 2, 2))
+    release.set()
+    qtbot.waitUntil(lambda: not item.building)
+    assert threads and threading.main_thread().name not in threads
+    assert item.word(5, 5) == 0 and item.word(OVERLAY_TILE + 3, OVERLAY_TILE + 3) >> 24 > 0
+    assert item.word(600, 10) >> 24 > 0 and set(item.tiles) == {(1, 0), (1, 1)}
+    item.update_rect(mask, Rect(0, 0, w, h), empty=True)  # cleared: the tiles go at once
+    assert item.tiles == {} and not item.building
+    assert item.shutdown()

@@ -374,3 +374,30 @@ def test_main_opens_the_file_from_the_command_line(monkeypatch, qtbot, photo, ui
     monkeypatch.setattr(QApplication, "exec", fake_exec)
     assert app_mod.main([str(photo)]) == 0
     assert windows[0].document.path == photo
+
+
+def test_undo_of_a_mask_clearing_keep_and_invert_bring_the_right_mask_and_overlay(window, qtbot, photo, monkeypatch):
+    from photoai.ui.canvas import items
+
+    monkeypatch.setattr(items, "BACKGROUND_PIXELS", 100)  # the test photo's mask counts as large: a worker's overlay
+    _open(window, qtbot, photo)
+    doc, overlay = window.document, window.canvas.mask_item
+    _paint(window, [(10, 10), (20, 12)])
+    painted = doc.mask.copy()
+    assert window.act.clear_mask.isEnabled() and overlay.word(15, 11) >> 24 > 0
+    _run(window, qtbot, "masked")  # consumes the mask: Keep clears it
+    window.keep()
+    assert not doc.mask.any() and overlay.tiles == {} and not window.act.clear_mask.isEnabled()
+    window.undo()  # the mask comes back, its overlay made on a worker
+    np.testing.assert_array_equal(doc.mask, painted)
+    assert window.act.clear_mask.isEnabled() and window.plugin_panel.run_button.isEnabled()
+    qtbot.waitUntil(lambda: not overlay.building)
+    assert overlay.word(15, 11) >> 24 > 0 and overlay.word(40, 40) == 0
+    window.act.invert_mask.trigger()
+    np.testing.assert_allclose(doc.mask, 1.0 - painted)
+    qtbot.waitUntil(lambda: not overlay.building)
+    assert overlay.word(40, 40) >> 24 > 0 and overlay.word(15, 11) == 0
+    window.undo()
+    qtbot.waitUntil(lambda: not overlay.building)
+    np.testing.assert_array_equal(doc.mask, painted)
+    assert overlay.word(40, 40) == 0 and overlay.word(15, 11) >> 24 > 0

@@ -16,6 +16,7 @@ from photoai.core.geometry import Rect, Size
 from photoai.core.image import ImageBuffer
 from photoai.ui.convert import MASK_COLOR, new_overlay, overlay_view, paint_overlay, to_qrectf
 from photoai.ui.display import display_image
+from photoai.ui.jobs import JobRunner
 
 
 def _exposed(option: QStyleOptionGraphicsItem, bounds: QRectF) -> QRectF:
@@ -80,6 +81,12 @@ class ImageItem(_PixelItem):
 #: Side of the mask overlay's tiles, in image pixels.
 OVERLAY_TILE = 512
 
+#: A whole-mask change (undo of Keep, invert, load) of more pixels than this rebuilds the overlay on a worker
+#: (the old overlay stays on screen meanwhile, ~0.1-0.2 s); smaller ones, and strokes, are painted at once.
+BACKGROUND_PIXELS = 2_000_000
+
+Tiles = dict[tuple[int, int], QImage]
+
 
 def painted_tiles(mask: np.ndarray) -> set[tuple[int, int]]:
     """The overlay tiles (column, row) in which ``mask`` selects something: one pass of maxima, no copies."""
@@ -91,42 +98,96 @@ def painted_tiles(mask: np.ndarray) -> set[tuple[int, int]]:
     return tiles
 
 
+def overlay_tiles(mask: np.ndarray, color: QColor = MASK_COLOR) -> Tiles:
+    """The overlay tiles of ``mask``'s painted pixels (any thread: QImages written by numpy)."""
+    h, w = mask.shape
+    tiles: Tiles = {}
+    for column, row in painted_tiles(mask):
+        box = Rect(column * OVERLAY_TILE, row * OVERLAY_TILE, OVERLAY_TILE, OVERLAY_TILE).intersect(Rect(0, 0, w, h))
+        tile = tiles[column, row] = new_overlay(box.width, box.height)
+        paint_overlay(tile, mask[box.slices()], Rect(0, 0, box.width, box.height), color)
+    return tiles
+
+
 class MaskOverlayItem(_PixelItem):
     """The mask as a translucent colour, in tiles made only where the mask is painted: an empty mask costs
     nothing, a stroke rewrites its dirty rectangle, and a whole-mask change (undo of Keep, a loaded or cleared
-    mask) rewrites the tiles of the painted pixels and drops the others."""
+    mask) makes the tiles of the painted pixels anew, on a worker for a large mask (:data:`BACKGROUND_PIXELS`:
+    strokes made meanwhile are painted again onto the new tiles)."""
 
     def __init__(self, color: QColor = MASK_COLOR, parent: QGraphicsItem | None = None) -> None:
         super().__init__(parent)
         self.color = QColor(color)
-        self.tiles: dict[tuple[int, int], QImage] = {}  # (column, row) -> ARGB32 premultiplied tile
+        self.tiles: Tiles = {}  # (column, row) -> ARGB32 premultiplied tile
+        self._builder: JobRunner | None = None  # made on first use
+        self._source: np.ndarray | None = None  # the mask whose tiles are being made on the worker
+        self._since: list[Rect] = []  # strokes painted on it meanwhile
         self.setZValue(1)
 
-    def set_mask(self, mask: np.ndarray | None) -> None:
-        """(Re)build the overlay for a whole mask (new document, size change)."""
-        self.prepareGeometryChange()
-        self.tiles = {}
-        self._w, self._h = (0, 0) if mask is None else (mask.shape[1], mask.shape[0])
-        if mask is not None:
-            self._paint_tiles(mask, painted_tiles(mask))
-        self.update()
+    @property
+    def building(self) -> bool:
+        """The tiles of a whole mask are being made on a worker (the previous ones are shown meanwhile)."""
+        return self._source is not None
 
-    def update_rect(self, mask: np.ndarray, rect: Rect) -> None:
-        """Repaint the overlay inside ``rect`` from ``mask`` (rebuilding it if the size changed)."""
+    def set_mask(self, mask: np.ndarray | None, empty: bool = False) -> None:
+        """(Re)build the overlay for a whole mask (new document, size change); ``empty``: it is known to select
+        nothing (no scan)."""
+        self.prepareGeometryChange()
+        self._w, self._h = (0, 0) if mask is None else (mask.shape[1], mask.shape[0])
+        self._replace({})
+        if mask is not None and not empty:
+            self._rebuild(mask)
+
+    def update_rect(self, mask: np.ndarray, rect: Rect, empty: bool = False) -> None:
+        """Repaint the overlay inside ``rect`` from ``mask`` (rebuilding it if the size changed); ``empty``: the
+        mask is known to select nothing."""
         h, w = mask.shape
         if (w, h) != (self._w, self._h):
-            self.set_mask(mask)
+            self.set_mask(mask, empty)
             return
         whole = Rect(0, 0, w, h)
         rect = Rect(*rect).intersect(whole)
         if rect != whole:
+            if self._source is mask:
+                self._since.append(rect)
             self._paint(mask, rect)
+        elif empty:
+            self._replace({})
+        else:
+            self._rebuild(mask)
+
+    def _rebuild(self, mask: np.ndarray) -> None:
+        """New tiles for the whole ``mask``: here when it is small, else on the worker."""
+        if mask.size <= BACKGROUND_PIXELS:
+            self._replace(overlay_tiles(mask, self.color))
             return
-        painted = painted_tiles(mask)  # the tiles with painted pixels are rewritten, the others go
-        for key in set(self.tiles) - painted:
-            del self.tiles[key]
+        if self._builder is None:
+            self._builder = JobRunner(None, max_threads=1)
+            self._builder.finished.connect(self._on_built)
+        self._source, self._since = mask, []
+        color = QColor(self.color)
+        self._builder.submit(lambda _ctx: overlay_tiles(mask, color))  # a newer build makes an older one stale
+
+    def _on_built(self, _job_id: int, tiles: Tiles) -> None:
+        mask, since = self._source, self._since
+        self._replace(tiles)
+        if mask is not None and mask.shape == (self._h, self._w):
+            for rect in since:  # painted while the worker read the mask
+                self._paint(mask, rect)
+
+    def _replace(self, tiles: Tiles) -> None:
+        """Show ``tiles`` instead of the current ones (a build still running is dropped)."""
+        if self._source is not None and self._builder is not None:
+            self._builder.cancel()
+        self._source, self._since = None, []
+        for key in set(self.tiles) | set(tiles):
             self.update(to_qrectf(self._tile_rect(*key)))
-        self._paint_tiles(mask, painted)
+        self.tiles = tiles
+
+    def shutdown(self, timeout_ms: int = 3000) -> bool:
+        """Drop a build in progress and wait for the worker."""
+        self._source = None
+        return self._builder is None or self._builder.shutdown(timeout_ms)
 
     def word(self, x: int, y: int) -> int:
         """The premultiplied ARGB32 word shown at pixel (x, y) (0 where nothing is painted)."""
@@ -136,16 +197,6 @@ class MaskOverlayItem(_PixelItem):
     def _tile_rect(self, column: int, row: int) -> Rect:
         return Rect(column * OVERLAY_TILE, row * OVERLAY_TILE, OVERLAY_TILE, OVERLAY_TILE).intersect(
             Rect(0, 0, self._w, self._h))
-
-    def _paint_tiles(self, mask: np.ndarray, keys: set[tuple[int, int]]) -> None:
-        """Rewrite (or make) the tiles ``keys`` from ``mask``."""
-        for column, row in keys:
-            box = self._tile_rect(column, row)
-            tile = self.tiles.get((column, row))
-            if tile is None:
-                tile = self.tiles[column, row] = new_overlay(box.width, box.height)
-            paint_overlay(tile, mask[box.slices()], Rect(0, 0, box.width, box.height), self.color)
-            self.update(to_qrectf(box))
 
     def _paint(self, mask: np.ndarray, rect: Rect) -> None:
         """Write the tiles over ``rect`` from ``mask`` (a stroke's dirty rectangle), making the ones with painted

@@ -161,11 +161,13 @@ class CanvasView(QGraphicsView):
         self._sync_scene()
         self.viewport().update()
 
-    def set_mask(self, mask: np.ndarray | None) -> None:
-        self.mask_item.set_mask(mask)
+    def set_mask(self, mask: np.ndarray | None, empty: bool = False) -> None:
+        """Show ``mask`` (``empty``: it is known to select nothing)."""
+        self.mask_item.set_mask(mask, empty)
 
-    def update_mask(self, mask: np.ndarray, rect: Rect) -> None:
-        self.mask_item.update_rect(mask, rect)
+    def update_mask(self, mask: np.ndarray, rect: Rect, empty: bool = False) -> None:
+        """``mask`` changed inside ``rect`` (``empty``: it is known to select nothing now)."""
+        self.mask_item.update_rect(mask, rect, empty)
 
     def set_mask_visible(self, visible: bool) -> None:
         self.mask_item.setVisible(visible)
