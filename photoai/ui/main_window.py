@@ -629,6 +629,16 @@ class MainWindow(QMainWindow):
         self.runner.cancel()
         self.live.cancel()
 
+    @property
+    def rerunning(self) -> bool:
+        """A re-run of the pending result's plugin (:meth:`rerun_proposal`) is running."""
+        return self.runner.busy and self._job is not None and self._job.replaces
+
+    def cancel_rerun(self) -> None:
+        """Drop the re-run in progress, if any (its values are no longer wanted); a first run goes on."""
+        if self.rerunning:
+            self.runner.cancel()
+
     def _finish_job(self, succeeded: bool = False) -> _Job | None:
         job, self._job = self._job, None
         seconds = self.progress_panel.finish()
@@ -898,7 +908,7 @@ class MainWindow(QMainWindow):
         a.run.setEnabled(has_doc and not busy and not pending)
         self.brush.set_enabled(has_doc and not pending)
         self.plugin_panel.set_document_state(has_doc, has_mask, raw_unavailable(doc.image) if doc else NEEDS_RAW)
-        self.plugin_panel.set_busy(busy and not (self._job is not None and self._job.replaces))  # values may change
+        self.plugin_panel.set_busy(busy and not self.rerunning)  # a re-run's values may change
         self.plugin_panel.set_blocked("Keep or discard the current result first." if pending else "")
         if doc is not None:
             name = doc.path.name if doc.path else "Untitled"

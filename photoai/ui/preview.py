@@ -170,8 +170,7 @@ class WindowPreviews(QObject):
         values = dict(values)
         if values == dict(proposal.values) and self._values is None:
             return True
-        if w.runner.busy and w._job is not None and w._job.replaces:
-            w.runner.cancel()  # the re-run of older values
+        w.cancel_rerun()  # the re-run of older values
         self._start(values, live=False)
         self.runner.of_run(plugin, proposal.before, doc.mask if doc.has_mask else None, values, view)
         return True
