@@ -64,7 +64,6 @@ class LiveRenderer(QObject):
         self._shown: dict[str, Any] | None = None  # the values of the result on screen
         self._wanted: dict[str, Any] | None = None  # the newest values asked for
         self._pending: dict[str, Any] | None = None  # asked for while a render runs, not started yet
-        self._last: Rendered | None = None  # the newest render shown
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)
         self.runner.cancelled.connect(lambda _id: self._next())
@@ -90,7 +89,7 @@ class LiveRenderer(QObject):
         if self.runner.busy:
             self.runner.cancel()
         self._slow_timer.stop()
-        self.plugin = self.analysis = self._last = None
+        self.plugin = self.analysis = None
         self._shown = self._wanted = self._pending = None
 
     def update(self, values: Mapping[str, Any]) -> bool:
@@ -108,11 +107,6 @@ class LiveRenderer(QObject):
             if not self.runner.busy:
                 self._next()
         return True
-
-    def display_of(self, image: ImageBuffer) -> ImageBuffer | QImage:
-        """The display form of ``image`` made on the worker when it is the newest render, else ``image``."""
-        last = self._last
-        return last.display if last is not None and last.image is image else image
 
     def cancel(self) -> None:
         """Stop the running render and forget the pending values; the result on screen stays."""
@@ -141,7 +135,7 @@ class LiveRenderer(QObject):
     def _on_finished(self, _job_id: int, result: Rendered) -> None:
         self._next()
         if result.analysis is self.analysis:  # else stale: dropped (or replaced) while it rendered
-            self._shown, self._last = result.values, result
+            self._shown = result.values
             self.rendered.emit(result)
 
     def _on_failed(self, job_id: int, message: str) -> None:

@@ -443,7 +443,7 @@ class MainWindow(QMainWindow):
             item = self.canvas.compare_item
             again = self.canvas.comparing and item.after_size == p.after.size  # a new result of a re-run
             picture = self.display.get(p.after)  # made by the job's worker
-            self.canvas.begin_compare(p.before.size, self.live.display_of(p.after) if picture is None else picture,
+            self.canvas.begin_compare(p.before.size, p.after if picture is None else picture,
                                       mode=item.mode if again else "split", fraction=item.fraction if again else 0.5)
             self.compare_bar.set_mode(self.canvas.compare_item.mode)
             self.compare_bar.show_result(p.title, p.before.size, p.after.size, self._last_run_seconds)
