@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -42,10 +44,12 @@ class MaskPatch:
         return self.before.nbytes + self.after.nbytes
 
     def apply(self, doc: Document) -> None:
+        doc._before_write()
         doc.mask[self.rect.slices()] = self.after
         doc._mask_edited(self.rect, None)
 
     def revert(self, doc: Document) -> None:
+        doc._before_write()
         doc.mask[self.rect.slices()] = self.before
         doc._mask_edited(self.rect, None)
 
@@ -96,6 +100,24 @@ class ReplaceImage:
         doc._set_image(self.before, self.mask_before, self.painted_before)
 
 
+class MaskSnapshot:
+    """The mask as it was when taken (:meth:`Document.mask_snapshot`), for a worker: calling it there returns a copy
+    made there (the thread that took it copies nothing). Should the document change that mask in place first (a
+    stroke right after Run), it makes the copy itself before."""
+
+    def __init__(self, mask: np.ndarray) -> None:
+        self._mask: np.ndarray | None = mask
+        self._copy: np.ndarray | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> np.ndarray:
+        with self._lock:
+            if self._copy is None:
+                assert self._mask is not None
+                self._copy, self._mask = self._mask.copy(), None
+            return self._copy
+
+
 class Document:
     """The model behind the editor window; the Qt layer observes its signals.
 
@@ -114,6 +136,7 @@ class Document:
         self.proposal_changed = Signal()
         self._stroke: BrushStroke | None = None
         self._painted: bool | None = False  # whether the mask selects something; None: scan when asked
+        self._lent: weakref.WeakSet[MaskSnapshot] = weakref.WeakSet()  # snapshots that may not have copied yet
 
     # -- state ------------------------------------------------------------------------
     @property
@@ -132,6 +155,18 @@ class Document:
     def mask_known_empty(self) -> bool:
         """The mask is known to select nothing (no scan: a new, cleared or kept-and-cleared mask)."""
         return self._painted is False
+
+    def mask_snapshot(self) -> MaskSnapshot:
+        """The mask as it is now, copied by whoever calls the snapshot (a worker), not here: a 12 MP mask is 48 MB."""
+        snapshot = MaskSnapshot(self.mask)
+        self._lent.add(snapshot)
+        return snapshot
+
+    def _before_write(self) -> None:
+        """The mask is about to change in place: snapshots of it not copied yet copy it now."""
+        for snapshot in list(self._lent):
+            snapshot()
+        self._lent.clear()
 
     def _mask_edited(self, rect: Rect, painted: bool | None) -> None:
         """The mask changed inside ``rect`` and now does (not) select something (None: not known)."""
@@ -167,6 +202,7 @@ class Document:
 
     def _paint(self, x: float, y: float) -> Rect:
         assert self._stroke is not None
+        self._before_write()
         rect = self._stroke.add_point(x, y)
         if not rect.empty:  # painting keeps a painted mask painted; an erase may empty it
             self._mask_edited(rect, True if self._painted and not self._stroke.brush.erase else None)

@@ -89,6 +89,11 @@ class _Task(QRunnable):
         self._body()
 
 
+def snapshot_of(mask: np.ndarray | Callable[[], np.ndarray] | None) -> Callable[[], np.ndarray] | None:
+    """A snapshot of ``mask`` for a worker (:func:`mask_snapshot`); a callable is one already (None: no mask)."""
+    return None if mask is None else mask if callable(mask) else mask_snapshot(mask)
+
+
 def mask_snapshot(mask: np.ndarray) -> Callable[[], np.ndarray]:
     """A copy of ``mask`` as it is now, for a worker: the GUI thread copies only the painted box (a few strokes
     on 12 MP: a small part of the 48 MB), the worker calls the result to get the full float32 mask."""
@@ -159,16 +164,17 @@ class JobRunner(QObject):
         self,
         plugin: Plugin,
         image: ImageBuffer,
-        mask: np.ndarray | None,
+        mask: np.ndarray | Callable[[], np.ndarray] | None,
         values: Mapping[str, Any] | None,
         *,
         live: bool = False,
         prepare: Callable[[Any], object] | None = None,
     ) -> int:
-        """Run ``plugin`` through ``run_plugin`` (the mask as it is now: :func:`mask_snapshot`). ``live``: a LivePlugin
-        is run through ``run_live`` instead, and its result is a ``LiveResult`` (the image and its analysis).
-        ``prepare(result)`` runs on the worker too, before the result is reported (e.g. its screen picture)."""
-        snapshot = None if mask is None else mask_snapshot(mask)
+        """Run ``plugin`` through ``run_plugin`` (the mask as it is now: :func:`mask_snapshot`, or a snapshot the
+        worker calls, e.g. ``Document.mask_snapshot()``). ``live``: a LivePlugin is run through ``run_live`` instead,
+        and its result is a ``LiveResult`` (the image and its analysis). ``prepare(result)`` runs on the worker too,
+        before the result is reported (e.g. its screen picture)."""
+        snapshot = snapshot_of(mask)
         values = dict(values or {})
         runtime = self.runtime
         run = run_live if live else run_plugin

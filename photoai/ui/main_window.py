@@ -48,7 +48,7 @@ from photoai.ui.canvas.brush import BrushController
 from photoai.ui.canvas.view import CanvasView
 from photoai.ui.display import DisplayCache
 from photoai.ui.hints import WindowHints
-from photoai.ui.jobs import JobRunner, mask_snapshot, run_while_painting
+from photoai.ui.jobs import JobRunner, run_while_painting
 from photoai.ui.live import LiveRenderer, Rendered
 from photoai.ui.preview import WindowPreviews
 from photoai.ui.qsettings import Settings
@@ -613,8 +613,8 @@ class MainWindow(QMainWindow):
         self.dock.show()  # progress and Cancel live there
         # a snapshot: the user may keep painting while the job runs
         self.live.drop()
-        # an empty mask means none (run_plugin's rule): no 48 MB snapshot of it at 12 MP
-        mask = doc.mask if doc.has_mask else None
+        # an empty mask means none (run_plugin's rule); a painted one is copied by the worker
+        mask = doc.mask_snapshot() if doc.has_mask else None
         job_id = self.runner.start_plugin(plugin, job.image, mask, values, live=bool(live_keys(plugin)),
                                           prepare=self._prepare_result)
         self.statusBar().showMessage(f"Running {plugin.info.title}…")
@@ -776,7 +776,7 @@ class MainWindow(QMainWindow):
         except Exception as e:  # noqa: BLE001 - no folder, read-only, unknown format
             dialogs.show_error(self, "Export failed", _message(e), _details(e))
             return False
-        image, mask = doc.image, mask_snapshot(doc.mask)  # the brush may paint on while the export runs
+        image, mask = doc.image, doc.mask_snapshot()  # the brush may paint on while the export runs
         self._export = _Export(doc, image, path)
         self.exporter.submit(lambda _ctx: (core_export.save(
             image, path, format=format, quality=quality, bit_depth=bit_depth, source_path=doc.path,

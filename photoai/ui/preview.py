@@ -45,7 +45,7 @@ from photoai.plugin_api.preview import (
 )
 from photoai.ui.canvas.preview import PreviewItem, scene_scale, visible_view
 from photoai.ui.display import display_image
-from photoai.ui.jobs import JobRunner, mask_snapshot
+from photoai.ui.jobs import JobRunner, snapshot_of
 
 if TYPE_CHECKING:
     from photoai.ui.main_window import MainWindow
@@ -80,10 +80,10 @@ class PreviewRunner(QObject):
         self.runner.finished.connect(lambda _id, shown: self.ready.emit(shown))
         self.runner.failed.connect(lambda _id, message: self.failed.emit(message))
 
-    def of_run(self, plugin: Plugin, image: ImageBuffer, mask: np.ndarray | None, values: Mapping[str, Any],
-               view: View) -> int:
-        """Preview a run of ``plugin`` on ``image`` (the mask as it is now)."""
-        snapshot = None if mask is None else mask_snapshot(mask)
+    def of_run(self, plugin: Plugin, image: ImageBuffer, mask: np.ndarray | Callable[[], np.ndarray] | None,
+               values: Mapping[str, Any], view: View) -> int:
+        """Preview a run of ``plugin`` on ``image`` (the mask as it is now, or a snapshot of it)."""
+        snapshot = snapshot_of(mask)
         values = dict(values)
         runtime = self.runner.runtime
         return self._submit(image, lambda ctx: preview_plugin(
@@ -172,7 +172,7 @@ class WindowPreviews(QObject):
             return True
         w.cancel_rerun()  # the re-run of older values
         self._start(values, live=False)
-        self.runner.of_run(plugin, proposal.before, doc.mask if doc.has_mask else None, values, view)
+        self.runner.of_run(plugin, proposal.before, doc.mask_snapshot() if doc.has_mask else None, values, view)
         return True
 
     def view(self) -> View:

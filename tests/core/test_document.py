@@ -211,3 +211,26 @@ def test_whole_mask_steps_swap_arrays_and_undo_exactly(doc):
     assert doc.mask.max() == 1.0 and loaded.max() == 2.0  # clipped into the document's own array
     with pytest.raises(ValueError, match="does not match"):
         doc.set_mask(np.zeros((3, 3), np.float32))
+
+
+def test_a_mask_snapshot_is_the_mask_when_taken_whatever_is_painted_before_it_is_copied(doc):
+    import threading
+
+    doc.begin_stroke(BrushSettings(size=8), 10, 10)
+    doc.end_stroke()
+    painted = doc.mask.copy()
+    later = doc.mask_snapshot()  # copied by a worker, long after
+    doc.begin_stroke(BrushSettings(size=8), 50, 40)  # painted before the worker copies: the document copies first
+    doc.end_stroke()
+    undone = doc.mask_snapshot()
+    doc.undo()  # an in-place change too
+    copies: list[np.ndarray] = []
+    worker = threading.Thread(target=lambda: copies.extend([later(), undone()]))
+    worker.start()
+    worker.join()
+    np.testing.assert_array_equal(copies[0], painted)
+    assert copies[1][40, 50] > 0.9 and doc.mask[40, 50] == 0.0
+    assert copies[0] is not doc.mask and later() is copies[0]  # one copy per snapshot
+    quiet = doc.mask_snapshot()
+    doc.invert_mask()  # a whole-mask step swaps arrays: the snapshot's array is unchanged
+    np.testing.assert_array_equal(quiet(), painted)
