@@ -5,7 +5,9 @@ list, which training never saw) is reduced to its CIELAB L (a = b = 0, 8-bit gra
 plugin as the app runs it (:meth:`ColorizePlugin.analyze` / ``render``; the output quantized to 8 bits).
 Rows: the gray photo itself; ours at T = 1, T = 0.38 and the mode (the most likely bin); ours (T = 0.38)
 with 1, 10 and 100 simulated hints (fixed seeds: points uniform over the photo, each coloured with the
-mean true RGB of the 5x5 patch around it, passed as ColorPoints). Columns (means over the photos):
+mean true RGB of the 5x5 patch around it, passed as ColorPoints); with ``--rows hints-net`` also the same
+hints without their edge-aware spread after the network (``, net only``: before/after the spread, one run).
+Columns (means over the photos):
 
 - ``auc``: area under the cumulative curve of per-pixel ab errors, thresholds 0-150 (Zhang et al. 2016);
 - ``auc_rebal``: the same with each pixel weighted by 1 / prior of its true colour's bin (the model's
@@ -43,16 +45,20 @@ from .data import is_colour
 from .metrics import auc, colourfulness, psnr
 from .plugin import DEFAULT_T, MODEL_ID, ColorizePlugin, compose, model_bins
 
-__all__ = ["ROWS", "make_gray", "simulated_points", "evaluate", "format_table", "main"]
+__all__ = ["ROWS", "NET_ROWS", "make_gray", "simulated_points", "evaluate", "format_table", "main"]
 
 EXTENSIONS = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
 MODELS_DIR = Path(__file__).resolve().parent / "models"
-ROWS = ("gray", "ours T=1", f"ours T={DEFAULT_T}", "ours mode", "1 hint", "10 hints", "100 hints")
-ROW_GROUPS = {"gray": ROWS[:1], "ours": ROWS[1:4], "hints": ROWS[4:]}
-HINT_COUNTS = {"1 hint": 1, "10 hints": 10, "100 hints": 100}
+HINT_ROWS = {"1 hint": 1, "10 hints": 10, "100 hints": 100}
+NET_ONLY = ", net only"  # the same hints without their spread after the network (ColorizePlugin(spread=False))
+HINT_COUNTS = {**HINT_ROWS, **{row + NET_ONLY: n for row, n in HINT_ROWS.items()}}  # row -> simulated hints
+ROWS = ("gray", "ours T=1", f"ours T={DEFAULT_T}", "ours mode", *HINT_ROWS)  # the default table
+NET_ROWS = tuple(row + NET_ONLY for row in HINT_ROWS)
+ROW_GROUPS = {"gray": ROWS[:1], "ours": ROWS[1:4], "hints": ROWS[4:], "hints-net": NET_ROWS}
+DEFAULT_GROUPS = ("gray", "ours", "hints")
 HINT_PATCH = 5  # the simulated hint's colour: mean true RGB of this square around the point
 CROP = 256
-CROP_COLUMNS = ("gray", f"ours T={DEFAULT_T}", "10 hints")  # then the truth
+CROP_COLUMNS = ("gray", f"ours T={DEFAULT_T}", "10 hints" + NET_ONLY, "10 hints")  # those run, then the truth
 PATH_OPTIONS = ("--data", "--models")
 OUTPUT_OPTIONS = ("--json", "--save-crops")
 
@@ -96,7 +102,8 @@ def measures(out: np.ndarray, truth: np.ndarray, true_ab: np.ndarray, weights: n
 
 def outputs(plugin: ColorizePlugin, gray: np.ndarray, truth: np.ndarray, rows: Sequence[str], seed: int,
             ctx: RunContext) -> dict[str, tuple[np.ndarray, float]]:
-    """Each row's 8-bit output and its seconds (analyze + render) for one photo."""
+    """Each row's 8-bit output and its seconds (analyze + render) for one photo (the ``net only`` rows with
+    ``plugin``'s proxy side and no hint spread)."""
     from photoai.plugin_api import Request
 
     params = plugin.info.params
@@ -110,7 +117,8 @@ def outputs(plugin: ColorizePlugin, gray: np.ndarray, truth: np.ndarray, rows: S
             continue
         if row in HINT_COUNTS:
             values = validate(params, {"hints": simulated_points(truth, HINT_COUNTS[row], seed)})
-            out = plugin.run(Request(gray.copy(), None, values), ctx)
+            runner = ColorizePlugin(plugin.proxy_side, spread=False) if row.endswith(NET_ONLY) else plugin
+            out = runner.run(Request(gray.copy(), None, values), ctx)
         else:
             if auto is None:
                 auto = plugin.analyze(Request(gray.copy(), None, validate(params)), ctx)
@@ -195,14 +203,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     source.add_argument("--held-out", type=int, default=0, help="the last N colour photos of the training list")
     ap.add_argument("--models", type=Path, default=MODELS_DIR, help="folder with the model's manifest "
                     "(default: the plugin's models/)")
-    ap.add_argument("--rows", nargs="+", choices=sorted(ROW_GROUPS), default=list(ROW_GROUPS),
-                    help="which groups of rows (gray, ours, hints)")
+    ap.add_argument("--rows", nargs="+", choices=sorted(ROW_GROUPS), default=list(DEFAULT_GROUPS),
+                    help="which groups of rows (default: gray, ours, hints; hints-net: the hints without their "
+                         "spread)")
     ap.add_argument("--proxy-side", type=int, default=None, help="override the model's proxy_side")
     ap.add_argument("--seed", type=int, default=0, help="photo i's hints come from seed + i")
     ap.add_argument("--limit", type=int, default=0, help="only the first N photos")
     ap.add_argument("--json", type=Path, default=None, help="write the results here")
-    ap.add_argument("--save-crops", type=Path, default=None, help="write centre crops (gray | ours | 10 hints | "
-                    "truth) here, one PNG per photo")
+    ap.add_argument("--save-crops", type=Path, default=None, help="write centre crops (gray | ours | 10 hints "
+                    "net only | 10 hints | truth, those run) here, one PNG per photo")
     ap.add_argument("--threads", type=int, default=1)
     return ap.parse_args(argv)
 
@@ -224,7 +233,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         raise SystemExit(f"no photos in {source}")
     if args.save_crops is not None:
         args.save_crops.mkdir(parents=True, exist_ok=True)
-    rows = [r for r in ROWS if any(r in ROW_GROUPS[g] for g in args.rows)]
+    rows = [r for r in (*ROWS, *NET_ROWS) if any(r in ROW_GROUPS[g] for g in args.rows)]
     runtime = Runtime([args.models], "cpu", user_models=False)
     results = evaluate(paths, runtime, rows, args.seed, args.proxy_side, args.save_crops)
     proxy = args.proxy_side or runtime.spec(MODEL_ID).config.get("proxy_side")

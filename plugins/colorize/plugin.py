@@ -8,12 +8,15 @@
    of their ab (:func:`.hints.paint`);
 3. one run of the ``colorize-net`` model: a distribution over the 313 ab bins for every pixel of a grid
    at 1/4 of the proxy, kept as log-probabilities, with what depends only on L
-   (:class:`~photoai.core.color.LabToRgb`) and the bilinear taps from the grid to the photo.
+   (:class:`~photoai.core.color.LabToRgb`) and the bilinear taps from the grid to the photo;
+4. with hints, their edge-aware spread over the grid (:mod:`.propagate`: Levin-style propagation guided
+   by the proxy's L, solved once), so a hint's colour carries across its region and stops at strong edges.
 
 :meth:`ColorizePlugin.render` (live: temperature and saturation re-render without the network): the
-annealed mean at the grid, scaled by the saturation, upsampled bilinearly to full resolution band by
-band and converted to sRGB with the photo's own L (out-of-gamut colours are desaturated towards the gray
-of their luminance, so L is kept). A painted mask limits the effect (blend with the photo by the mask).
+annealed mean at the grid, moved towards the hints' spread colour, scaled by the saturation, upsampled
+bilinearly to full resolution band by band and converted to sRGB with the photo's own L (out-of-gamut
+colours are desaturated towards the gray of their luminance, so L is kept). A painted mask limits the
+effect (blend with the photo by the mask).
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from photoai.plugin_api.preview import LivePreview
 
 from . import hints as hint_raster
 from .bins import MODE, annealed_mean_log, log_probs
+from .propagate import HintSpread, cell_lightness
 
 MODEL_ID = "colorize-net"
 PROXY_SIDE = 256  # long side of the network's proxy unless the model's config says otherwise (README: chosen by AuC)
@@ -91,6 +95,7 @@ class Analysis:
     lab: LabToRgb
     rows: tuple[np.ndarray, np.ndarray, np.ndarray]
     cols: tuple[np.ndarray, np.ndarray, np.ndarray]
+    spread: HintSpread | None = None
     frames: Frames = field(default_factory=Frames)
 
     @property
@@ -105,16 +110,33 @@ def proxy_size(width: int, height: int, side: int, multiple: int = SIZE_MULTIPLE
     return Size(*(max(multiple, multiple * round(d * f / multiple)) for d in (width, height)))
 
 
+def hint_colour(point: ColorPoint) -> np.ndarray:
+    """A hint's CIELAB ab (float32)."""
+    return rgb_to_lab(np.asarray(point.rgb, np.float64) / 255.0)[1:].astype(np.float32)
+
+
 def hint_planes(points: Sequence[ColorPoint], image_size: Size, proxy: Size) -> tuple[np.ndarray, np.ndarray]:
     """The hints as the network sees them on the proxy: ab planes (h x w x 2) and mask (h x w); each point
     (on the photo: the pre-run check refuses others) is a :data:`HINT_SIDE` patch of its colour's ab."""
     hint_ab, mask = hint_raster.empty((proxy.height, proxy.width))
     for p in points:
-        ab = rgb_to_lab(np.asarray(p.rgb, np.float64) / 255.0)[1:].astype(np.float32)
         y = math.floor(p.y * proxy.height / image_size.height) - HINT_SIDE // 2
         x = math.floor(p.x * proxy.width / image_size.width) - HINT_SIDE // 2
-        hint_raster.paint(hint_ab, mask, y, x, HINT_SIDE, ab)
+        hint_raster.paint(hint_ab, mask, y, x, HINT_SIDE, hint_colour(p))
     return hint_ab, mask
+
+
+def hint_spread(points: Sequence[ColorPoint], image_size: Size, proxy_lightness: np.ndarray,
+                grid: tuple[int, int], **settings: float) -> HintSpread | None:
+    """The hints' :class:`~.propagate.HintSpread` on the network's ``grid`` (h, w), guided by the proxy's L
+    averaged per grid cell; None without hints. ``settings``: :meth:`HintSpread.build`'s (evaluation)."""
+    if not points:
+        return None
+    h, w = grid
+    positions = [((math.floor(p.y) + 0.5) * h / image_size.height - 0.5,
+                  (math.floor(p.x) + 0.5) * w / image_size.width - 0.5) for p in points]  # the hint pixels' centres
+    guide = cell_lightness(proxy_lightness, proxy_lightness.shape[0] // h)
+    return HintSpread.build(guide, np.asarray(positions), np.stack([hint_colour(p) for p in points]), **settings)
 
 
 def model_bins(config: dict, channels: int) -> np.ndarray:
@@ -148,8 +170,9 @@ class ColorizePlugin(LivePreview, LivePlugin):
         model_ids=(MODEL_ID,),
     )
 
-    def __init__(self, proxy_side: int | None = None) -> None:
+    def __init__(self, proxy_side: int | None = None, spread: bool = True) -> None:
         self.proxy_side = proxy_side  # overrides the model's config.proxy_side (evaluation)
+        self.spread = spread  # False: the network's colours without the hints' spread (evaluation)
 
     # ----------------------------------------------------------------------------- analysis
 
@@ -167,7 +190,8 @@ class ColorizePlugin(LivePreview, LivePlugin):
                            int(config.get("size_multiple", SIZE_MULTIPLE)))
         lightness = 116.0 * lab.fy - 16.0
         small = lightness if proxy == Size(width, height) else resize_float(lightness, proxy, Image.Resampling.BOX)
-        hint_ab, hint_mask = hint_planes(request.values.get("hints", ()), Size(width, height), proxy)
+        points = request.values.get("hints", ())
+        hint_ab, hint_mask = hint_planes(points, Size(width, height), proxy)
         ctx.progress(0.3, 1, "Predicting colours")
         probs = model(small[None, None], np.ascontiguousarray(hint_ab.transpose(2, 0, 1))[None], hint_mask[None, None],
                       ctx=ctx)[0]
@@ -175,8 +199,9 @@ class ColorizePlugin(LivePreview, LivePlugin):
         bins = model_bins(config, probs.shape[0])
         logp = log_probs(np.ascontiguousarray(probs.transpose(1, 2, 0)))
         h, w = logp.shape[:2]
+        spread = hint_spread(points, Size(width, height), small, (h, w)) if self.spread else None
         ctx.progress(1, 1)
-        return Analysis(logp, bins, lab, bilinear_taps(h, height), bilinear_taps(w, width))
+        return Analysis(logp, bins, lab, bilinear_taps(h, height), bilinear_taps(w, width), spread)
 
     # ----------------------------------------------------------------------------- render
 
@@ -192,7 +217,7 @@ class ColorizePlugin(LivePreview, LivePlugin):
         grid_h, grid_w = analysis.logp.shape[:2]
         small = Analysis(analysis.logp, analysis.bins, LabToRgb(luminance(request.image)),
                          region_taps(grid_h, height, region.y, region.height, h),
-                         region_taps(grid_w, width, region.x, region.width, w))
+                         region_taps(grid_w, width, region.x, region.width, w), analysis.spread)
         v = request.values
         return compose(small, float(v["temperature"]), float(v["saturation"]), request.image, request.mask, ctx)
 
@@ -206,8 +231,11 @@ class ColorizePlugin(LivePreview, LivePlugin):
 
 def grid_ab(analysis: Analysis, temperature: float, saturation: float = 1.0) -> np.ndarray:
     """The ab prediction on the network's grid (h x w x 2): annealed mean at ``temperature`` (:data:`MODE`
-    takes the most likely bin), times ``saturation``."""
+    takes the most likely bin) moved towards the hints' edge-aware spread (:mod:`.propagate`), times
+    ``saturation``."""
     ab = annealed_mean_log(analysis.logp, analysis.bins, temperature)
+    if analysis.spread is not None:
+        ab = analysis.spread.apply(ab)
     ab *= np.float32(saturation)
     return ab
 
@@ -258,5 +286,5 @@ def compose(analysis: Analysis, temperature: float, saturation: float = 1.0, ima
     return out
 
 
-__all__ = ["MODEL_ID", "MODE", "Analysis", "ColorizePlugin", "proxy_size", "hint_planes", "grid_ab",
-           "compose"]
+__all__ = ["MODEL_ID", "MODE", "Analysis", "ColorizePlugin", "proxy_size", "hint_colour", "hint_planes", "hint_spread",
+           "grid_ab", "compose"]
