@@ -186,6 +186,14 @@ def bench(args: argparse.Namespace) -> str:
     values = {**window.plugin_panel.values(), **_values(args.set)}
     ended: list[str] = []
     window.job_ended.connect(ended.append)
+    previews = getattr(window, "previews", None)  # a first run's preview (older trees: none)
+    previewed: list[float] = []
+
+    def first_shown(*_a: Any) -> None:
+        previewed.append(time.perf_counter() - started)
+
+    if previews is not None:
+        previews.shown.connect(first_shown)
     probe.enter("run")
     with profiled("run"):
         started = time.perf_counter()
@@ -194,6 +202,8 @@ def bench(args: argparse.Namespace) -> str:
         if not ended:
             wait_for(window.job_ended)
         run_s = time.perf_counter() - started
+    if previews is not None:
+        previews.shown.disconnect(first_shown)
         if ended != ["proposed"] or doc.proposal is None:
             raise SystemExit(f"the run ended {ended}")
         spin(args.settle_ms)
@@ -230,7 +240,8 @@ def bench(args: argparse.Namespace) -> str:
     size = doc.image.size
     head = (f"### {args.name}: {size.width}x{size.height} ({size.width * size.height / 1e6:.1f} MP, "
             f"{photo_path.stat().st_size / 1e6:.1f} MB {photo_path.suffix}), "
-            f"{args.plugin} {values if args.set else ''} run {run_s:.1f} s, session {total:.1f} s"
+            f"{args.plugin} {values if args.set else ''} run {run_s:.1f} s (first preview "
+            f"{f'{previewed[0]:.2f} s' if previewed else 'none'}), session {total:.1f} s"
             + "".join(f"; {c}" for c in changes))
     phases = [p for p in probe.phases() if p != "idle"]
     return head + "\n\n" + probe.table(phases)

@@ -169,17 +169,21 @@ class JobRunner(QObject):
         *,
         live: bool = False,
         prepare: Callable[[Any], object] | None = None,
+        after: threading.Event | None = None,
     ) -> int:
         """Run ``plugin`` through ``run_plugin`` (the mask as it is now: :func:`mask_snapshot`, or a snapshot the
         worker calls, e.g. ``Document.mask_snapshot()``). ``live``: a LivePlugin is run through ``run_live`` instead,
         and its result is a ``LiveResult`` (the image and its analysis). ``prepare(result)`` runs on the worker too,
-        before the result is reported (e.g. its screen picture)."""
+        before the result is reported (e.g. its screen picture). ``after``: the plugin starts once it is set (the
+        job can be cancelled meanwhile), e.g. once a preview of it is shown: the cores go to the preview first."""
         snapshot = snapshot_of(mask)
         values = dict(values or {})
         runtime = self.runtime
         run = run_live if live else run_plugin
 
         def job(ctx: RunContext) -> Any:
+            while after is not None and not after.wait(0.02):
+                ctx.raise_if_cancelled()
             result = run(plugin, image, None if snapshot is None else snapshot(), values, ctx, runtime)
             if prepare is not None:
                 prepare(result)

@@ -615,8 +615,10 @@ class MainWindow(QMainWindow):
         self.live.drop()
         # an empty mask means none (run_plugin's rule); a painted one is copied by the worker
         mask = doc.mask_snapshot() if doc.has_mask else None
+        # a first run of a plugin that previews shows its preview first; the full run starts once it is shown
+        first = None if job.replaces else self.previews.first_run(plugin, job.image, mask, values)
         job_id = self.runner.start_plugin(plugin, job.image, mask, values, live=bool(live_keys(plugin)),
-                                          prepare=self._prepare_result)
+                                          prepare=self._prepare_result, after=first)
         self.statusBar().showMessage(f"Running {plugin.info.title}…")
         self._update_state()
         return job_id

@@ -20,6 +20,7 @@ The logic is in :mod:`photoai.plugin_api.preview`; this module only wires it:
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -54,6 +55,8 @@ log = logging.getLogger(__name__)
 
 #: The full result starts once the values have not changed for this long (a slider still moving keeps previewing).
 SETTLE_MS = 300
+#: A first run's full result waits at most this long for its preview (a slow preview must not delay it much more).
+FIRST_WAIT_MS = 3000
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,8 @@ class WindowPreviews(QObject):
         self.runner.ready.connect(self._on_ready)
         self.runner.failed.connect(self._on_failed)
         self._due = False  # the full result waits for the preview being made (the cores go to the preview first)
+        self._first: ImageBuffer | None = None  # a first run's input: its preview is shown over the photo
+        self._gate: threading.Event | None = None  # set: the first run's full result may start
         window.document_opened.connect(self._on_document)
         window.plugin_panel.form_built.connect(self._bind_form)
         window.job_ended.connect(self._on_job_ended)
@@ -175,13 +180,28 @@ class WindowPreviews(QObject):
         self.runner.of_run(plugin, proposal.before, doc.mask_snapshot() if doc.has_mask else None, values, view)
         return True
 
+    def first_run(self, plugin: Plugin, image: ImageBuffer, mask: np.ndarray | Callable[[], np.ndarray] | None,
+                  values: Mapping[str, Any]) -> threading.Event | None:
+        """A first run of ``plugin`` on ``image`` starts: preview it on what is on screen (drawn over the photo until
+        the result comes). Returns the event its full run waits for (set once the preview is shown, has failed or
+        was dropped, or after :data:`FIRST_WAIT_MS`), or None when the plugin makes no previews."""
+        if not can_preview(plugin) or self.window.document is None:
+            return None
+        self.clear()
+        self._gate = gate = threading.Event()
+        self._first, self._values, self._live = image, dict(values), False
+        self.runner.of_run(plugin, image, mask, values, self.view())
+        QTimer.singleShot(FIRST_WAIT_MS, gate.set)
+        return gate
+
     def view(self) -> View:
-        """What of the pending result's input is on screen (the canvas' visible region at device resolution); in
-        the split view only the result's side (the preview is drawn there only: half the work)."""
+        """What of the pending result's input (for a first run: of the photo) is on screen (the canvas' visible
+        region at device resolution); in the split view only the result's side (the preview is drawn there only:
+        half the work)."""
         canvas = self.window.canvas
         doc = self.window.document
-        assert doc is not None and doc.proposal is not None
-        before = doc.proposal.before.size
+        assert doc is not None
+        before = doc.proposal.before.size if doc.proposal is not None else doc.image.size
         rect = canvas.mapToScene(canvas.viewport().rect()).boundingRect()
         compare = canvas.compare_item
         if compare.isVisible() and compare.mode == "split":
@@ -236,24 +256,36 @@ class WindowPreviews(QObject):
     def _on_ready(self, shown: Shown) -> None:
         doc = self.window.document
         proposal = doc.proposal if doc is not None else None
-        if not (proposal is None or proposal.before is not shown.source or self._values is None
-                or dict(shown.preview.values) != self._values):  # else stale: kept, replaced, or newer values wanted
+        if self._first is not None:  # a first run's: shown while its result is still to come
+            fresh = doc is not None and proposal is None and doc.image is self._first is shown.source
+        else:  # else stale: kept, replaced, or newer values wanted
+            fresh = not (proposal is None or proposal.before is not shown.source or self._values is None
+                         or dict(shown.preview.values) != self._values)
+        if fresh:
             self._current = shown
             self._place()
             self.shown.emit(shown)
+        self._open_gate()
         if self._due:
             self._full()
 
     def _on_failed(self, message: str) -> None:
         log.info("preview failed: %s", message)  # the full run says what is wrong
+        self._open_gate()
         if self._due:
             self._full()
 
+    def _open_gate(self) -> None:
+        """A first run's full result may start now."""
+        if self._gate is not None:
+            self._gate.set()
+            self._gate = None
+
     def _place(self) -> None:
         shown, doc = self._current, self.window.document
-        if shown is None or doc is None or doc.proposal is None:
+        if shown is None or doc is None or (doc.proposal is None and self._first is None):
             return
-        sx, sy = scene_scale(self.window.canvas.compare_item, doc.proposal.before.size)
+        sx, sy = scene_scale(self.window.canvas.compare_item, shown.source.size)
         r = shown.preview.region
         self.item.show_picture(shown.picture, QRectF(r.x * sx, r.y * sy, r.width * sx, r.height * sy))
 
@@ -261,7 +293,7 @@ class WindowPreviews(QObject):
         """A new full result (or none): the preview goes once the result shows the newest values."""
         doc = self.window.document
         proposal = doc.proposal if doc is not None else None
-        if proposal is None or self._values is None or dict(proposal.values) == self._values:
+        if proposal is None or self._values is None or self._first is not None or dict(proposal.values) == self._values:
             self.clear()
         else:
             self._place()  # a result of older values: the newer preview stays on top, placed in its scene
@@ -276,7 +308,8 @@ class WindowPreviews(QObject):
         """No preview: the one on screen goes, the one being made is dropped, no full result is due."""
         self.settle.stop()
         self.runner.cancel()
-        self._values, self._current, self._due = None, None, False
+        self._open_gate()
+        self._values, self._current, self._due, self._first = None, None, False, None
         self.item.clear()
 
     @property

@@ -101,7 +101,9 @@ def test_pick_model_layer_and_channel(qtbot, make_panel, models, canvas, documen
 
 
 def test_part_in_view_and_the_mask_table(qtbot, make_panel, models, canvas, document):
-    document.mask[10:30, 20:40] = 1.0
+    mask = np.zeros_like(document.mask)
+    mask[10:30, 20:40] = 1.0
+    document.set_mask(mask)
     panel = make_panel(models, canvas, document)
     panel.refresh()
     wait_idle(qtbot, panel)

@@ -7,6 +7,7 @@ import threading
 import numpy as np
 import pytest
 
+from photoai.core.geometry import Rect
 from photoai.plugin_api import BasePlugin, BoolParam, FloatParam, LivePlugin, PluginInfo
 from photoai.plugin_api.preview import LivePreview, PreviewPlugin
 
@@ -102,7 +103,54 @@ def test_a_changed_value_shows_a_preview_then_the_full_result(gain, qtbot):
     assert doc.proposal.values["gain"] == 0.8 and doc.proposal.before is doc.image
     np.testing.assert_allclose(doc.proposal.after.rgb, doc.image.rgb * 0.8, atol=1e-6)
     assert not window.previews.showing  # replaced by the full result
-    assert plugin.runs == [(0.5, True), (0.8, False), (0.8, True)]
+    assert plugin.runs == [(0.5, False), (0.5, True), (0.8, False), (0.8, True)]  # the first run was previewed too
+
+
+def test_a_first_run_shows_a_preview_over_the_photo_then_starts_the_full_run(window, qtbot, photo):
+    plugin = Gain()
+    window.registry.register(plugin, "tests")
+    window.plugin_panel._populate()
+    assert window.open_path(photo)
+    doc = window.document
+    window.plugin_panel.select("gain")
+    window.plugin_panel.form.set_values({"gain": 0.4, "slow": True})
+    plugin.preview_gate.clear()  # the preview takes its time
+    plugin.gate.clear()
+    window.run_selected()
+    qtbot.waitUntil(lambda: plugin.runs == [(0.4, False)], timeout=5000)
+    qtbot.wait(200)
+    assert plugin.runs == [(0.4, False)] and window.runner.busy  # the full run waits for the preview: no core taken
+    assert not window.act.run.isEnabled()
+    with qtbot.waitSignal(window.previews.shown, timeout=5000) as shown:
+        plugin.preview_gate.set()
+    preview = shown.args[0].preview
+    assert preview.region == Rect(0, 0, *doc.image.size)  # no comparison yet: the whole photo on screen
+    np.testing.assert_allclose(preview.image.rgb, doc.image.rgb * 0.4, atol=1e-6)
+    assert window.previews.showing and not window.canvas.comparing and doc.proposal is None
+    qtbot.waitUntil(lambda: (0.4, True) in plugin.runs, timeout=5000)  # then the full run
+    with qtbot.waitSignal(window.job_ended, timeout=5000) as ended:
+        plugin.gate.set()
+    assert ended.args == ["proposed"] and window.canvas.comparing and not window.previews.showing
+    np.testing.assert_allclose(doc.proposal.after.rgb, doc.image.rgb * 0.4, atol=1e-6)
+    window.previews.shutdown(2000)
+
+
+def test_a_first_run_cancelled_during_its_preview_never_runs_in_full(window, qtbot, photo):
+    plugin = Gain()
+    window.registry.register(plugin, "tests")
+    window.plugin_panel._populate()
+    assert window.open_path(photo)
+    window.plugin_panel.select("gain")
+    plugin.preview_gate.clear()
+    window.run_selected()
+    qtbot.waitUntil(lambda: plugin.runs == [(0.5, False)], timeout=5000)
+    with qtbot.waitSignal(window.job_ended, timeout=5000) as ended:
+        window.cancel_job()  # the user's Cancel
+    plugin.preview_gate.set()
+    qtbot.wait(300)
+    assert ended.args == ["cancelled"] and plugin.runs == [(0.5, False)] and not window.previews.showing
+    assert window.document.proposal is None
+    window.previews.shutdown(2000)
 
 
 def test_a_stale_preview_is_discarded(gain, qtbot):

@@ -1,4 +1,5 @@
-"""A preview drawn over the result side of the split view while the full result is being made.
+"""A preview drawn over the result side of the split view (or over the photo, for a first run: no comparison yet)
+while the full result is being made.
 
 :func:`visible_view` says which part of the photo is on screen (and at how many device pixels), in the
 terms of :class:`photoai.plugin_api.preview.View`; :class:`PreviewItem` draws a preview's picture over that
@@ -40,7 +41,8 @@ def visible_view(view_rect: QRectF, zoom: float, device_ratio: float, before: Si
 
 
 class PreviewItem(QGraphicsItem):
-    """The newest preview, over the comparison's result side (hidden when there is none)."""
+    """The newest preview, over the comparison's result side, or over the photo while there is no comparison (a
+    first run); hidden when there is none."""
 
     def __init__(self, compare: CompareItem) -> None:
         super().__init__()
@@ -71,9 +73,10 @@ class PreviewItem(QGraphicsItem):
         return QRectF(self.target)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
-        if self.picture.isNull() or not self.compare.isVisible() or self.compare.mode == "before":
+        if self.picture.isNull() or (self.compare.isVisible() and self.compare.mode == "before"):
             return
-        side = QRectF(*self.compare.geometry().after_target).intersected(self.target)
+        side = QRectF(*self.compare.geometry().after_target).intersected(self.target) if self.compare.isVisible() \
+            else QRectF(self.target)
         if side.isEmpty():
             return
         painter.save()
