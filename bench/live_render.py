@@ -1,7 +1,7 @@
 """Live re-render speed of a LivePlugin: the analysis once, then re-renders for new live values.
 
     python bench/live_render.py [--plugin colorize] [--sizes 1 12] [--renders 7] [--threads N] [--device cpu]
-                                [--baseline REV]
+                                [--baseline REV_OR_FOLDER]
 
 For each size (megapixels) it makes one synthetic photo (``common.photo``), times ``analyze_plugin`` once
 (the network: the part a slider move does not repeat) and then ``render_analysis`` for ``--renders`` sets
@@ -12,10 +12,10 @@ conversion for the screen that the worker also does (``photoai.ui.live.render_fo
 without PySide6), and the median render as a fraction of the analysis. A plugin that is missing, has no live
 parameters or whose model is not installed is reported in one line (exit status 2).
 
-``--baseline REV`` measures a git revision of this repository (e.g. ``HEAD~3``) in the same run, before the
-working tree: its ``photoai`` and ``plugins`` are exported (``git archive``) to a temporary folder and this
-script runs on them in a child process with the same arguments; the ``tree`` column tells the rows apart, and
-the load average is printed before and after.
+``--baseline REV`` measures a git revision of this repository (e.g. ``HEAD~3``) or a checkout's folder in the
+same run, before the working tree: this script runs on its ``photoai`` and ``plugins`` (``common.code_of``, as
+``ui_stalls.py --tree``) in a child process with the same arguments; the ``tree`` column tells the rows apart,
+and the load average is printed before and after.
 """
 
 from __future__ import annotations
@@ -25,15 +25,13 @@ import os
 import statistics
 import subprocess
 import sys
-import tarfile
-import tempfile
 import time
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 import numpy as np
-from common import ROOT, photo
+from common import code_of, load, ms, photo, tree_env
 
 from photoai.core.errors import PhotoAIError
 from photoai.core.params import BoolParam, ChoiceParam, FloatParam, IntParam, Param
@@ -52,15 +50,6 @@ def live_values(param: Param, n: int) -> list[Any]:
     return [param.default] * n
 
 
-def ms(call: Callable[[], Any], cpu: list[float] | None = None) -> float:
-    """Wall milliseconds of ``call()``; its CPU milliseconds (all threads) are appended to ``cpu``."""
-    t0, c0 = time.perf_counter(), time.process_time()
-    call()
-    if cpu is not None:
-        cpu.append((time.process_time() - c0) * 1000)
-    return (time.perf_counter() - t0) * 1000
-
-
 def display_render() -> Callable[..., Any] | None:
     """The editor worker's render (render + conversion for the screen), or None without PySide6."""
     try:
@@ -70,28 +59,12 @@ def display_render() -> Callable[..., Any] | None:
     return render_for_display
 
 
-def load() -> str:
-    return "load average " + ", ".join(f"{v:.2f}" for v in os.getloadavg())
-
-
 def run_baseline(rev: str, argv: list[str]) -> int:
-    """This script with ``argv`` on revision ``rev``'s ``photoai`` and ``plugins`` (as ``photoai_plugins``),
-    in a child process; its table rows are printed as they come."""
-    with tempfile.TemporaryDirectory(prefix="live_render_") as tmp:
-        archive = subprocess.run(["git", "archive", "--format=tar", rev, "photoai", "plugins"], cwd=ROOT,
-                                 capture_output=True, check=False)
-        if archive.returncode != 0:
-            print(f"live_render: cannot export {rev}: {archive.stderr.decode().strip()}", file=sys.stderr)
-            return 2
-        tar = os.path.join(tmp, "tree.tar")
-        with open(tar, "wb") as f:
-            f.write(archive.stdout)
-        with tarfile.open(tar) as t:
-            t.extractall(tmp, filter="data")
-        os.rename(os.path.join(tmp, "plugins"), os.path.join(tmp, "photoai_plugins"))
-        env = dict(os.environ, PYTHONPATH=tmp + os.pathsep + os.environ.get("PYTHONPATH", ""))
-        child = subprocess.run([sys.executable, __file__, *argv, "--label", rev, "--rows-only"], env=env,
-                               check=False)
+    """This script with ``argv`` on ``rev``'s code (:func:`common.code_of`) in a child process; its table rows are
+    printed as they come."""
+    with code_of(rev) as folder:
+        child = subprocess.run([sys.executable, __file__, *argv, "--label", rev, "--rows-only"],
+                               env=tree_env(folder), check=False)
         return child.returncode
 
 

@@ -31,9 +31,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from common import photo
-from live_render import load, ms
-from ui_stalls import _blob_mask
+from common import blob_mask, load, ms, photo
 
 
 def timed(call: Callable[[], Any]) -> str:
@@ -102,7 +100,7 @@ def main() -> int:
         print(f"| superres x{scale} | {first[0]} | {first[1]} | {full} |", flush=True)
 
     if args.inpaint:
-        inpaint, mask = registry.get("inpaint"), _blob_mask(size.height, size.width)
+        inpaint, mask = registry.get("inpaint"), blob_mask(size.height, size.width)
         one = View(Rect((size.width - screen.width) // 2, (size.height - screen.height) // 2, *screen), screen)
         first = [timed(partial(shown, preview_plugin, inpaint, image, v, mask, runtime=runtime)) for v in (fit, one)]
         full = timed(partial(shown, run_plugin, inpaint, image, mask, runtime=runtime))

@@ -11,8 +11,9 @@ header says when the first preview and the full result came), toggles before/aft
 and exports to each format, while a 5 ms :class:`~photoai.ui.stall_probe.StallProbe` records the gaps of the
 GUI thread's event loop. Prints one table per tree: per phase the longest gap, the 99th percentile and the
 count of gaps over 50 ms.
-``--tree NAME=PATH`` (repeatable) runs the same bench with another checkout's ``photoai`` (a git worktree of
-an older commit) in a child process, so before and after are measured in one run on the same load.
+``--tree NAME=TREE`` (repeatable) runs the same bench in a child process on another version's ``photoai`` and
+plugins (TREE: a git revision or a checkout's folder, ``common.code_of``), so before and after are measured in
+one run on the same load.
 ``--profile PHASE`` prints the GUI thread's cProfile of one step. The column "GUI CPU in longest" is the GUI
 thread's own CPU time inside the longest gap: on a loaded machine the rest of a gap is waiting for a core.
 """
@@ -33,6 +34,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from common import blob_mask, code_of, tree_env
+
 ROOT = Path(__file__).resolve().parents[1]
 PHASES = ("open", "mask", "run", "show result", "toggle before/after", "keep", "undo", "redo")
 
@@ -50,8 +53,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--formats", nargs="*", default=["png", "jpg", "tif"], help="export formats (extensions)")
     p.add_argument("--settle-ms", type=int, default=600, help="event-loop time after each step (paints, timers)")
     p.add_argument("--profile", metavar="PHASE", help="print the GUI thread's cProfile of that step (e.g. keep)")
-    p.add_argument("--tree", action="append", default=[], metavar="NAME=PATH",
-                   help="also run with the photoai of another checkout (child process)")
+    p.add_argument("--tree", action="append", default=[], metavar="NAME=TREE",
+                   help="also run on another version's code (a git revision or a checkout's folder; child process)")
     p.add_argument("--name", default="this tree", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
@@ -67,19 +70,6 @@ def _values(pairs: list[str]) -> dict[str, Any]:
         except ValueError:
             out[key] = raw
     return out
-
-
-def _blob_mask(h: int, w: int) -> Any:
-    """Three soft-edged discs covering about 1 % of the photo (a typical retouch)."""
-    import numpy as np
-
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    mask = np.zeros((h, w), np.float32)
-    r = 0.035 * min(h, w)
-    for cy, cx in ((0.3, 0.3), (0.55, 0.7), (0.75, 0.4)):
-        d = np.hypot(yy - cy * h, xx - cx * w)
-        mask = np.maximum(mask, np.clip(r + 2 - d, 0.0, 1.0))
-    return mask
 
 
 def _synthetic_photo(mp: float, folder: Path) -> Path:
@@ -174,7 +164,7 @@ def bench(args: argparse.Namespace) -> str:
     assert doc is not None, "the photo did not open"
     if not args.no_mask:
         h, w = doc.mask.shape
-        mask = _blob_mask(h, w)
+        mask = blob_mask(h, w)
         step("mask", lambda: doc.set_mask(mask, "Bench mask"))
 
     # "run" ends when the worker's result reaches the GUI thread; what the window then does is "show result"
@@ -268,11 +258,11 @@ def _change(window: Any, probe: Any, spin: Callable[[int], None], wait_for: Call
     return f"{key}={value}: first preview {preview}, full result {done:.2f} s"
 
 
-def _child(name: str, tree: Path, argv: list[str]) -> str:
-    """The same bench with ``tree``'s photoai first on the path (a worktree of another commit)."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tree), str(ROOT / "bench")]))
-    res = subprocess.run([sys.executable, str(Path(__file__)), *argv, "--name", name], env=env,
-                         capture_output=True, text=True, cwd=tree)
+def _child(name: str, tree: str, argv: list[str]) -> str:
+    """The same bench on ``tree``'s code (:func:`common.code_of`) in a child process."""
+    with code_of(tree) as folder:
+        res = subprocess.run([sys.executable, str(Path(__file__)), *argv, "--name", name], env=tree_env(folder),
+                             capture_output=True, text=True, cwd=folder)
     if res.returncode != 0:
         return f"### {name}: failed\n\n    " + "\n    ".join(res.stderr.strip().splitlines()[-5:])
     return res.stdout[res.stdout.index("### "):].strip()
@@ -287,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     own = [a for i, a in enumerate(argv) if not (a.startswith("--tree") or (i and argv[i - 1] == "--tree"))]
     for spec in args.tree:
         name, _, path = spec.partition("=")
-        print(_child(name, Path(path).resolve(), own), flush=True)
+        print(_child(name, path, own), flush=True)
         print()
     print(bench(args), flush=True)
     return 0
