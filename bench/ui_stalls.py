@@ -234,7 +234,11 @@ def bench(args: argparse.Namespace) -> str:
             f"{f'{previewed[0]:.2f} s' if previewed else 'none'}), session {total:.1f} s"
             + "".join(f"; {c}" for c in changes))
     phases = [p for p in probe.phases() if p != "idle"]
-    return head + "\n\n" + probe.table(phases)
+    split = [(p, *probe.stall_time(p)) for p in phases]
+    stalls = "".join(f"\n- {p}: {t:.0f} ms in gaps > {probe.threshold_ms:.0f} ms; GUI thread CPU {gui:.0f} ms, "
+                     f"workers' CPU {work:.0f} ms" for p, t, gui, work in split if t)
+    note = "\n\nIn the stalls (the rest: no thread of this process ran):" + stalls if stalls else ""
+    return head + "\n\n" + probe.table(phases) + note
 
 
 def _change(window: Any, probe: Any, spin: Callable[[int], None], wait_for: Callable[..., list[Any]],

@@ -120,6 +120,13 @@ class StallProbe(QObject):
                           float(np.percentile(gaps, 99)), int((gaps > self.threshold_ms).sum()), float(worst[1]),
                           float(worst[3]), float(worst[2]))
 
+    def stall_time(self, phase: str) -> tuple[float, float, float]:
+        """Over the gaps longer than the threshold in ``phase``: their total milliseconds, the GUI thread's CPU and
+        the workers' CPU in them. What neither used was spent waiting for a core (a busy machine) or, while only
+        the workers ran, for the GIL or a core."""
+        rows = [g for g in self._gaps.get(phase, []) if g[0] > self.threshold_ms]
+        return (sum(g[0] for g in rows), sum(g[1] for g in rows), sum(g[2] for g in rows))
+
     def table(self, phases: list[str] | None = None) -> str:
         """A Markdown table of the phases (default: all but ``idle``, in the order they began)."""
         names = phases if phases is not None else [p for p in self.phases() if p != "idle"]
