@@ -30,6 +30,8 @@ def test_the_probe_shows_a_blocking_slot_as_a_stall(qtbot):
     assert blocked.longest_ms >= 145 and blocked.stalls >= 1 and blocked.ticks > 10
     assert calm.ticks > 5 and max(probe.gaps("calm")) == calm.longest_ms
     assert blocked.longest_cpu_ms < 100  # sleeping, not computing: the CPU column tells waiting from work
+    total, gui, workers = probe.stall_time("blocked")
+    assert total >= 145 and gui < 100 and workers < 100 and probe.stall_time("calm") == (0, 0, 0)
     table = probe.table()
     assert "| blocked |" in table and "| calm |" in table and "idle" not in table
 
