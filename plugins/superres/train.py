@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .._training import Run, cosine_lr, default_data_dir, load_net, save_checkpoint, set_lr
+from .._training import Run, add_run_args, cosine_lr, load_net, save_checkpoint, set_lr
 from .data import (
     DEFAULT_SOURCES,
     DEGRADE_MARGIN,
@@ -54,8 +54,7 @@ DEFAULT_T91_RESCALES = "1,0.9,0.8,0.7,0.6"
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=default_data_dir(),
-                    help="shared data dir (default: $PHOTOAI_DATA, else ../shared/data beside the repository)")
+    add_run_args(ap, out="runs/superres", iters=10000, lr=1e-3, lr_min=1e-6, eval_every=500)
     ap.add_argument("--sources", nargs="+", default=[f"{DEFAULT_SOURCES[0]}:{DEFAULT_T91_RESCALES}",
                                                       *DEFAULT_SOURCES[1:]],
                     help="folders under --data (not recursive), optional ':f1,f2' rescale copies")
@@ -66,8 +65,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--eval-crop", type=int, default=192, help="HR crop side of the --holdout evaluation")
     ap.add_argument("--keep-evals", action="store_true",
                     help="also write the full checkpoint of every evaluation as OUT/iter_N.pt")
-    ap.add_argument("--out", type=Path, default=Path("runs/superres"))
-    ap.add_argument("--iters", type=int, default=10000)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--patch", type=int, default=48, help="LR patch size")
     ap.add_argument("--channels", type=int, default=48)
@@ -75,14 +72,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--rep", action="store_true",
                     help="train the body's 3x3 convs as re-parameterized branches (ECBSR-style; exported folded)")
     ap.add_argument("--scales", type=int, nargs="+", default=[2, 3, 4])
-    ap.add_argument("--lr", type=float, default=1e-3)
-    ap.add_argument("--lr-min", type=float, default=1e-6)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--eval-every", type=int, default=500)
-    ap.add_argument("--ckpt-minutes", type=float, default=5.0)
-    ap.add_argument("--log-every", type=int, default=50)
-    ap.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     ap.add_argument("--init", type=Path, default=None,
                     help="start from this checkpoint's weights (same network config; ignored when resuming)")
     ap.add_argument("--degrade", choices=("bicubic", "mixed"), default="bicubic",
@@ -92,11 +81,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--resize-weights", nargs="+", default=[], metavar="NAME=W",
                     help="--degrade mixed: change the weights of the resizes (degrade.RESIZE_WEIGHTS), "
                          "e.g. cv-cubic=3")
+    ap.add_argument("--clip-grad", type=float, default=0.0,
+                    help="clip the gradient's global norm to this (0: off); keeps a fast --rep run from spiking")
     ap.add_argument("--edge-weight", type=float, default=0.0,
                     help="weight of an L1 loss on image gradients added to the L1 loss")
     ap.add_argument("--eval-variants", nargs="+", choices=VARIANTS, default=["bicubic"],
                     help="LR variants of the periodic eval (bicubic is recorded as xS, others as xS-NAME)")
-    ap.add_argument("--smoke", action="store_true", help="tiny model/batch, no cache, for tests")
     args = ap.parse_args(argv)
     try:
         pairs = (spec.partition("=") for spec in args.resize_weights)
@@ -260,12 +250,16 @@ def main(argv: Sequence[str] | None = None) -> Path:
         scale = args.scales[it % len(args.scales)]
         lr_np, hr_np = sample(scale, rng)
         set_lr(opt, cosine_lr(it, args.iters, args.lr, args.lr_min))
-        sr, hr = model(torch.from_numpy(lr_np), scale), torch.from_numpy(hr_np)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+            sr = model(torch.from_numpy(lr_np), scale)
+        sr, hr = sr.float(), torch.from_numpy(hr_np)
         loss = torch.nn.functional.l1_loss(sr, hr)
         if args.edge_weight:
             loss = loss + args.edge_weight * edge_l1(sr, hr)
         opt.zero_grad(set_to_none=True)
         loss.backward()
+        if args.clip_grad:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), args.clip_grad)
         opt.step()
         run.end_iteration({"loss": loss.item()}, do_eval)
     return run.finish(do_eval)
