@@ -15,7 +15,8 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["YCBCR", "YCbCr", "imresize", "resize_weights", "cubic", "rgb_to_ycbcr", "rgb_to_y", "ycbcr_to_rgb"]
+__all__ = ["YCBCR", "YCbCr", "imresize", "resize_weights", "cubic", "rgb_to_ycbcr", "rgb_to_y", "ycbcr_to_rgb",
+           "band_rows"]
 
 _KERNEL_WIDTH = 4.0
 
@@ -62,10 +63,11 @@ def resize_weights(in_len: int, out_len: int, scale: float) -> tuple[np.ndarray,
 _BAND_BYTES = 4 << 20
 
 
-def _band_rows(shape: tuple[int, ...], itemsize: int) -> int:
-    """Rows (first axis) per band so that one band of an array of ``shape`` holds about ``_BAND_BYTES``."""
+def band_rows(shape: tuple[int, ...], itemsize: int, budget: int = _BAND_BYTES) -> int:
+    """Rows (first axis) per band so that one band of an array of ``shape`` holds about ``budget`` bytes
+    (at least one row)."""
     row = itemsize * math.prod(shape[1:])
-    return max(1, _BAND_BYTES // max(1, row))
+    return max(1, budget // max(1, row))
 
 
 def _resize_axis(img: np.ndarray, axis: int, out_len: int, scale: float,
@@ -86,7 +88,7 @@ def _resize_axis(img: np.ndarray, axis: int, out_len: int, scale: float,
     elif out.shape != shape:
         raise ValueError(f"out has shape {out.shape}, expected {shape}")
     trailing = (1,) * (img.ndim - 1 - axis)
-    band = _band_rows(shape, img.itemsize)
+    band = band_rows(shape, img.itemsize)
     for top in range(0, shape[0], band):
         rows = slice(top, min(shape[0], top + band))
 
@@ -195,7 +197,7 @@ def _affine(a: np.ndarray, matrix: np.ndarray, offset: np.ndarray, out: np.ndarr
     elif out.shape != a.shape:
         raise ValueError(f"out has shape {out.shape}, expected {a.shape}")
     m, o = matrix.T.astype(dtype), offset.astype(dtype)
-    band = _band_rows(a.shape, dtype.itemsize) if a.ndim > 1 else len(a)
+    band = band_rows(a.shape, dtype.itemsize) if a.ndim > 1 else len(a)
     for top in range(0, max(1, len(a)), band):
         block = a[top:top + band] @ m
         block += o

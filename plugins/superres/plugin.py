@@ -26,7 +26,7 @@ import numpy as np
 from photoai.core.channels import resize_float
 from photoai.core.geometry import Size
 from photoai.core.memory import available_memory, ensure_memory
-from photoai.core.resize import YCBCR, imresize, rgb_to_ycbcr, ycbcr_to_rgb
+from photoai.core.resize import YCBCR, band_rows, imresize, rgb_to_ycbcr, ycbcr_to_rgb
 from photoai.core.tiling import iter_tiled, plan_tiles
 from photoai.plugin_api import (
     ChoiceParam,
@@ -92,11 +92,6 @@ def auto_tile(size: Size, scale: int, available: int | None, *, streamed: bool =
         if available is None or memory_needed(size, scale, tile, streamed=streamed) <= available:
             return tile
     return AUTO_TILES[-1]
-
-
-def band_rows(width: int) -> int:
-    """Rows of a float32 RGB band of ``width`` pixels in :data:`BAND_BYTES`."""
-    return max(1, BAND_BYTES // (12 * width))
 
 
 def _band(frame: np.ndarray | None, rows: slice, width: int) -> np.ndarray:
@@ -181,7 +176,7 @@ class SuperResPlugin(PreviewPlugin, BandedPlugin):
     def _bicubic_bands(image: np.ndarray, scale: int, frame: np.ndarray | None) -> Iterator[np.ndarray]:
         """MATLAB bicubic, band of output rows by band (the rows of the whole-image ``imresize``)."""
         height, width = image.shape[0] * scale, image.shape[1] * scale
-        step = band_rows(width)
+        step = band_rows((height, width, 3), 4, BAND_BYTES)  # float32 RGB rows
         for top in range(0, height, step):
             rows = slice(top, min(height, top + step))
             yield imresize(image, float(scale), rows=rows, out=_band(frame, rows, width))
@@ -203,7 +198,7 @@ class SuperResPlugin(PreviewPlugin, BandedPlugin):
         def luma(t: np.ndarray) -> np.ndarray:
             return model(t[None, None], ctx=ctx)[0, 0]
 
-        step = band_rows(width)
+        step = band_rows((h * scale, width, 3), 4, BAND_BYTES)  # float32 RGB rows
         for top, ys in iter_tiled(np.ascontiguousarray(ycc[..., 0]), luma, scale=scale, tile=tile,
                                   overlap=spec.receptive_field // 2 + 1, ctx=ctx,
                                   out=None if frame is None else frame[..., 0]):
