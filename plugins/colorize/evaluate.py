@@ -26,7 +26,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -142,12 +142,13 @@ def save_crops(path: Path, images: Sequence[np.ndarray], size: int = CROP) -> No
 
 
 def evaluate(paths: Sequence[Path], runtime: ModelProvider, rows: Sequence[str] = ROWS, seed: int = 0,
-             proxy_side: int | None = None, crops: Path | None = None) -> dict[str, dict[str, float]]:
+             proxy_side: int | None = None, crops: Path | None = None, spread: Mapping[str, float] | None = None
+             ) -> dict[str, dict[str, float]]:
     """``{row: {auc, auc_rebal, psnr, colourful, seconds}}`` averaged over the photos."""
     spec = runtime.spec(MODEL_ID)
     bins = model_bins(dict(spec.config), spec.out_channels)
     rebalance = inverse_prior(np.asarray(spec.config["prior"], np.float64))
-    plugin = ColorizePlugin(proxy_side=proxy_side)
+    plugin = ColorizePlugin(proxy_side=proxy_side, spread_settings=spread)
     ctx = RunContext(runtime=runtime)
     table: dict[str, list[dict[str, float]]] = {r: [] for r in rows}
     for i, path in enumerate(paths):
@@ -207,6 +208,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                     help="which groups of rows (default: gray, ours, hints; hints-net: the hints without their "
                          "spread)")
     ap.add_argument("--proxy-side", type=int, default=None, help="override the model's proxy_side")
+    ap.add_argument("--spread-sigma", type=float, default=None, help="override the hint spread's sigma (L units; "
+                    "choose it on --held-out photos)")
+    ap.add_argument("--spread-reach", type=float, default=None, help="override the hint spread's reach (a fraction "
+                    "of the grid's long side; choose it on --held-out photos)")
     ap.add_argument("--seed", type=int, default=0, help="photo i's hints come from seed + i")
     ap.add_argument("--limit", type=int, default=0, help="only the first N photos")
     ap.add_argument("--json", type=Path, default=None, help="write the results here")
@@ -235,7 +240,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         args.save_crops.mkdir(parents=True, exist_ok=True)
     rows = [r for r in (*ROWS, *NET_ROWS) if any(r in ROW_GROUPS[g] for g in args.rows)]
     runtime = Runtime([args.models], "cpu", user_models=False)
-    results = evaluate(paths, runtime, rows, args.seed, args.proxy_side, args.save_crops)
+    spread = {k: v for k, v in (("sigma", args.spread_sigma), ("reach", args.spread_reach)) if v is not None}
+    results = evaluate(paths, runtime, rows, args.seed, args.proxy_side, args.save_crops, spread)
     proxy = args.proxy_side or runtime.spec(MODEL_ID).config.get("proxy_side")
     out: dict[str, Any] = {"data": source, "images": len(paths), "seed": args.seed, "proxy_side": proxy,
                            "command": recorded_command(argv), "methods": results}

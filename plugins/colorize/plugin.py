@@ -25,7 +25,7 @@ import math
 import os
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -170,9 +170,11 @@ class ColorizePlugin(LivePreview, LivePlugin):
         model_ids=(MODEL_ID,),
     )
 
-    def __init__(self, proxy_side: int | None = None, spread: bool = True) -> None:
+    def __init__(self, proxy_side: int | None = None, spread: bool = True,
+                 spread_settings: Mapping[str, float] | None = None) -> None:
         self.proxy_side = proxy_side  # overrides the model's config.proxy_side (evaluation)
         self.spread = spread  # False: the network's colours without the hints' spread (evaluation)
+        self.spread_settings = dict(spread_settings or {})  # overrides of HintSpread.build's sigma, reach (evaluation)
 
     # ----------------------------------------------------------------------------- analysis
 
@@ -199,7 +201,8 @@ class ColorizePlugin(LivePreview, LivePlugin):
         bins = model_bins(config, probs.shape[0])
         logp = log_probs(np.ascontiguousarray(probs.transpose(1, 2, 0)))
         h, w = logp.shape[:2]
-        spread = hint_spread(points, Size(width, height), small, (h, w)) if self.spread else None
+        spread = None if not self.spread else hint_spread(points, Size(width, height), small, (h, w),
+                                                          **self.spread_settings)
         ctx.progress(1, 1)
         return Analysis(logp, bins, lab, bilinear_taps(h, height), bilinear_taps(w, width), spread)
 

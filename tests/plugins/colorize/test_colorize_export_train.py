@@ -88,6 +88,22 @@ def test_the_evaluation_on_two_photos(smoke_models, tmp_path):
         assert im.size == (4 * 96 + 3 * 4, 72)  # gray | ours | 10 hints | truth
 
 
+def test_the_evaluation_compares_hints_with_and_without_their_spread(smoke_models, tmp_path):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    Image.fromarray(np.rint(photo(64, 80) * 255).astype(np.uint8)).save(folder / "p.png")
+    out = evaluate.main(["--data", str(folder), "--models", str(smoke_models), "--rows", "hints", "hints-net",
+                         "--save-crops", str(tmp_path / "crops")])
+    assert list(out["methods"]) == ["1 hint", "10 hints", "100 hints", *evaluate.NET_ROWS]
+    assert out["methods"]["100 hints"]["psnr"] != out["methods"]["100 hints, net only"]["psnr"]
+    with Image.open(tmp_path / "crops" / "p.png") as im:
+        assert im.size == (3 * 80 + 2 * 4, 64)  # 10 hints net only | 10 hints | truth
+    far = evaluate.main(["--data", str(folder), "--models", str(smoke_models), "--rows", "hints",
+                         "--spread-reach", "2.0", "--spread-sigma", "50"])
+    assert far["methods"]["10 hints"]["psnr"] != out["methods"]["10 hints"]["psnr"]
+    assert "--spread-reach 2.0" in far["command"]
+
+
 def test_simulated_hints_are_fixed_by_the_seed_and_coloured_from_the_truth():
     truth = photo(50, 70)
     a, b = evaluate.simulated_points(truth, 10, seed=4), evaluate.simulated_points(truth, 10, seed=4)
