@@ -1,6 +1,7 @@
 """PhotoAI super-resolution against the OpenCV dnn_superres references (FSRCNN, ESPCN), side by side in one run.
 
-    nice python bench/superres_reference.py [--sizes 1 3] [--scales 2 3 4] [--methods ...] [--opencv PY ...]
+    nice python bench/superres_reference.py [--sizes 1 3] [--scales 2 3 4] [--methods ...] [--opencv PY ...] \
+        [--ours default speed=fast,precision=int8 ...]
 
 OpenCV's dnn_superres models (``FSRCNN_x2.pb`` ...) cannot be downloaded here, but their time depends only on
 the architecture, so the published architectures are built as ONNX graphs with **random weights** (timing
@@ -10,11 +11,12 @@ FSRCNN-small (d=32, s=5, m=1) and ESPCN (Shi et al. 2016, as fannymonori/TF-ESPC
 Each runs the way ``cv2.dnn_superres.DnnSuperResImpl.upsample`` runs them (the same engine, ``cv2.dnn``: BGR
 -> YCrCb float, Y through the network as one blob, Cr/Cb ``cv2.resize`` INTER_CUBIC, merge, back to 8-bit BGR),
 and through ONNX Runtime (the same pipeline, our engine). A reference's time is the net's creation plus one
-``upsample`` (what a one-image tool pays). Ours: ``photoai run superres IN.jpg -o OUT.png --set scale=S`` (the
-default model and precision) in a fresh interpreter ("CLI": start-up, decode, run, PNG encode) and
-``run_plugin`` in-process after the model is loaded ("API"). Every case runs in its own process, the methods
-interleaved; read the ratios (the last column: time / the first OpenCV's FSRCNN), not the seconds, on a shared
-machine. ``--opencv``: Python interpreters whose ``cv2`` runs the OpenCV rows (default: this one), e.g. a throwaway
+``upsample`` (what a one-image tool pays). Ours: ``photoai run superres IN.jpg -o OUT.png --set scale=S`` in
+a fresh interpreter ("CLI": start-up, decode, run, PNG encode) and ``run_plugin`` in-process after the model is
+loaded ("API"), once per ``--ours`` setting (plugin values ``K=V,K=V``, e.g. ``speed=fast,precision=int8``;
+``default``: the plugin's defaults). Every case runs in its own process, the methods interleaved; read the ratios
+(the last column: time / the first OpenCV's FSRCNN), not the seconds, on a shared machine. ``--opencv``: Python
+interpreters whose ``cv2`` runs the OpenCV rows (default: this one), e.g. a throwaway
 ``python -m venv /tmp/ocv && /tmp/ocv/bin/pip install opencv-contrib-python-headless==4.12.0.88`` beside the
 project's OpenCV 5: the dnn engine's speed differs a lot between versions. Those children need only numpy and cv2.
 """
@@ -163,8 +165,15 @@ def graph_file(folder: Path, arch: str, scale: int) -> Path:
     return path
 
 
-def run_one(method: str, src: Path, scale: int) -> dict[str, Any]:
-    """One timed case; a reference method reads its graph from ``<arch>_x<scale>.onnx`` beside ``src``."""
+def settings(spec: str) -> dict[str, str]:
+    """An ``--ours`` setting as plugin values: ``speed=fast,precision=int8`` (``default``: none)."""
+    pairs = [] if spec == "default" else spec.split(",")
+    return dict(pair.partition("=")[::2] for pair in pairs)
+
+
+def run_one(method: str, src: Path, scale: int, spec: str = "default") -> dict[str, Any]:
+    """One timed case; a reference method reads its graph from ``<arch>_x<scale>.onnx`` beside ``src``; ours runs
+    with the plugin values of ``spec`` (:func:`settings`)."""
     if method.startswith("cv2-"):  # only numpy and cv2 here: the interpreter may be another OpenCV's
         import cv2
 
@@ -184,9 +193,10 @@ def run_one(method: str, src: Path, scale: int) -> dict[str, Any]:
 
     if method == "ours-cli":
         t0 = time.perf_counter()
+        sets = [a for k, v in settings(spec).items() for a in ("--set", f"{k}={v}")]
         subprocess.run([sys.executable, "-m", "photoai", "run", "superres", str(src), "-o",
-                        str(src.with_name("out.png")), "--set", f"scale={scale}"], check=True, capture_output=True,
-                       cwd=ROOT)
+                        str(src.with_name("out.png")), "--set", f"scale={scale}", *sets], check=True,
+                       capture_output=True, cwd=ROOT)
         return {"wall": time.perf_counter() - t0}
     rgb = np.asarray(Image.open(src).convert("RGB"))
     if method == "ours-api":
@@ -194,12 +204,10 @@ def run_one(method: str, src: Path, scale: int) -> dict[str, Any]:
         from photoai.plugin_api.execute import run_plugin
         from photoai.plugin_api.models import open_runtime
         from photoai.plugin_api.registry import discover_plugins
-        from photoai_plugins.superres.plugin import model_id
-
         registry = discover_plugins(entry_point_group=None, paths=[])
         plugin, runtime = registry.get("superres"), open_runtime(registry, user_models=False)
-        values = {"scale": scale}
-        runtime.load(model_id(scale, "int8", "photo"))  # the default model and precision; not timed
+        values = {"scale": scale, **settings(spec)}
+        run_plugin(plugin, ImageBuffer.from_array(rgb[:32, :32]), values=values, runtime=runtime)  # loads; not timed
         image = ImageBuffer.from_array(rgb)
         t0 = time.perf_counter()
         run_plugin(plugin, image, values=values, runtime=runtime)
@@ -230,26 +238,32 @@ def main() -> None:
     ap.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
     ap.add_argument("--opencv", nargs="+", default=[sys.executable], metavar="PY",
                     help="interpreters whose cv2 runs the OpenCV rows; the first one's FSRCNN is the reference")
-    ap.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
+    ap.add_argument("--ours", nargs="+", default=["default"], metavar="K=V,K=V",
+                    help="plugin settings of our rows, each run by every ours-* method (default: the defaults)")
+    ap.add_argument("--one", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one[0], Path(args.one[1]), int(args.one[2]))))
+        print(json.dumps(run_one(args.one[0], Path(args.one[1]), int(args.one[2]), *args.one[3:])))
         return
-    # (method, interpreter): every OpenCV row once per --opencv interpreter, the reference first
-    cases = [(m, py) for py in args.opencv for m in [REFERENCE, *args.methods] if m.startswith("cv2-")]
-    cases = list(dict.fromkeys(cases)) + [(m, sys.executable) for m in args.methods if not m.startswith("cv2-")]
+    # (method, interpreter, ours setting): every OpenCV row once per --opencv interpreter, the reference first;
+    # every ours row once per --ours setting
+    cases = [(m, py, "") for py in args.opencv for m in [REFERENCE, *args.methods] if m.startswith("cv2-")]
+    cases = list(dict.fromkeys(cases)) + [(m, sys.executable, "") for m in args.methods if m.startswith("ort-")]
+    cases += [(m, sys.executable, spec) for spec in args.ours for m in args.methods if m.startswith("ours-")]
     print("| input | scale | method | wall s | vs the first OpenCV's FSRCNN |")
     print("|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for mp in args.sizes:
             src = input_jpeg(Path(tmp), mp)
             for scale in args.scales:
-                for arch in {m.partition("-")[2] for m, _ in cases if m[:4] in ("cv2-", "ort-")}:
+                for arch in {m.partition("-")[2] for m, _, _ in cases if m[:4] in ("cv2-", "ort-")}:
                     graph_file(Path(tmp), arch, scale)
-                rows = [(m, in_child(__file__, [m, str(src), str(scale)], py)) for m, py in cases]
-                ref = rows[0][1].get("wall")
-                for m, r in rows:
+                rows = [(m, spec, in_child(__file__, [m, str(src), str(scale)] + ([spec] if spec else []), py))
+                        for m, py, spec in cases]
+                ref = rows[0][2].get("wall")
+                for m, spec, r in rows:
                     label = METHODS[m].replace("OpenCV", f"OpenCV {r.get('opencv', '')}".rstrip())
+                    label += f" {spec}" if spec and spec != "default" else ""
                     if "error" in r:
                         print(f"| {mp:g} MP | x{scale} | {label} | failed: {r['error']} | |")
                         continue
