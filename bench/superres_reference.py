@@ -19,6 +19,7 @@ loaded ("API"), once per ``--ours`` setting (plugin values ``K=V,K=V``, e.g. ``s
 interpreters whose ``cv2`` runs the OpenCV rows (default: this one), e.g. a throwaway
 ``python -m venv /tmp/ocv && /tmp/ocv/bin/pip install opencv-contrib-python-headless==4.12.0.88`` beside the
 project's OpenCV 5: the dnn engine's speed differs a lot between versions. Those children need only numpy and cv2.
+``--graphs MODEL_ID ...`` times the networks alone instead (ONNX Runtime, one thread; ``--sizes``: the LR Y plane).
 """
 
 from __future__ import annotations
@@ -228,6 +229,44 @@ def run_one(method: str, src: Path, scale: int, spec: str = "default") -> dict[s
     return {"wall": wall}
 
 
+# --------------------------------------------------------------------------- networks alone
+
+
+def time_graphs(files: dict[str, Path], lr_size: tuple[int, int], rounds: int = 5) -> dict[str, float]:
+    """Median seconds of one ONNX Runtime run of each graph on a random Y plane of ``lr_size`` (h, w): one intra-op
+    thread, the graphs interleaved in each of ``rounds`` rounds."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    sessions = {k: ort.InferenceSession(str(f), options, providers=["CPUExecutionProvider"]) for k, f in files.items()}
+    x = np.random.default_rng(0).random((1, 1, *lr_size), dtype=np.float32)
+    times: dict[str, list[float]] = {k: [] for k in sessions}
+    for _ in range(rounds):
+        for k, session in sessions.items():
+            t0 = time.perf_counter()
+            session.run(None, {session.get_inputs()[0].name: x})
+            times[k].append(time.perf_counter() - t0)
+    return {k: float(np.median(v)) for k, v in times.items()}
+
+
+def graphs_table(model_ids: list[str], sizes: list[float], scales: list[int], folder: Path) -> None:
+    """``--graphs``: the networks alone (FSRCNN and ESPCN graphs, then our shipped models, ``{scale}`` in an id filled
+    in), time relative to FSRCNN in ONNX Runtime; the input of ``megapixels`` is the low-resolution Y plane."""
+    from photoai.runtime.manifest import read_manifest
+
+    specs = {s.id: s for s in read_manifest(ROOT / "plugins" / "superres" / "models")}
+    print("| LR input | scale | network | s | vs FSRCNN |\n|---|---|---|---|---|")
+    for mp in sizes:
+        w = int((mp * 1e6 * 4 / 3) ** 0.5)
+        for scale in scales:
+            files = {arch: graph_file(folder, arch, scale) for arch in ("fsrcnn", "espcn")}
+            files |= {i.format(scale=scale): specs[i.format(scale=scale)].path for i in model_ids}
+            times = time_graphs(files, (w * 3 // 4, w))
+            for name, t in times.items():
+                print(f"| {w}x{w * 3 // 4} | x{scale} | {name} | {t:.3f} | {t / times['fsrcnn']:.2f}x |", flush=True)
+
+
 # --------------------------------------------------------------------------- parent
 
 
@@ -240,8 +279,15 @@ def main() -> None:
                     help="interpreters whose cv2 runs the OpenCV rows; the first one's FSRCNN is the reference")
     ap.add_argument("--ours", nargs="+", default=["default"], metavar="K=V,K=V",
                     help="plugin settings of our rows, each run by every ours-* method (default: the defaults)")
+    ap.add_argument("--graphs", nargs="+", metavar="MODEL_ID",
+                    help="time the networks alone instead (see graphs_table), e.g. superres-fast-x{scale} "
+                         "superres-fast-x{scale}-int8")
     ap.add_argument("--one", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.graphs:
+        with tempfile.TemporaryDirectory() as tmp:
+            graphs_table(args.graphs, args.sizes, args.scales, Path(tmp))
+        return
     if args.one:
         print(json.dumps(run_one(args.one[0], Path(args.one[1]), int(args.one[2]), *args.one[3:])))
         return
