@@ -11,7 +11,10 @@ Columns (means over the photos):
 
 - ``auc``: area under the cumulative curve of per-pixel ab errors, thresholds 0-150 (Zhang et al. 2016);
 - ``auc_rebal``: the same with each pixel weighted by 1 / prior of its true colour's bin (the model's
-  ``config.prior``), the paper's class-rebalanced AuC;
+  ``config.prior``), per photo, then averaged over the photos;
+- ``auc_rebal_set``: the class-rebalanced AuC as in the paper's Table 1: one curve over all the photos'
+  pixels, each weighted by 1 / prior (per photo, the weights are renormalized within each photo, which
+  weighs a photo's rare colours against its common ones only: a gray baseline scores far higher);
 - ``psnr``: RGB PSNR (dB) against the photo; ``colourful``: Hasler & Suesstrunk's colourfulness of the
   output over the photo's (percent); ``seconds``: analyze + render.
 
@@ -42,7 +45,7 @@ from .._training import TRAIN_FOLDERS, default_data_dir, list_photos, portable_p
 from .._training import recorded_command as _recorded
 from .bins import MODE, inverse_prior, nearest_bin
 from .data import is_colour
-from .metrics import auc, colourfulness, psnr
+from .metrics import auc, auc_of, colourfulness, cumulative_mass, psnr
 from .plugin import DEFAULT_T, MODEL_ID, ColorizePlugin, compose, model_bins
 
 __all__ = ["ROWS", "NET_ROWS", "make_gray", "simulated_points", "evaluate", "format_table", "main"]
@@ -94,10 +97,13 @@ def simulated_points(truth: np.ndarray, n: int, seed: int) -> tuple[ColorPoint, 
     return tuple(points)
 
 
-def measures(out: np.ndarray, truth: np.ndarray, true_ab: np.ndarray, weights: np.ndarray) -> dict[str, float]:
+def measures(out: np.ndarray, truth: np.ndarray, true_ab: np.ndarray, weights: np.ndarray
+             ) -> tuple[dict[str, float], tuple[np.ndarray, float]]:
+    """One photo's measures and its rebalanced cumulative mass (summed over the photos for ``auc_rebal_set``)."""
     ab = rgb_to_lab(out)[..., 1:]
-    return {"auc": auc(ab, true_ab), "auc_rebal": auc(ab, true_ab, weights), "psnr": psnr(out, truth),
-            "colourful": 100.0 * colourfulness(out) / max(colourfulness(truth), 1e-6)}
+    mass = cumulative_mass(ab, true_ab, weights)
+    return {"auc": auc(ab, true_ab), "auc_rebal": auc_of(*mass), "psnr": psnr(out, truth),
+            "colourful": 100.0 * colourfulness(out) / max(colourfulness(truth), 1e-6)}, mass
 
 
 def outputs(plugin: ColorizePlugin, gray: np.ndarray, truth: np.ndarray, rows: Sequence[str], seed: int,
@@ -144,13 +150,15 @@ def save_crops(path: Path, images: Sequence[np.ndarray], size: int = CROP) -> No
 def evaluate(paths: Sequence[Path], runtime: ModelProvider, rows: Sequence[str] = ROWS, seed: int = 0,
              proxy_side: int | None = None, crops: Path | None = None, spread: Mapping[str, float] | None = None
              ) -> dict[str, dict[str, float]]:
-    """``{row: {auc, auc_rebal, psnr, colourful, seconds}}`` averaged over the photos."""
+    """``{row: {auc, auc_rebal, auc_rebal_set, psnr, colourful, seconds}}``: means over the photos, except
+    ``auc_rebal_set``, the rebalanced AuC of all the photos' pixels pooled in one curve."""
     spec = runtime.spec(MODEL_ID)
     bins = model_bins(dict(spec.config), spec.out_channels)
     rebalance = inverse_prior(np.asarray(spec.config["prior"], np.float64))
     plugin = ColorizePlugin(proxy_side=proxy_side, spread_settings=spread)
     ctx = RunContext(runtime=runtime)
     table: dict[str, list[dict[str, float]]] = {r: [] for r in rows}
+    pooled: dict[str, list[tuple[np.ndarray, float]]] = {r: [] for r in rows}
     for i, path in enumerate(paths):
         truth = quantize(load_rgb(path))
         true_ab = rgb_to_lab(truth)[..., 1:]
@@ -158,12 +166,21 @@ def evaluate(paths: Sequence[Path], runtime: ModelProvider, rows: Sequence[str] 
         gray = make_gray(truth)
         done = outputs(plugin, gray, truth, rows, seed + i, ctx)
         for row, (out, seconds) in done.items():
-            table[row].append({**measures(out, truth, true_ab, weights), "seconds": seconds})
+            values, mass = measures(out, truth, true_ab, weights)
+            table[row].append({**values, "seconds": seconds})
+            pooled[row].append(mass)
         print(f"{path.name}: " + ", ".join(f"{r} {m[-1]['auc_rebal']:.1f}" for r, m in table.items()), file=sys.stderr)
         if crops is not None:
             shown = [done[c][0] for c in CROP_COLUMNS if c in done] + [truth]
             save_crops(crops / f"{path.stem}.png", shown)
-    return {r: {k: round(float(np.mean([m[k] for m in ms])), 3) for k in ms[0]} for r, ms in table.items() if ms}
+    results = {}
+    for r, ms in table.items():
+        if ms:
+            means = {k: round(float(np.mean([m[k] for m in ms])), 3) for k in ms[0]}
+            pool = round(auc_of(np.sum([w for w, _ in pooled[r]], axis=0), sum(t for _, t in pooled[r])), 3)
+            results[r] = {"auc": means["auc"], "auc_rebal": means["auc_rebal"], "auc_rebal_set": pool,
+                          **{k: v for k, v in means.items() if k not in ("auc", "auc_rebal")}}
+    return results
 
 
 def format_table(results: dict[str, dict[str, float]]) -> str:

@@ -77,7 +77,7 @@ def test_the_evaluation_on_two_photos(smoke_models, tmp_path):
     assert out == json.loads((tmp_path / "r.json").read_text())
     assert out["images"] == 2 and list(out["methods"]) == list(evaluate.ROWS)
     for row in out["methods"].values():
-        assert set(row) == {"auc", "auc_rebal", "psnr", "colourful", "seconds"}
+        assert set(row) == {"auc", "auc_rebal", "auc_rebal_set", "psnr", "colourful", "seconds"}
         assert all(np.isfinite(v) for v in row.values())
     gray = out["methods"]["gray"]
     assert gray["colourful"] < 1.0 and 0 < gray["auc"] < 100
