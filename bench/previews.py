@@ -12,8 +12,8 @@ model is loaded before the clock starts, as it is once per editor session):
   the split view's result half (``--mode split``, the editor's default: what it previews) or on the whole
   screen (``--mode after``); then the full result, ``run_plugin`` (skipped with ``--no-full``: x4 of 12 MP is a
   192 MP result);
-- inpainting (``--inpaint``; the mask of ``ui_stalls.py``: three discs, ~1 % of the photo): the preview (the
-  network's fill, no texture pass) of the same views, then the full result;
+- inpainting (``--inpaint``; ``common.blob_mask``: three discs, ~1 % of the photo): the preview (the network's
+  fill, no texture pass) of the fitted view and of a 1:1 view around a disc, then the full result;
 - colorize (a live slider moved): the preview render of its analysis at screen size
   (:func:`~photoai.plugin_api.preview.preview_analysis`; the first move / the next one, whose scaled photo is
   kept), then the full-resolution render
@@ -101,7 +101,10 @@ def main() -> int:
 
     if args.inpaint:
         inpaint, mask = registry.get("inpaint"), blob_mask(size.height, size.width)
-        one = View(Rect((size.width - screen.width) // 2, (size.height - screen.height) // 2, *screen), screen)
+        runtime.load(inpaint.info.model_ids[0])  # once per editor session, before the clock starts
+        # 1:1 around the second disc (x 0.7, y 0.55 of the photo): a hole in view
+        one = View(Rect(int(0.7 * size.width) - screen.width // 2, int(0.55 * size.height) - screen.height // 2,
+                        *screen), screen)
         first = [timed(partial(shown, preview_plugin, inpaint, image, v, mask, runtime=runtime)) for v in (fit, one)]
         full = timed(partial(shown, run_plugin, inpaint, image, mask, runtime=runtime))
         print(f"| inpaint (mask ~1 %) | {first[0]} | {first[1]} | {full} |", flush=True)

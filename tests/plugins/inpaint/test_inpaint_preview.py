@@ -59,7 +59,7 @@ def test_a_preview_at_full_detail_is_the_network_fill_of_the_view(plugin):
     mask[100:130, 200:240] = 1.0
     view = View(Rect(150, 60, 200, 150), Size(200, 150))  # 100 %: every pixel
     preview = preview_plugin(plugin, image, view, mask, {"grow": 0}, runtime=MeanFillRuntime())
-    full = run_plugin(plugin, image, mask, {"fill": "smooth", "working_size": 512, "grow": 0}, RunContext(),
+    full = run_plugin(plugin, image, mask, {"fill": "smooth", "working_size": 256, "grow": 0}, RunContext(),
                       MeanFillRuntime())
     assert preview.image.rgb.shape == (150, 200, 3)
     unmasked = mask[60:210, 150:350] == 0
