@@ -14,7 +14,8 @@ The logic is in :mod:`photoai.plugin_api.preview`; this module only wires it:
   rests). A full run or render still going when the values change again is cancelled. The preview is drawn over
   the split view's result side (:class:`~photoai.ui.canvas.preview.PreviewItem`) until the full result for the
   newest values replaces it. A plugin without previews behaves as before (:meth:`WindowPreviews.follow` returns
-  False).
+  False). The first Run of a PreviewPlugin is previewed too (:meth:`WindowPreviews.first_run`): the preview is
+  drawn over the photo, and the full run waits for it to be shown (at most :data:`FIRST_WAIT_MS`).
 """
 
 from __future__ import annotations
