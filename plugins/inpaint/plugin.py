@@ -145,7 +145,8 @@ class InpaintPlugin(PreviewPlugin, BasePlugin):
         """The network's fill (``preview_values``) at about screen resolution: the view (with
         :data:`PREVIEW_CONTEXT` pixels around it) taken every ``step`` pixels, as the screen shows a zoomed-out
         photo, the mask by its block maxima; :meth:`run` on that (its crops, the network at
-        :data:`PREVIEW_WORKING` px at most), cut to the view. A 12 MP photo costs no full-size pass: only the painted box of the mask is read."""
+        :data:`PREVIEW_WORKING` px at most), cut to the view. A 12 MP photo costs no full-size pass: only the
+        painted box of the mask is read."""
         region, (h, w) = view.region, request.image.shape[:2]
         step = max(1, int(1.0 / view.detail()))
         pad = PREVIEW_CONTEXT * step
