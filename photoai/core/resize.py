@@ -63,11 +63,11 @@ def resize_weights(in_len: int, out_len: int, scale: float) -> tuple[np.ndarray,
 _BAND_BYTES = 4 << 20
 
 
-def band_rows(shape: tuple[int, ...], itemsize: int, budget: int = _BAND_BYTES) -> int:
+def band_rows(shape: tuple[int, ...], itemsize: int, budget: int | None = None) -> int:
     """Rows (first axis) per band so that one band of an array of ``shape`` holds about ``budget`` bytes
-    (at least one row)."""
+    (default ``_BAND_BYTES``, read at the call) and at least one row."""
     row = itemsize * math.prod(shape[1:])
-    return max(1, budget // max(1, row))
+    return max(1, (_BAND_BYTES if budget is None else budget) // max(1, row))
 
 
 def _resize_axis(img: np.ndarray, axis: int, out_len: int, scale: float,
