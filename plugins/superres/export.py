@@ -13,7 +13,10 @@ checkpoint file) adds that row's PSNR-Y and gain over the better Pillow row on e
 variant to each ONNX entry's ``metrics.lr_variants``.
 
 ``--family photo`` exports a model trained with ``--degrade mixed`` as the "Photo (robust)" family
-(``superres-photo-x{s}[-int8]``, ``superres_photo_x{s}[_int8].onnx``, ``superres_photo_net.pt``).
+(``superres-photo-x{s}[-int8]``, ``superres_photo_x{s}[_int8].onnx``, ``superres_photo_net.pt``);
+``network-fast`` and ``photo-fast`` the small networks of the Speed choice "Fast" (``superres-fast-x{s}``,
+``superres-photo-fast-x{s}``, and their int8 copies). A re-parameterized checkpoint
+(``train --rep``) is exported folded (:meth:`.net.SRNet.fused`): plain 3x3 convs, the same function.
 """
 
 from __future__ import annotations
@@ -38,7 +41,6 @@ from .plugin import FAMILIES, model_id
 __all__ = ["export_onnx", "verify_onnx", "manifest_entry", "variants_metrics", "main"]
 
 INPUT_NAME, OUTPUT_NAME = "y_lr", "y_sr"
-TORCH_FILE = "superres_net.pt"
 ARCH = SRNetArch()
 DATA_TERMS = "research/evaluation use only (see ../shared/data/SOURCES.md); not for shipping training data"
 SOURCE_NAMES = {"sr/T91": "T91 (Yang et al. 2010)",
@@ -46,6 +48,8 @@ SOURCE_NAMES = {"sr/T91": "T91 (Yang et al. 2010)",
                 "photos/train/imagenet_imagen": "imagenet_imagen (ImageNet, non-commercial research)",
                 "photos/train/dogs_vs_cats": "dogs_vs_cats (Kaggle/Asirra, non-commercial research)"}
 CHECK_SHAPES = ((37, 53), (64, 48), (5, 9))  # LR sizes the ONNX graph is checked at
+#: Title words of each family (``PhotoAI SR network (photo, fast) x2``).
+TITLES = {"network": "", "photo": " (photo)", "network-fast": " (fast)", "photo-fast": " (photo, fast)"}
 QUANTIZATION = ("ONNX Runtime static QDQ: int8 per-channel weights, uint8 activations calibrated on 24 T91 "
                 "LR crops; first conv, output convs and bicubic skip kept float32")
 
@@ -105,7 +109,10 @@ def manifest_entry(model: SRNet, scale: int, file: str, ckpt: Mapping[str, Any],
     description = (f"SRNet-Y: conv3x3 1->{model.channels}, {model.blocks} resblocks, conv3x3, conv3x3 ->{scale * scale}"
                    " + PixelShuffle, + fixed MATLAB-bicubic skip (multi-scale shared body). Input: Y of BT.601 YCbCr "
                    "(MATLAB rgb2ycbcr, [16,235]/255) in [0,1]; chroma: bicubic.")
-    title = f"PhotoAI SR network{' (photo)' if family == 'photo' else ''} x{scale}" + (" int8" if int8 else "")
+    if ckpt.get("config", {}).get("rep"):
+        description += (" Trained with each body conv as ECBSR-style branches (plugins/superres/rep.py), shipped "
+                        "folded into plain 3x3 convs (the same function).")
+    title = f"PhotoAI SR network{TITLES[family]} x{scale}" + (" int8" if int8 else "")
     return {"id": model_id(scale, precision, family), "file": file, "task": ARCH.task,
             "format": "onnx", "arch": ARCH.name, "title": title,
             **ARCH.facts(_arch_config(model, scale)), "precision": precision,
@@ -132,12 +139,17 @@ def int8_entry(model: SRNet, fp32_path: Path, scale: int, ckpt: Mapping[str, Any
     return manifest_entry(model, scale, path.name, ckpt, metrics, precision="int8", family=family)
 
 
+def torch_file(family: str = "network") -> str:
+    """File name of a family's multi-scale torch weights (``superres_net.pt``, ``superres_photo_fast_net.pt``)."""
+    return FAMILIES[family].replace("-", "_") + "net.pt"
+
+
 def torch_entry(model: SRNet, ckpt: Mapping[str, Any], path: Path, family: str = "network") -> dict[str, Any]:
     """Ship the multi-scale weights for torch (GPU path, torch-eager benchmark); manifest entry."""
     weights = training.weights_only({**ckpt, "model": model.state_dict(), "config": model.config()})
     training.save_checkpoint(path, weights)
     return {"id": f"{FAMILIES[family]}torch", "file": path.name, "task": ARCH.task, "format": "torch-state-dict",
-            "arch": ARCH.name, "title": "PhotoAI SR network (PyTorch state dict, all scales)",
+            "arch": ARCH.name, "title": f"PhotoAI SR network{TITLES[family]} (PyTorch state dict, all scales)",
             "config": {"scales": list(model.scales)},
             "description": "SRNet (plugins/superres/net.py), all scales; load: torch.load(path, weights_only=True); "
                            "SRNet(**config).load_state_dict(model)",
@@ -174,9 +186,11 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
                     help="evaluate --variants --json record with a --model checkpoint row of --checkpoint")
     ap.add_argument("--no-int8", action="store_true", help="skip the int8 (fast) variants")
     ap.add_argument("--family", choices=tuple(FAMILIES), default="network",
-                    help="network: 'Clean image (benchmark)' models; photo: 'Photo (robust)' (--degrade mixed)")
+                    help="network: 'Clean image (benchmark)' models; photo: 'Photo (robust)' (--degrade mixed); "
+                         "-fast: the same, Speed 'Fast' (small networks)")
     args = ap.parse_args(argv)
-    model, ckpt = training.load_net(args.checkpoint, SRNet)
+    trained, ckpt = training.load_net(args.checkpoint, SRNet)
+    model = trained.fused()
     variants = None if args.variants_json is None else variants_metrics(
         json.loads(args.variants_json.read_text(encoding="utf-8")),
         f"{args.checkpoint.parent.name}/{args.checkpoint.stem}")
@@ -192,8 +206,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
         if not args.no_int8:
             entries.append(int8_entry(model, path, scale, ckpt, args.data, args.family, variants))
         print(f"x{scale}: {path} max|ORT-torch| {diff:.2e}; (ours, bicubic) PSNR-Y {shown}")
-    torch_file = TORCH_FILE if args.family == "network" else f"superres_{args.family}_net.pt"
-    entries.append(torch_entry(model, ckpt, args.out_dir / torch_file, args.family))
+    entries.append(torch_entry(model, ckpt, args.out_dir / torch_file(args.family), args.family))
     if not args.no_manifest:
         training.upsert_manifest(args.out_dir, entries)
         print(f"updated {args.out_dir / 'manifest.json'}")

@@ -79,8 +79,8 @@ def test_the_photo_choice_reaches_the_runtime(tmp_path: Path, scale: int, precis
     spy = Spy(_folder(tmp_path, list(PHOTO_MODELS)))
     grey = 0.2 + 0.6 * np.random.default_rng(0).random((10, 14, 1), dtype=np.float32)
     img = ImageBuffer(np.repeat(grey, 3, axis=2) * np.array([1.0, 0.95, 0.9], np.float32))  # nothing clips
-    out = run_plugin(SuperResPlugin(), img, values={"model": "photo", "scale": scale, "precision": precision},
-                     runtime=spy)
+    out = run_plugin(SuperResPlugin(), img, runtime=spy,
+                     values={"model": "photo", "scale": scale, "precision": precision, "speed": "quality"})
     assert spy.loaded == [f"superres-photo-x{scale}" + ("-int8" if precision == "int8" else "")]
     y = rgb_to_ycbcr(img.rgb)[..., 0].repeat(scale, 0).repeat(scale, 1)  # the fake model: nearest on Y
     np.testing.assert_allclose(rgb_to_ycbcr(out.rgb)[..., 0], y, atol=2e-3)
@@ -89,5 +89,5 @@ def test_the_photo_choice_reaches_the_runtime(tmp_path: Path, scale: int, precis
 def test_photo_without_its_models_fails_naming_the_model(tmp_path: Path) -> None:
     img = ImageBuffer(np.zeros((8, 8, 3), np.float32))
     with pytest.raises(ModelError, match="superres-photo-x2"):
-        run_plugin(SuperResPlugin(), img, values={"model": "photo", "scale": 2, "precision": "float32"},
-                   runtime=_folder(tmp_path, []))
+        run_plugin(SuperResPlugin(), img, runtime=_folder(tmp_path, []),
+                   values={"model": "photo", "scale": 2, "precision": "float32", "speed": "quality"})

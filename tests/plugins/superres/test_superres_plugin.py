@@ -29,6 +29,7 @@ def random_models(tmp_path_factory):
     """A randomly initialised (non-trivial) network exported for x2 and x3, with a manifest."""
     from photoai_plugins.superres.export import export_onnx
     from photoai_plugins.superres.net import SRNet, receptive_field
+    from photoai_plugins.superres.plugin import FAMILIES
 
     folder = tmp_path_factory.mktemp("models")
     torch.manual_seed(0)
@@ -39,8 +40,8 @@ def random_models(tmp_path_factory):
     for s in (2, 3):
         path = folder / f"superres_x{s}.onnx"
         export_onnx(net, s, path)
-        for family, suffix in [(f, x) for f in ("superres-", "superres-photo-") for x in ("", "-int8")]:
-            # one float model stands in for both families and the int8 ones here
+        for family, suffix in [(f, x) for f in FAMILIES.values() for x in ("", "-int8")]:
+            # one float model stands in for every family and the int8 ones here
             entries.append({"id": f"{family}x{s}{suffix}", "file": path.name, "sha256": sha256_of(path),
                             "scale": s, "in_channels": 1, "out_channels": 1, "task": "superres", "color": "y-bt601",
                             "receptive_field": receptive_field(net)})
