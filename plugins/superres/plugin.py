@@ -138,10 +138,10 @@ class SuperResPlugin(PreviewPlugin, BandedPlugin):
                             "import')"),
             ChoiceParam("precision", "Precision", choices=PRECISIONS,
                         labels=("Accurate (float32)", "Fast (int8)"), default="int8",
-                        help="PhotoAI networks only: int8 runs about 2x faster on CPUs and scores within 0.04 dB "
+                        help="PhotoAI networks only: int8 runs 1.5-3x faster on CPUs and scores within 0.07 dB "
                              "of float32"),
             ChoiceParam("speed", "Speed", choices=SPEEDS, labels=("Best quality", "Fast"), default=DEFAULT_SPEED,
-                        help="PhotoAI networks only: Fast (16 channels) runs 2-4x faster and scores within 0.2 dB "
+                        help="PhotoAI networks only: Fast (16 channels) runs about 2x faster and scores within 0.2 dB "
                              "of Best quality (48 channels) on photos; Best quality is up to 0.2 dB sharper on "
                              "clean benchmark images"),
             ChoiceParam("tile", "Tile size", choices=("auto", 128, 256, 512, 1024),
