@@ -19,7 +19,9 @@ loaded ("API"), once per ``--ours`` setting (plugin values ``K=V,K=V``, e.g. ``s
 interpreters whose ``cv2`` runs the OpenCV rows (default: this one), e.g. a throwaway
 ``python -m venv /tmp/ocv && /tmp/ocv/bin/pip install opencv-contrib-python-headless==4.12.0.88`` beside the
 project's OpenCV 5: the dnn engine's speed differs a lot between versions. Those children need only numpy and cv2.
-``--graphs MODEL_ID ...`` times the networks alone instead (ONNX Runtime, one thread; ``--sizes``: the LR Y plane).
+The reference rows also report what reading the JPEG and writing the result as a PNG (cv2) would add, to compare
+with the CLI. ``--graphs MODEL_ID ...`` times the networks alone instead (ONNX Runtime, one thread; ``--sizes``:
+the LR Y plane).
 """
 
 from __future__ import annotations
@@ -172,6 +174,16 @@ def settings(spec: str) -> dict[str, str]:
     return dict(pair.partition("=")[::2] for pair in pairs)
 
 
+def file_io(src: Path, out: np.ndarray) -> float:
+    """Seconds a reference tool would add to read ``src`` and write ``out`` as a PNG (cv2 defaults), not in "wall"."""
+    import cv2
+
+    t0 = time.perf_counter()
+    cv2.imread(str(src), cv2.IMREAD_COLOR)
+    cv2.imwrite(str(src.with_name("ref.png")), out)
+    return time.perf_counter() - t0
+
+
 def run_one(method: str, src: Path, scale: int, spec: str = "default") -> dict[str, Any]:
     """One timed case; a reference method reads its graph from ``<arch>_x<scale>.onnx`` beside ``src``; ours runs
     with the plugin values of ``spec`` (:func:`settings`)."""
@@ -189,7 +201,7 @@ def run_one(method: str, src: Path, scale: int, spec: str = "default") -> dict[s
         out = dnn_superres_upsample(bgr, scale, cv2_forward)
         wall = time.perf_counter() - t0
         assert out.shape[:2] == (bgr.shape[0] * scale, bgr.shape[1] * scale)
-        return {"wall": wall, "opencv": cv2.__version__}
+        return {"wall": wall, "io": file_io(src, out), "opencv": cv2.__version__}
     from PIL import Image
 
     if method == "ours-cli":
@@ -226,7 +238,7 @@ def run_one(method: str, src: Path, scale: int, spec: str = "default") -> dict[s
     out = dnn_superres_upsample(bgr, scale, forward)
     wall = time.perf_counter() - t0
     assert out.shape[:2] == (bgr.shape[0] * scale, bgr.shape[1] * scale)
-    return {"wall": wall}
+    return {"wall": wall, "io": file_io(src, out)}
 
 
 # --------------------------------------------------------------------------- networks alone
@@ -296,8 +308,8 @@ def main() -> None:
     cases = [(m, py, "") for py in args.opencv for m in [REFERENCE, *args.methods] if m.startswith("cv2-")]
     cases = list(dict.fromkeys(cases)) + [(m, sys.executable, "") for m in args.methods if m.startswith("ort-")]
     cases += [(m, sys.executable, spec) for spec in args.ours for m in args.methods if m.startswith("ours-")]
-    print("| input | scale | method | wall s | vs the first OpenCV's FSRCNN |")
-    print("|---|---|---|---|---|")
+    print("| input | scale | method | wall s | vs the first OpenCV's FSRCNN | + read JPEG, write PNG s |")
+    print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for mp in args.sizes:
             src = input_jpeg(Path(tmp), mp)
@@ -311,10 +323,11 @@ def main() -> None:
                     label = METHODS[m].replace("OpenCV", f"OpenCV {r.get('opencv', '')}".rstrip())
                     label += f" {spec}" if spec and spec != "default" else ""
                     if "error" in r:
-                        print(f"| {mp:g} MP | x{scale} | {label} | failed: {r['error']} | |")
+                        print(f"| {mp:g} MP | x{scale} | {label} | failed: {r['error']} | | |")
                         continue
                     ratio = f"{r['wall'] / ref:.2f}x" if ref else "-"
-                    print(f"| {mp:g} MP | x{scale} | {label} | {r['wall']:.2f} | {ratio} |", flush=True)
+                    io = f"{r['io']:.2f}" if "io" in r else ""
+                    print(f"| {mp:g} MP | x{scale} | {label} | {r['wall']:.2f} | {ratio} | {io} |", flush=True)
 
 
 if __name__ == "__main__":
