@@ -113,8 +113,8 @@ class SRNet(nn.Module):
         state = {}
         for name, module in self.named_modules():
             if isinstance(module, RepConv3x3):
-                conv = module.fold()
-                state[f"{name}.weight"], state[f"{name}.bias"] = conv.weight.detach(), conv.bias.detach()
+                weight, bias = module.kernel()
+                state[f"{name}.weight"], state[f"{name}.bias"] = weight.detach(), bias.detach()
         rest = {k: v for k, v in self.state_dict().items() if k.startswith(("head.", "tails."))}
         plain.load_state_dict({**state, **rest})
         return plain.train(self.training)
@@ -162,12 +162,13 @@ def receptive_field(model: SRNet | SingleScale) -> int:
     return 2 * max(radius, _BICUBIC_PAD) + 1
 
 
-def _main_path_convs(model: SRNet | SingleScale) -> list[nn.Conv2d]:
+def _main_path_convs(model: SRNet | SingleScale) -> list[nn.Conv2d | RepConv3x3]:
     """Convs on the longest path: head, both convs per block, body end, one tail."""
     tail = model.tail if isinstance(model, SingleScale) else next(iter(model.tails.values()))
-    convs = [model.head, model.body_end, cast(nn.Conv2d, tail)]
+    Conv = nn.Conv2d | RepConv3x3
+    convs: list[nn.Conv2d | RepConv3x3] = [model.head, cast(Conv, model.body_end), cast(nn.Conv2d, tail)]
     for block in cast(Iterable[ResBlock], model.body):
-        convs += [block.conv1, block.conv2]
+        convs += [cast(Conv, block.conv1), cast(Conv, block.conv2)]
     return convs
 
 

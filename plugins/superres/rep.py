@@ -49,7 +49,8 @@ class RepConv3x3(nn.Module):
     def kernel(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The folded ``(weight (C, C, 3, 3), bias (C,))``."""
         weight = self.conv.weight + torch.einsum("omhw,mi->oihw", self.spread.weight, self.squeeze.weight[:, :, 0, 0])
-        bias = self.conv.bias + self.spread.bias + torch.einsum("omhw,m->o", self.spread.weight, self.squeeze.bias)
+        squeezed = torch.einsum("omhw,m->o", self.spread.weight, _bias(self.squeeze))
+        bias = _bias(self.conv) + _bias(self.spread) + squeezed
         weight = weight + torch.einsum("eo,eoi,ehw->oihw", self.edge_scale, self.edge_mix, self.edges)
         return weight, bias
 
@@ -63,5 +64,11 @@ class RepConv3x3(nn.Module):
         with torch.no_grad():
             weight, bias = self.kernel()
             conv.weight.copy_(weight)
-            conv.bias.copy_(bias)
+            _bias(conv).copy_(bias)
         return conv
+
+
+def _bias(conv: nn.Conv2d) -> torch.Tensor:
+    """A conv's bias (all convs here have one)."""
+    assert conv.bias is not None
+    return conv.bias
