@@ -190,3 +190,12 @@ def window(qtbot, ui_registry, runtime, settings):
     yield w
     w.runner.shutdown(2000)
     w.loader.shutdown(2000)
+
+
+def open_with_plugin(window, photo: Path, plugin) -> None:
+    """Register ``plugin`` (once) in the window's list, open ``photo`` and select the plugin."""
+    if plugin.info.id not in window.registry:
+        window.registry.register(plugin, "tests")
+        window.plugin_panel._populate()
+    assert window.open_path(photo)
+    window.plugin_panel.select(plugin.info.id)

@@ -10,6 +10,7 @@ import pytest
 from photoai.plugin_api import FloatParam, IntParam, LivePlugin, PluginInfo
 from photoai.plugin_api.execute import run_plugin
 from photoai.ui.widgets.param_form import LIVE_HINT
+from tests.ui.conftest import open_with_plugin
 
 
 class LiveTone(LivePlugin):
@@ -46,10 +47,7 @@ class LiveTone(LivePlugin):
 def live(window, qtbot, photo):
     """The window with a live plugin's result pending (gain 0.5)."""
     plugin = LiveTone()
-    window.registry.register(plugin, "tests")
-    window.plugin_panel._populate()
-    assert window.open_path(photo)
-    window.plugin_panel.select("livetone")
+    open_with_plugin(window, photo, plugin)
     window.plugin_panel.form.set_values({"gain": 0.5, "radius": 2})
     with qtbot.waitSignal(window.job_ended, timeout=5000) as blocker:
         window.run_selected()

@@ -10,6 +10,7 @@ import pytest
 from photoai.core.geometry import Rect
 from photoai.plugin_api import BasePlugin, BoolParam, FloatParam, LivePlugin, PluginInfo
 from photoai.plugin_api.preview import LivePreview, PreviewPlugin
+from tests.ui.conftest import open_with_plugin
 
 
 class Gain(PreviewPlugin, BasePlugin):
@@ -58,11 +59,7 @@ class LiveGain(LivePreview, LivePlugin):
 
 
 def _pending(window, qtbot, photo, plugin, values):
-    if plugin.info.id not in window.registry:
-        window.registry.register(plugin, "tests")
-        window.plugin_panel._populate()
-    assert window.open_path(photo)
-    window.plugin_panel.select(plugin.info.id)
+    open_with_plugin(window, photo, plugin)
     window.plugin_panel.form.set_values(values)
     with qtbot.waitSignal(window.job_ended, timeout=5000) as blocker:
         window.run_selected()
@@ -108,11 +105,8 @@ def test_a_changed_value_shows_a_preview_then_the_full_result(gain, qtbot):
 
 def test_a_first_run_shows_a_preview_over_the_photo_then_starts_the_full_run(window, qtbot, photo):
     plugin = Gain()
-    window.registry.register(plugin, "tests")
-    window.plugin_panel._populate()
-    assert window.open_path(photo)
+    open_with_plugin(window, photo, plugin)
     doc = window.document
-    window.plugin_panel.select("gain")
     window.plugin_panel.form.set_values({"gain": 0.4, "slow": True})
     plugin.preview_gate.clear()  # the preview takes its time
     plugin.gate.clear()
@@ -137,10 +131,7 @@ def test_a_first_run_shows_a_preview_over_the_photo_then_starts_the_full_run(win
 
 def test_a_first_run_cancelled_during_its_preview_never_runs_in_full(window, qtbot, photo):
     plugin = Gain()
-    window.registry.register(plugin, "tests")
-    window.plugin_panel._populate()
-    assert window.open_path(photo)
-    window.plugin_panel.select("gain")
+    open_with_plugin(window, photo, plugin)
     plugin.preview_gate.clear()
     window.run_selected()
     qtbot.waitUntil(lambda: plugin.runs == [(0.5, False)], timeout=5000)
