@@ -4,7 +4,9 @@
 point input: Keys cubic kernel with a = -0.5, antialiasing (kernel stretched by
 1/scale) when downscaling, symmetric border handling, and the dimension with the
 smallest scale resized first.  Each axis is resized with a per-axis table of
-taps (indices + weights), applied as a vectorized weighted sum of gathered rows.
+taps (indices + weights), applied as a vectorized weighted sum of gathered rows; an integer upscale by
+``s`` is a fixed 4-tap filter per output phase, so away from the borders it is applied as strided slices
+(no gathers).  Channels are resized one contiguous plane at a time.
 """
 
 from __future__ import annotations
@@ -59,6 +61,78 @@ def resize_weights(in_len: int, out_len: int, scale: float) -> tuple[np.ndarray,
     return idx0, weights
 
 
+@dataclass(frozen=True)
+class _Phase:
+    """Output samples ``q * s + p`` of an integer upscale by ``s`` whose taps are ``x[q + offsets]`` (no border
+    mirroring): those with ``lo <= q < hi``; ``weights`` are theirs (the same for every ``q``, up to float64
+    rounding when ``s`` is not a power of two)."""
+
+    offsets: tuple[int, ...]
+    weights: np.ndarray
+    lo: int
+    hi: int
+
+
+@lru_cache(maxsize=64)
+def _phases(in_len: int, scale: int) -> tuple[_Phase, ...]:
+    """The polyphase form of ``resize_weights(in_len, in_len * scale, scale)``, one entry per phase."""
+    idx, w = resize_weights(in_len, in_len * scale, float(scale))
+    taps = idx.shape[1]
+    offsets = idx.reshape(in_len, scale, taps) - np.arange(in_len)[:, None, None]
+    mid = in_len // 2
+    phases = []
+    for p in range(scale):
+        inside = np.flatnonzero((offsets[:, p] == offsets[mid, p]).all(axis=1))
+        lo, hi = int(inside[0]), int(inside[-1]) + 1
+        if hi - lo != len(inside):  # not one run: leave the whole phase to the gathers
+            lo = hi = 0
+        weights = w[mid * scale + p].copy()
+        weights.setflags(write=False)
+        phases.append(_Phase(tuple(int(o) for o in offsets[mid, p]), weights, lo, hi))
+    return tuple(phases)
+
+
+def _integer_upscale(in_len: int, out_len: int, scale: float) -> int:
+    """``s`` when one axis is upscaled by the integer ``s >= 2`` (``out_len == s * in_len``), else 0."""
+    s = int(scale)
+    return s if s == scale and s >= 2 and out_len == s * in_len else 0
+
+
+def _along(axis: int, index: slice | np.ndarray) -> tuple[slice | np.ndarray, ...]:
+    return (slice(None),) * axis + (index,)
+
+
+def _polyphase(src: np.ndarray, dst: np.ndarray, axis: int, phases: tuple[_Phase, ...], idx: np.ndarray,
+               w: np.ndarray, start: int, off: int) -> None:
+    """Fill ``dst`` (2-D), whose samples along ``axis`` are output samples ``start, start + 1, ...`` of an integer
+    upscale, from ``src``, which holds input sample ``t`` at ``t - off`` along ``axis``. Inside, each phase is
+    4 strided multiply-adds; the few samples that read mirrored borders use the taps ``idx``/``w`` (row ``j``,
+    indices into ``src``: ``dst``'s sample ``j``). Each sample is the same sum, in the same order, as the
+    gathers of ``_resize_axis`` compute."""
+    s, n = len(phases), dst.shape[axis]
+    border: list[int] = []
+    for p, ph in enumerate(phases):
+        q0, q1 = -((p - start) // s), -((p - start - n) // s)  # ceil((start - p) / s), ceil((start + n - p) / s)
+        a, b = max(q0, ph.lo), min(q1, ph.hi)
+        if a >= b:
+            a = b = q1
+        border += [q * s + p - start for q in (*range(q0, a), *range(b, q1))]
+        if a == b:
+            continue
+        wp = ph.weights.astype(src.dtype)
+        acc = src[_along(axis, slice(a + ph.offsets[0] - off, b + ph.offsets[0] - off))] * wp[0]
+        for k in range(1, len(wp)):
+            acc += src[_along(axis, slice(a + ph.offsets[k] - off, b + ph.offsets[k] - off))] * wp[k]
+        dst[_along(axis, slice(a * s + p - start, (b - 1) * s + p - start + 1, s))] = acc
+    if border:
+        j = np.array(border)
+        shape = (-1,) + (1,) * (1 - axis)
+        acc = w[j, 0].reshape(shape) * np.take(src, idx[j, 0], axis=axis)
+        for k in range(1, w.shape[1]):
+            acc += w[j, k].reshape(shape) * np.take(src, idx[j, k], axis=axis)
+        dst[_along(axis, j)] = acc
+
+
 #: Bytes of output each band of ``_resize_axis`` / the colour conversions works on: bounds the temporaries.
 _BAND_BYTES = 4 << 20
 
@@ -77,8 +151,14 @@ def _resize_axis(img: np.ndarray, axis: int, out_len: int, scale: float,
     of output rows by band, so temporaries stay small; each output value is the same sum, in the same order,
     as a whole-array pass. ``only`` (axis 0): just these output rows of an axis of ``in_len`` samples, of
     which ``img`` holds those from ``first`` on."""
-    idx, w = resize_weights(in_len or img.shape[axis], out_len, float(scale))
+    in_len = in_len or img.shape[axis]
+    idx, w = resize_weights(in_len, out_len, float(scale))
+    s = _integer_upscale(in_len, out_len, scale) if img.ndim == 2 else 0
+    start = 0
     if only is not None:
+        start = only.start or 0
+        if only.step not in (None, 1):
+            s = 0
         idx, w = idx[only] - first, w[only]
         out_len = len(idx)
     w = w.astype(img.dtype, copy=False)
@@ -91,6 +171,12 @@ def _resize_axis(img: np.ndarray, axis: int, out_len: int, scale: float,
     band = band_rows(shape, img.itemsize)
     for top in range(0, shape[0], band):
         rows = slice(top, min(shape[0], top + band))
+        if s:  # integer upscale of a plane: strided slices inside, the taps at the borders
+            if axis == 0:
+                _polyphase(img, out[rows], 0, _phases(in_len, s), idx[rows], w[rows], start + top, first)
+            else:
+                _polyphase(img[rows], out[rows], 1, _phases(in_len, s), idx, w, 0, 0)
+            continue
 
         def tap(k: int, rows: slice = rows) -> np.ndarray:
             if axis == 0:
@@ -145,17 +231,34 @@ def imresize(img: np.ndarray, scale: float | tuple[float, float] | None = None,
         rows = slice(*rows.indices(size[0]))
         if 0 not in passes:
             img = img[rows]
-        elif passes[0] == 1:  # columns first: only the input rows the row pass reads
+        else:  # only the input rows the row pass reads
             taps = resize_weights(in_rows, size[0], scales[0])[0][rows]
             first = int(taps.min(initial=0))
             img = img[first:int(taps.max(initial=-1)) + 1]
-    for i, axis in enumerate(passes):
-        only = rows if axis == 0 else None
-        img = _resize_axis(img, axis, size[axis], scales[axis], out if i == len(passes) - 1 else None,
-                           only=only, in_len=in_rows if axis == 0 else None, first=first)
-    if out is not None and not passes:
+    if img.ndim == 3 and passes:  # plane by plane: contiguous rows, not C-strided pixels (many times faster)
+        shape = (len(range(size[0])[rows or slice(None)]), size[1], img.shape[2])
+        if out is None:
+            out = np.empty(shape, img.dtype)
+        elif out.shape != shape:
+            raise ValueError(f"out has shape {out.shape}, expected {shape}")
+        for c in range(img.shape[2]):
+            _resize_passes(np.ascontiguousarray(img[..., c]), passes, scales, size, out[..., c], rows, in_rows, first)
+        return out
+    if not passes:
+        if out is None:
+            return img
         out[...] = img
-    return img if out is None else out
+        return out
+    return _resize_passes(img, passes, scales, size, out, rows, in_rows, first)
+
+
+def _resize_passes(img: np.ndarray, passes: list[int], scales: tuple[float, float], size: tuple[int, int],
+                   out: np.ndarray | None, rows: slice | None, in_rows: int, first: int) -> np.ndarray:
+    """``imresize``'s passes over ``img`` (input rows from ``first`` on, of ``in_rows``), the last into ``out``."""
+    for i, axis in enumerate(passes):
+        img = _resize_axis(img, axis, size[axis], scales[axis], out if i == len(passes) - 1 else None,
+                           only=rows if axis == 0 else None, in_len=in_rows if axis == 0 else None, first=first)
+    return img
 
 
 _RGB2YCBCR = np.array([[65.481, 128.553, 24.966],
