@@ -3,10 +3,11 @@
 Each photo (``--data DIR``, sorted by name; or ``--held-out N``: the last N colour photos of the training
 list, which training never saw) is reduced to its CIELAB L (a = b = 0, 8-bit gray sRGB) and given to the
 plugin as the app runs it (:meth:`ColorizePlugin.analyze` / ``render``; the output quantized to 8 bits).
-Rows: the gray photo itself; ours at T = 1, T = 0.38 and the mode (the most likely bin); ours (T = 0.38)
-with 1, 10 and 100 simulated hints (fixed seeds: points uniform over the photo, each coloured with the
-mean true RGB of the 5x5 patch around it, passed as ColorPoints); with ``--rows hints-net`` also the same
-hints without their edge-aware spread after the network (``, net only``: before/after the spread, one run).
+Rows: the gray photo itself; ours at T = 1, the plugin's default T and the paper's 0.38 (or each T of
+``--temperatures``) and the mode (the most likely bin); ours (default T) with 1, 10 and 100 simulated
+hints (fixed seeds: points uniform over the photo, each coloured with the mean true RGB of the 5x5 patch
+around it, passed as ColorPoints); with ``--rows hints-net`` also the same hints without their edge-aware
+spread after the network (``, net only``: before/after the spread, one run).
 Columns (means over the photos):
 
 - ``auc``: area under the cumulative curve of per-pixel ab errors, thresholds 0-150 (Zhang et al. 2016);
@@ -20,6 +21,7 @@ Columns (means over the photos):
 
     python -m photoai_plugins.colorize.evaluate --data ../shared/data/photos/kodak24 [--json OUT] [--save-crops DIR]
     python -m photoai_plugins.colorize.evaluate --held-out 16 --rows gray ours --proxy-side 256
+    python -m photoai_plugins.colorize.evaluate --held-out 32 --rows gray ours --temperatures 0.38 0.5 1
 """
 
 from __future__ import annotations
@@ -46,22 +48,36 @@ from .._training import recorded_command as _recorded
 from .bins import MODE, inverse_prior, nearest_bin
 from .data import is_colour
 from .metrics import auc, auc_of, colourfulness, cumulative_mass, psnr
-from .plugin import DEFAULT_T, MODEL_ID, ColorizePlugin, compose, model_bins
+from .plugin import DEFAULT_T, MODEL_ID, PAPER_T, ColorizePlugin, compose, model_bins
 
-__all__ = ["ROWS", "NET_ROWS", "make_gray", "simulated_points", "evaluate", "format_table", "main"]
+__all__ = ["ROWS", "NET_ROWS", "TEMPERATURES", "temperature_row", "rows_for", "make_gray", "simulated_points",
+           "evaluate", "format_table", "main"]
 
 EXTENSIONS = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 HINT_ROWS = {"1 hint": 1, "10 hints": 10, "100 hints": 100}
 NET_ONLY = ", net only"  # the same hints without their spread after the network (ColorizePlugin(spread=False))
 HINT_COUNTS = {**HINT_ROWS, **{row + NET_ONLY: n for row, n in HINT_ROWS.items()}}  # row -> simulated hints
-ROWS = ("gray", "ours T=1", f"ours T={DEFAULT_T}", "ours mode", *HINT_ROWS)  # the default table
+TEMPERATURES = tuple(dict.fromkeys((1.0, DEFAULT_T, PAPER_T)))  # the default "ours T=..." rows
+
+
+def temperature_row(temperature: float) -> str:
+    """The row of the automatic colours at ``temperature`` (``ours T=0.38``, ``ours T=1``)."""
+    return f"ours T={temperature:g}"
+
+
+def ours_rows(temperatures: Sequence[float] = TEMPERATURES) -> tuple[str, ...]:
+    """The automatic rows: one per temperature (duplicates once), then the mode."""
+    return (*dict.fromkeys(temperature_row(t) for t in temperatures), "ours mode")
+
+
+ROWS = ("gray", *ours_rows(), *HINT_ROWS)  # the default table
 NET_ROWS = tuple(row + NET_ONLY for row in HINT_ROWS)
-ROW_GROUPS = {"gray": ROWS[:1], "ours": ROWS[1:4], "hints": ROWS[4:], "hints-net": NET_ROWS}
+ROW_GROUPS = {"gray": ROWS[:1], "ours": ours_rows(), "hints": tuple(HINT_ROWS), "hints-net": NET_ROWS}
 DEFAULT_GROUPS = ("gray", "ours", "hints")
 HINT_PATCH = 5  # the simulated hint's colour: mean true RGB of this square around the point
 CROP = 256
-CROP_COLUMNS = ("gray", f"ours T={DEFAULT_T}", "10 hints" + NET_ONLY, "10 hints")  # those run, then the truth
+CROP_COLUMNS = ("gray", temperature_row(DEFAULT_T), "10 hints" + NET_ONLY, "10 hints")  # those run, then the truth
 PATH_OPTIONS = ("--data", "--models")
 OUTPUT_OPTIONS = ("--json", "--save-crops")
 
@@ -132,7 +148,8 @@ def outputs(plugin: ColorizePlugin, gray: np.ndarray, truth: np.ndarray, rows: S
                 t0 = time.perf_counter()
             temperature = MODE if row == "ours mode" else float(row.split("T=")[1])
             out = compose(auto, temperature)
-        result[row] = (quantize(out), time.perf_counter() - t0 + (t_auto if row in ROW_GROUPS["ours"] else 0.0))
+            t0 -= t_auto
+        result[row] = (quantize(out), time.perf_counter() - t0)
     return result
 
 
@@ -212,6 +229,13 @@ def held_out_photos(n: int) -> list[Path]:
     return sorted(colour)
 
 
+def rows_for(groups: Sequence[str], temperatures: Sequence[float] | None = None) -> list[str]:
+    """The rows of the chosen ``groups`` in table order; ``temperatures`` replaces the default T rows."""
+    ours = ours_rows(temperatures) if temperatures else ROW_GROUPS["ours"]
+    chosen = {g: ours if g == "ours" else ROW_GROUPS[g] for g in groups}
+    return [r for g in ROW_GROUPS if g in chosen for r in chosen[g]]
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="photoai eval colorize", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -224,6 +248,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--rows", nargs="+", choices=sorted(ROW_GROUPS), default=list(DEFAULT_GROUPS),
                     help="which groups of rows (default: gray, ours, hints; hints-net: the hints without their "
                          "spread)")
+    ap.add_argument("--temperatures", type=float, nargs="+", default=None, metavar="T",
+                    help=f"the 'ours T=...' rows (default: {' '.join(f'{t:g}' for t in TEMPERATURES)}; "
+                         f"choose a default on --held-out photos)")
     ap.add_argument("--proxy-side", type=int, default=None, help="override the model's proxy_side")
     ap.add_argument("--spread-sigma", type=float, default=None, help="override the hint spread's sigma (L units; "
                     "choose it on --held-out photos)")
@@ -255,7 +282,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         raise SystemExit(f"no photos in {source}")
     if args.save_crops is not None:
         args.save_crops.mkdir(parents=True, exist_ok=True)
-    rows = [r for r in (*ROWS, *NET_ROWS) if any(r in ROW_GROUPS[g] for g in args.rows)]
+    if args.temperatures and not all(0.0 < t <= 1.0 for t in args.temperatures):
+        raise SystemExit("--temperatures: each T must be in (0, 1]")
+    rows = rows_for(args.rows, args.temperatures)
     runtime = Runtime([args.models], "cpu", user_models=False)
     spread = {k: v for k, v in (("sigma", args.spread_sigma), ("reach", args.spread_reach)) if v is not None}
     results = evaluate(paths, runtime, rows, args.seed, args.proxy_side, args.save_crops, spread)

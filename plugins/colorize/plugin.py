@@ -58,7 +58,8 @@ SIZE_MULTIPLE = 8  # the network's input sides
 HINT_SIDE = 3  # proxy pixels across one hint patch
 THREADS = max(1, min(4, os.cpu_count() or 1))  # render threads
 BAND_PIXELS = 1 << 16  # pixels per step of the render: buffers of a few MB (L3-cached), few numpy calls per pixel
-DEFAULT_T, MIN_T = 0.38, 0.05
+PAPER_T = 0.38  # Zhang et al. 2016's temperature
+DEFAULT_T, MIN_T = PAPER_T, 0.05  # the default: README, "Default temperature"
 
 
 class Frames:

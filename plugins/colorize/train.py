@@ -29,11 +29,11 @@ from .data import bin_counts, block_mean, lab_planes, load_photos, sample_batch
 from .losses import rebalanced_ce
 from .metrics import auc
 from .net import ColorNet, encode_inputs
+from .plugin import PAPER_T
 
 __all__ = ["main", "parse_args"]
 
 VAL_SIDE = 192
-PAPER_T = 0.38
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

@@ -104,6 +104,25 @@ def test_the_evaluation_compares_hints_with_and_without_their_spread(smoke_model
     assert "--spread-reach 2.0" in far["command"]
 
 
+def test_the_default_rows_are_kept_and_temperatures_add_one_row_each(smoke_models, tmp_path):
+    assert evaluate.ROWS == ("gray", "ours T=1", "ours T=0.38", "ours mode", "1 hint", "10 hints", "100 hints")
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    Image.fromarray(np.rint(photo(64, 80) * 255).astype(np.uint8)).save(folder / "p.png")
+    args = ["--data", str(folder), "--models", str(smoke_models), "--rows", "gray", "ours"]
+    default = evaluate.main(args)["methods"]
+    assert list(default) == ["gray", "ours T=1", "ours T=0.38", "ours mode"]
+    out = evaluate.main([*args, "--temperatures", "0.38", "0.6", "1.0", "0.6"])
+    assert list(out["methods"]) == ["gray", "ours T=0.38", "ours T=0.6", "ours T=1", "ours mode"]
+    assert "--temperatures 0.38 0.6 1.0 0.6" in out["command"]
+    for row in ("ours T=0.38", "ours T=1", "ours mode"):  # the same rows measure the same outputs
+        assert {k: v for k, v in out["methods"][row].items() if k != "seconds"} == \
+            {k: v for k, v in default[row].items() if k != "seconds"}
+    assert out["methods"]["ours T=0.6"]["colourful"] != out["methods"]["ours T=1"]["colourful"]
+    with pytest.raises(SystemExit, match="--temperatures"):
+        evaluate.main([*args, "--temperatures", "0"])
+
+
 def test_simulated_hints_are_fixed_by_the_seed_and_coloured_from_the_truth():
     truth = photo(50, 70)
     a, b = evaluate.simulated_points(truth, 10, seed=4), evaluate.simulated_points(truth, 10, seed=4)

@@ -13,7 +13,7 @@ from photoai.core.jobs import CancelToken, RunContext
 from photoai.core.params import ColorPoint, validate
 from photoai.plugin_api import Request
 from photoai.plugin_api.execute import run_plugin
-from photoai_plugins.colorize.plugin import ColorizePlugin, compose, proxy_size
+from photoai_plugins.colorize.plugin import DEFAULT_T, PAPER_T, ColorizePlugin, compose, proxy_size
 
 from .conftest import FakeModel, FakeRuntime, photo
 
@@ -121,7 +121,7 @@ def test_the_smoke_network_through_onnx_runtime(smoke_runtime):
     ctx = RunContext(runtime=smoke_runtime)
     analysis = PLUGIN.analyze(Request(image.copy(), None, validate(PLUGIN.info.params)), ctx)
     assert analysis.logp.shape == (12, 16, analysis.bins.shape[0])  # 140 x 100 -> proxy 64 x 48 -> grid 16 x 12
-    np.testing.assert_array_equal(compose(analysis, 0.38), out)
+    np.testing.assert_array_equal(compose(analysis, DEFAULT_T), out)  # the declared default reaches the run
     assert np.abs(compose(analysis, 1.0) - compose(analysis, 0.05)).max() > 0.01  # T matters
     hinted = PLUGIN.analyze(Request(image.copy(), None, validate(
         PLUGIN.info.params, {"hints": [{"x": 70, "y": 50, "rgb": [0, 200, 0]}]})), ctx)
@@ -197,3 +197,10 @@ def test_renders_reuse_only_frames_that_nothing_else_holds():
     third = compose(analysis, 0.4)
     assert third is second_ref()
     np.testing.assert_array_equal(third, kept)  # a reused frame gives the same pixels
+
+
+def test_the_temperature_default_is_declared_once_and_the_help_names_the_papers_value():
+    temperature = next(p for p in PLUGIN.info.params if p.key == "temperature")
+    assert validate(PLUGIN.info.params)["temperature"] == temperature.default == DEFAULT_T
+    assert (temperature.minimum, temperature.maximum) == (0.05, 1.0) and temperature.live
+    assert f"{PAPER_T:g}" in temperature.help and "Zhang" in temperature.help
