@@ -315,7 +315,7 @@ def png_main(args: argparse.Namespace) -> None:
             buf = io.BytesIO()
             t0 = time.perf_counter()
             export._write_png_strips(buf, export._Job(export._Pixels.of(px), 8, None, None, None, 95, False))  # large
-            rows["1, PhotoAI's strip writer (Paeth)"] = (time.perf_counter() - t0, buf.tell())
+            rows["1, PhotoAI's strip writer (Up filter)"] = (time.perf_counter() - t0, buf.tell())
             for level, (t, n) in rows.items():
                 print(f"| {level} | {t:.2f} | {n / 2**20:.1f} | {t / rows[6][0]:.2f}x | {n / rows[6][1]:.2f}x |")
 
