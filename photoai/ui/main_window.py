@@ -53,6 +53,7 @@ from photoai.ui.live import LiveRenderer, Rendered
 from photoai.ui.preview import WindowPreviews
 from photoai.ui.qsettings import Settings
 from photoai.ui.saved_state import SavedState, mask_print
+from photoai.ui.warmup import WindowWarmup
 from photoai.ui.widgets import export_dialog, raw_dialog
 from photoai.ui.widgets.brush_options import BrushOptions
 from photoai.ui.widgets.compare_bar import CompareBar
@@ -172,6 +173,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self.hints = WindowHints(self)  # colour hints: the canvas tool, the form's row, re-runs
         self.previews = WindowPreviews(self)  # a changed value: a preview of what is on screen, then the result
+        self.warmup = WindowWarmup(self)  # the selected plugin's models load before its first Run
         self._restore()
         self._update_state()
 
@@ -958,6 +960,7 @@ class MainWindow(QMainWindow):
         self.canvas.mask_item.shutdown()
         self.live.shutdown()
         self.previews.shutdown()
+        self.warmup.shutdown()
         self.inspector_dock.panel.shutdown()
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.settings.sync()
