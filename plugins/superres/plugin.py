@@ -137,7 +137,7 @@ class SuperResPlugin(PreviewPlugin, BandedPlugin):
                             "MATLAB-style bicubic as a reference; or a model you imported ('photoai models "
                             "import')"),
             ChoiceParam("precision", "Precision", choices=PRECISIONS,
-                        labels=("Accurate (float32)", "Fast (int8)"), default="int8",
+                        labels=("Exact (float32)", "Compact (int8)"), default="int8",
                         help="PhotoAI networks only: int8 runs 1.5-3x faster on CPUs and scores within 0.07 dB "
                              "of float32"),
             ChoiceParam("speed", "Speed", choices=SPEEDS, labels=("Best quality", "Fast"), default=DEFAULT_SPEED,
