@@ -110,13 +110,13 @@ class SRNet(nn.Module):
         if not self.rep:
             return self
         plain = SRNet(self.channels, self.blocks, self.scales)
-        state = {}
-        for name, module in self.named_modules():
-            if isinstance(module, RepConv3x3):
-                weight, bias = module.kernel()
-                state[f"{name}.weight"], state[f"{name}.bias"] = weight.detach(), bias.detach()
-        rest = {k: v for k, v in self.state_dict().items() if k.startswith(("head.", "tails."))}
-        plain.load_state_dict({**state, **rest})
+        reps = {name: m for name, m in self.named_modules() if isinstance(m, RepConv3x3)}
+        prefixes = tuple(f"{name}." for name in reps)
+        state = {k: v for k, v in self.state_dict().items() if not k.startswith(prefixes)}
+        for name, module in reps.items():
+            weight, bias = module.kernel()
+            state[f"{name}.weight"], state[f"{name}.bias"] = weight.detach(), bias.detach()
+        plain.load_state_dict(state)
         return plain.train(self.training)
 
     def forward(self, x: torch.Tensor, scale: int) -> torch.Tensor:

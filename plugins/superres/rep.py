@@ -58,15 +58,6 @@ class RepConv3x3(nn.Module):
         weight, bias = self.kernel()
         return F.conv2d(x, weight, bias, padding=1)
 
-    def fold(self) -> nn.Conv2d:
-        """The plain ``nn.Conv2d`` this module computes."""
-        conv = nn.Conv2d(self.in_channels, self.out_channels, 3, padding=1)
-        with torch.no_grad():
-            weight, bias = self.kernel()
-            conv.weight.copy_(weight)
-            _bias(conv).copy_(bias)
-        return conv
-
 
 def _bias(conv: nn.Conv2d) -> torch.Tensor:
     """A conv's bias (all convs here have one)."""
