@@ -87,11 +87,13 @@ def mirrored_average(model: Model, x: np.ndarray, hole: np.ndarray, passes: int,
 def block_max(mask: np.ndarray, step: int) -> np.ndarray:
     """``mask`` taken every ``step`` pixels as the maximum of each ``step`` x ``step`` block (a thin stroke never
     vanishes), read only inside its painted box."""
+    if step == 1:
+        return np.array(mask, np.float32)
     h, w = -(-mask.shape[0] // step), -(-mask.shape[1] // step)
     out = np.zeros((h, w), np.float32)
     box = mask_bbox(mask)
-    if box.empty or step == 1:
-        return np.array(mask, np.float32) if step == 1 else out
+    if box.empty:
+        return out
     y0, x0 = box.y // step, box.x // step
     y1, x1 = -(-box.bottom // step), -(-box.right // step)
     part = np.zeros(((y1 - y0) * step, (x1 - x0) * step), np.float32)

@@ -115,7 +115,6 @@ def _band(frame: np.ndarray | None, rows: slice, width: int) -> np.ndarray:
 
 #: The Method choices: our two model families (robust first: the default) and the no-model reference.
 _CHOICES = (("photo", "Photo (robust)"), ("network", "Clean image (benchmark)"), ("bicubic", "Bicubic (no model)"))
-_OURS = ("photo", "network")  # the Method choices that are our networks (each at both Speeds)
 
 
 class SuperResPlugin(PreviewPlugin, BandedPlugin):
@@ -177,7 +176,7 @@ class SuperResPlugin(PreviewPlugin, BandedPlugin):
         ensure_memory(memory_needed(size, scale, tile, streamed=streamed), what,
                       hint + ("" if auto else ", or a smaller tile size"))
         values = request.values
-        name = model_id(scale, values["precision"], family(choice, values["speed"])) if choice in _OURS else choice
+        name = model_id(scale, values["precision"], family(choice, values["speed"])) if choice in FAMILIES else choice
         model = ctx.runtime.load(name)
         spec = model.spec
         if spec.task != "superres":
