@@ -126,11 +126,17 @@ def _polyphase(src: np.ndarray, dst: np.ndarray, axis: int, phases: tuple[_Phase
         dst[_along(axis, slice(a * s + p - start, (b - 1) * s + p - start + 1, s))] = acc
     if border:
         j = np.array(border)
-        shape = (-1,) + (1,) * (1 - axis)
-        acc = w[j, 0].reshape(shape) * np.take(src, idx[j, 0], axis=axis)
-        for k in range(1, w.shape[1]):
-            acc += w[j, k].reshape(shape) * np.take(src, idx[j, k], axis=axis)
-        dst[_along(axis, j)] = acc
+        dst[_along(axis, j)] = _gather_taps(src, axis, idx[j], w[j])
+
+
+def _gather_taps(src: np.ndarray, axis: int, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``sum_k w[:, k] * src[idx[:, k]]`` along ``axis`` (output sample per row of ``idx``/``w``), the taps added
+    in order; a new contiguous array."""
+    shape = (-1,) + (1,) * (src.ndim - 1 - axis)
+    acc = w[:, 0].reshape(shape) * np.take(src, idx[:, 0], axis=axis)
+    for k in range(1, w.shape[1]):  # P taps (4 when upscaling, ~4/scale+2 when downscaling)
+        acc += w[:, k].reshape(shape) * np.take(src, idx[:, k], axis=axis)
+    return acc
 
 
 #: Bytes of output each band of ``_resize_axis`` / the colour conversions works on: bounds the temporaries.
@@ -167,7 +173,6 @@ def _resize_axis(img: np.ndarray, axis: int, out_len: int, scale: float,
         out = np.empty(shape, img.dtype)
     elif out.shape != shape:
         raise ValueError(f"out has shape {out.shape}, expected {shape}")
-    trailing = (1,) * (img.ndim - 1 - axis)
     band = band_rows(shape, img.itemsize)
     for top in range(0, shape[0], band):
         rows = slice(top, min(shape[0], top + band))
@@ -177,16 +182,8 @@ def _resize_axis(img: np.ndarray, axis: int, out_len: int, scale: float,
             else:
                 _polyphase(img[rows], out[rows], 1, _phases(in_len, s), idx, w, 0, 0)
             continue
-
-        def tap(k: int, rows: slice = rows) -> np.ndarray:
-            if axis == 0:
-                return w[rows, k].reshape((-1,) + trailing) * img[idx[rows, k]]
-            return w[:, k].reshape((-1,) + trailing) * img[rows][:, idx[:, k]]
-
-        acc = tap(0)  # contiguous, even when ``out`` is a strided view
-        for k in range(1, w.shape[1]):  # P taps (4 when upscaling, ~4/scale+2 when downscaling)
-            acc += tap(k)
-        out[rows] = acc
+        # computed contiguous, even when ``out`` is a strided view
+        out[rows] = _gather_taps(img, 0, idx[rows], w[rows]) if axis == 0 else _gather_taps(img[rows], 1, idx, w)
     return out
 
 
