@@ -14,7 +14,7 @@ import contextlib
 import logging
 import math
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -106,31 +106,50 @@ def grown_inputs(inputs: Iterable[torch.Tensor], size_multiple: int = 1) -> list
     return [tuple(grown(x, dh, dw) for x in inputs) for dh, dw in ((0, 0), (m, 2 * m))]
 
 
-def verify_onnx(module: torch.nn.Module, path: Path, cases: Iterable[tuple[np.ndarray, ...]],
-                tolerance: float = TOLERANCE) -> float:
-    """The largest |ONNX Runtime - torch| over ``cases`` (each a tuple of float32 inputs), relative to
-    the output's magnitude where that exceeds 1; ModelError if the file does not load, an output shape
-    differs or the difference exceeds ``tolerance``."""
+def _session(path: Path, what: str) -> Any:
+    """A CPU ONNX Runtime session of ``path``; ModelError naming ``what`` if it does not load."""
     import onnxruntime as ort
-    import torch
 
     try:
-        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     except Exception as e:  # noqa: BLE001 - ORT raises its own types
-        raise ModelError(f"the ONNX export does not load in ONNX Runtime: {one_line(e)}") from None
+        raise ModelError(f"{what} does not load in ONNX Runtime: {one_line(e)}") from None
+
+
+def compare_onnx(path: Path, reference: Callable[[tuple[np.ndarray, ...]], np.ndarray],
+                 cases: Iterable[tuple[np.ndarray, ...]], tolerance: float, what: str, against: str) -> float:
+    """The largest |ONNX Runtime(``path``) - ``reference``| over ``cases`` (each a tuple of float32
+    inputs), relative to the output's magnitude where that exceeds 1 (a NaN where the reference has a number
+    counts as infinite); ModelError (naming ``what`` and
+    ``against``) if the file does not load, an output shape differs or the difference exceeds ``tolerance``."""
+    session = _session(path, what)
     names = [i.name for i in session.get_inputs()]
-    module = module.eval()
     worst = 0.0
     for inputs in cases:
-        with torch.inference_mode():
-            expected = module(*(torch.from_numpy(x) for x in inputs)).numpy()
+        expected = reference(inputs)
         got = session.run(None, dict(zip(names, inputs, strict=True)))[0]
         if got.shape != expected.shape:
-            raise ModelError(f"the ONNX export gives shape {got.shape} where torch gives {expected.shape}")
-        worst = max(worst, float(np.abs(got - expected).max()) / max(1.0, float(np.abs(expected).max())))
+            raise ModelError(f"{what} gives shape {got.shape} where {against} gives {expected.shape}")
+        diff = np.where(np.isnan(got) & np.isnan(expected), 0.0, np.abs(got - expected))  # NaN elsewhere: inf
+        scale = max(1.0, float(np.nan_to_num(np.abs(expected), nan=0.0, posinf=0.0).max()))
+        worst = max(worst, float(np.nan_to_num(diff, nan=np.inf).max()) / scale)
     if not worst <= tolerance:
-        raise ModelError(f"the ONNX export differs from torch by {worst:.2e} (more than {tolerance:g})")
+        raise ModelError(f"{what} differs from {against} by {worst:.2e} (more than {tolerance:g})")
     return worst
+
+
+def verify_onnx(module: torch.nn.Module, path: Path, cases: Iterable[tuple[np.ndarray, ...]],
+                tolerance: float = TOLERANCE) -> float:
+    """:func:`compare_onnx` of the file at ``path`` against ``module`` (eval mode, torch)."""
+    import torch
+
+    module = module.eval()
+
+    def reference(inputs: tuple[np.ndarray, ...]) -> np.ndarray:
+        with torch.inference_mode():
+            return module(*(torch.from_numpy(x) for x in inputs)).numpy()
+
+    return compare_onnx(path, reference, cases, tolerance, "the ONNX export", "torch")
 
 
 def export_checked(module: torch.nn.Module, inputs: tuple[torch.Tensor, ...], path: Path, *,
@@ -143,21 +162,36 @@ def export_checked(module: torch.nn.Module, inputs: tuple[torch.Tensor, ...], pa
         return verify_onnx(module, tmp, cases, tolerance)
 
 
-def float16_weights(module: torch.nn.Module, path: Path, cases: Iterable[tuple[np.ndarray, ...]],
-                    tolerance: float) -> float:
-    """Store the weights of the ONNX model at ``path`` in float16 (inputs, outputs and the arithmetic ONNX
-    Runtime's CPU kernels need stay float32), its nodes in topological order (the converter appends its
-    casts at the end, which ``onnx.checker`` refuses), then check it against ``module`` within
-    ``tolerance`` and only then replace ``path``. Returns the largest difference."""
+def _to_float16(src: Path, dst: Path) -> None:
+    """Write ``src`` with float16 weights and arithmetic to ``dst`` (inputs and outputs stay float32), its
+    nodes in topological order (the converter appends its casts at the end, which ``onnx.checker`` refuses)."""
     import onnx
     from onnxruntime.transformers.float16 import convert_float_to_float16
 
     from photoai.runtime.inspector.graph import sort_nodes
 
+    model = convert_float_to_float16(onnx.load(src), keep_io_types=True)
+    sort_nodes(model.graph)
+    onnx.checker.check_model(model)
+    onnx.save(model, dst)
+
+
+def float16_weights(module: torch.nn.Module, path: Path, cases: Iterable[tuple[np.ndarray, ...]],
+                    tolerance: float) -> float:
+    """Store the ONNX model at ``path`` in float16 (:func:`_to_float16`), check it against ``module`` within
+    ``tolerance`` and only then replace ``path``. Returns the largest difference."""
     with atomic_path(path) as tmp:
-        model = convert_float_to_float16(onnx.load(path), keep_io_types=True)
-        sort_nodes(model.graph)
-        onnx.checker.check_model(model)
-        onnx.save(model, tmp)
+        _to_float16(path, tmp)
         return verify_onnx(module, tmp, cases, tolerance=tolerance)
 
+
+def float16_copy(src: Path, dst: Path, cases: Iterable[tuple[np.ndarray, ...]], tolerance: float) -> float:
+    """Write a float16 copy of the float32 ONNX file ``src`` to ``dst`` (:func:`_to_float16`), checked against
+    ``src`` in ONNX Runtime on ``cases`` within ``tolerance`` before ``dst`` is replaced; returns the largest
+    (relative) difference."""
+    session = _session(src, "the float32 model")
+    names = [i.name for i in session.get_inputs()]
+    with atomic_path(dst) as tmp:
+        _to_float16(src, tmp)
+        return compare_onnx(tmp, lambda inputs: session.run(None, dict(zip(names, inputs, strict=True)))[0],
+                            cases, tolerance, "the float16 copy", "the float32 model")

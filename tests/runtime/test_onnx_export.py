@@ -113,6 +113,8 @@ def test_verify_compares_relative_to_the_output_magnitude(tmp_path: Path) -> Non
         onnx_export.verify_onnx(Off(1.0), path, cases)
     with pytest.raises(ModelError, match="gives shape"):
         onnx_export.verify_onnx(Off(0.0, rows=-1), path, cases)
+    with pytest.raises(ModelError, match="differs from torch by inf"):  # a NaN on one side is no agreement
+        onnx_export.verify_onnx(Off(float("nan")), path, cases)
     (tmp_path / "bad.onnx").write_bytes(b"not onnx")
     with pytest.raises(ModelError, match="does not load in ONNX Runtime"):
         onnx_export.verify_onnx(net, tmp_path / "bad.onnx", cases)
