@@ -457,6 +457,17 @@ def data_record(folders: Sequence[str]) -> list[dict[str, str]]:
             for f in folders]
 
 
+def record_metrics(models_dir: Path, model_id: str, metrics: Mapping[str, Any]) -> ModelSpec:
+    """Replace the ``metrics`` of the entry ``model_id`` in ``models_dir``'s manifest (its file and every
+    other fact as they are): a new evaluation of a shipped model without exporting it again."""
+    kept = json.loads((models_dir / MANIFEST_NAME).read_text(encoding="utf-8"))["models"]
+    entry = next((m for m in kept if m["id"] == model_id), None)
+    if entry is None:
+        raise SystemExit(f"no model {model_id!r} in {portable_path(models_dir / MANIFEST_NAME)}")
+    fields = {k: v for k, v in entry.items() if k != "sha256"}
+    return upsert_manifest(models_dir, [{**fields, "metrics": dict(metrics)}])[0]
+
+
 def upsert_manifest(models_dir: Path, entries: Sequence[Mapping[str, Any]]) -> list[ModelSpec]:
     """Record ``entries`` in ``models_dir/manifest.json``: each entry's sha256 is computed from its
     file there, each is checked against the strict :class:`ModelSpec` schema, an entry with the same

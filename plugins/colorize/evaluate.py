@@ -4,7 +4,8 @@ Each photo (``--data DIR``, sorted by name; or ``--held-out N``: the last N colo
 list, which training never saw) is reduced to its CIELAB L (a = b = 0, 8-bit gray sRGB) and given to the
 plugin as the app runs it (:meth:`ColorizePlugin.analyze` / ``render``; the output quantized to 8 bits).
 Rows: the gray photo itself; ours at T = 1, the plugin's default T and the paper's 0.38 (or each T of
-``--temperatures``) and the mode (the most likely bin); ours (default T) with 1, 10 and 100 simulated
+``--temperatures``, at the plugin's default vividness or at each of ``--vividness``) and the mode (the most
+likely bin); ours (default T) with 1, 10 and 100 simulated
 hints (fixed seeds: points uniform over the photo, each coloured with the mean true RGB of the 5x5 patch
 around it, passed as ColorPoints); with ``--rows hints-net`` also the same hints without their edge-aware
 spread after the network (``, net only``: before/after the spread, one run).
@@ -22,6 +23,7 @@ Columns (means over the photos):
     python -m photoai_plugins.colorize.evaluate --data ../shared/data/photos/kodak24 [--json OUT] [--save-crops DIR]
     python -m photoai_plugins.colorize.evaluate --held-out 16 --rows gray ours --proxy-side 256
     python -m photoai_plugins.colorize.evaluate --held-out 32 --rows gray ours --temperatures 0.38 0.5 1
+    python -m photoai_plugins.colorize.evaluate --held-out 64 --rows gray ours --temperatures 0.38 --vividness 0.5 1
 """
 
 from __future__ import annotations
@@ -48,10 +50,10 @@ from .._training import recorded_command as _recorded
 from .bins import MODE, inverse_prior, nearest_bin
 from .data import is_colour
 from .metrics import auc, auc_of, colourfulness, cumulative_mass, psnr
-from .plugin import DEFAULT_T, MODEL_ID, PAPER_T, ColorizePlugin, compose, model_bins
+from .plugin import DEFAULT_T, DEFAULT_VIVIDNESS, MODEL_ID, PAPER_T, ColorizePlugin, compose, model_bins
 
-__all__ = ["ROWS", "NET_ROWS", "TEMPERATURES", "temperature_row", "rows_for", "make_gray", "simulated_points",
-           "evaluate", "format_table", "main"]
+__all__ = ["ROWS", "NET_ROWS", "TEMPERATURES", "temperature_row", "row_settings", "rows_for", "make_gray",
+           "simulated_points", "evaluate", "format_table", "main"]
 
 EXTENSIONS = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
 MODELS_DIR = Path(__file__).resolve().parent / "models"
@@ -61,14 +63,24 @@ HINT_COUNTS = {**HINT_ROWS, **{row + NET_ONLY: n for row, n in HINT_ROWS.items()
 TEMPERATURES = tuple(dict.fromkeys((1.0, DEFAULT_T, PAPER_T)))  # the default "ours T=..." rows
 
 
-def temperature_row(temperature: float) -> str:
-    """The row of the automatic colours at ``temperature`` (``ours T=0.38``, ``ours T=1``)."""
-    return f"ours T={temperature:g}"
+def temperature_row(temperature: float, vividness: float | None = None) -> str:
+    """The row of the automatic colours at ``temperature`` (``ours T=0.38``, ``ours T=1``; with
+    ``vividness``: ``ours T=0.38 V=0.5``, else the plugin's default vividness)."""
+    return f"ours T={temperature:g}" + ("" if vividness is None else f" V={vividness:g}")
 
 
-def ours_rows(temperatures: Sequence[float] = TEMPERATURES) -> tuple[str, ...]:
-    """The automatic rows: one per temperature (duplicates once), then the mode."""
-    return (*dict.fromkeys(temperature_row(t) for t in temperatures), "ours mode")
+def row_settings(row: str) -> tuple[float, float]:
+    """(temperature, vividness) of an automatic row (:func:`temperature_row`, or ``ours mode``)."""
+    settings = dict(part.split("=") for part in row.split()[1:] if "=" in part)
+    temperature = MODE if row == "ours mode" else float(settings["T"])
+    return temperature, float(settings.get("V", DEFAULT_VIVIDNESS))
+
+
+def ours_rows(temperatures: Sequence[float] = TEMPERATURES,
+              vividness: Sequence[float] | None = None) -> tuple[str, ...]:
+    """The automatic rows: one per temperature (and vividness, when given; duplicates once), then the mode."""
+    rows = (temperature_row(t, v) for t in temperatures for v in (vividness or (None,)))
+    return (*dict.fromkeys(rows), "ours mode")
 
 
 ROWS = ("gray", *ours_rows(), *HINT_ROWS)  # the default table
@@ -146,8 +158,8 @@ def outputs(plugin: ColorizePlugin, gray: np.ndarray, truth: np.ndarray, rows: S
                 auto = plugin.analyze(Request(gray.copy(), None, validate(params)), ctx)
                 t_auto = time.perf_counter() - t0
                 t0 = time.perf_counter()
-            temperature = MODE if row == "ours mode" else float(row.split("T=")[1])
-            out = compose(auto, temperature)
+            temperature, vividness = row_settings(row)
+            out = compose(auto, temperature, vividness=vividness)
             t0 -= t_auto
         result[row] = (quantize(out), time.perf_counter() - t0)
     return result
@@ -229,9 +241,11 @@ def held_out_photos(n: int) -> list[Path]:
     return sorted(colour)
 
 
-def rows_for(groups: Sequence[str], temperatures: Sequence[float] | None = None) -> list[str]:
-    """The rows of the chosen ``groups`` in table order; ``temperatures`` replaces the default T rows."""
-    ours = ours_rows(temperatures) if temperatures else ROW_GROUPS["ours"]
+def rows_for(groups: Sequence[str], temperatures: Sequence[float] | None = None,
+             vividness: Sequence[float] | None = None) -> list[str]:
+    """The rows of the chosen ``groups`` in table order; ``temperatures`` replaces the default T rows, each
+    repeated for every ``vividness`` when given."""
+    ours = ours_rows(temperatures or TEMPERATURES, vividness) if temperatures or vividness else ROW_GROUPS["ours"]
     chosen = {g: ours if g == "ours" else ROW_GROUPS[g] for g in groups}
     return [r for g in ROW_GROUPS if g in chosen for r in chosen[g]]
 
@@ -251,6 +265,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--temperatures", type=float, nargs="+", default=None, metavar="T",
                     help=f"the 'ours T=...' rows (default: {' '.join(f'{t:g}' for t in TEMPERATURES)}; "
                          f"choose a default on --held-out photos)")
+    ap.add_argument("--vividness", type=float, nargs="+", default=None, metavar="V",
+                    help=f"repeat the 'ours T=...' rows at each vividness (default: the plugin's, "
+                         f"{DEFAULT_VIVIDNESS:g}; choose it on --held-out photos)")
     ap.add_argument("--proxy-side", type=int, default=None, help="override the model's proxy_side")
     ap.add_argument("--spread-sigma", type=float, default=None, help="override the hint spread's sigma (L units; "
                     "choose it on --held-out photos)")
@@ -284,7 +301,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         args.save_crops.mkdir(parents=True, exist_ok=True)
     if args.temperatures and not all(0.0 < t <= 1.0 for t in args.temperatures):
         raise SystemExit("--temperatures: each T must be in (0, 1]")
-    rows = rows_for(args.rows, args.temperatures)
+    if args.vividness and not all(0.0 <= v <= 1.0 for v in args.vividness):
+        raise SystemExit("--vividness: each V must be in [0, 1]")
+    rows = rows_for(args.rows, args.temperatures, args.vividness)
     runtime = Runtime([args.models], "cpu", user_models=False)
     spread = {k: v for k, v in (("sigma", args.spread_sigma), ("reach", args.spread_reach)) if v is not None}
     results = evaluate(paths, runtime, rows, args.seed, args.proxy_side, args.save_crops, spread)

@@ -107,8 +107,16 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                     help="evaluation photos for the metrics (default: Kodak24 in the shared data folder)")
     ap.add_argument("--metrics", type=Path, default=None, help="take the metrics from this evaluate --json file")
     ap.add_argument("--no-eval", action="store_true", help="record no metrics (tests, quick checks)")
+    ap.add_argument("--metrics-only", action="store_true", help="with --metrics: record them on the shipped entry "
+                    "without exporting again (the ONNX file, and its sha256, stay as they are)")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args(argv)
+    if args.metrics_only:
+        if args.metrics is None:
+            ap.error("--metrics-only needs --metrics")
+        spec = training.record_metrics(args.out_dir, MODEL_ID, json.loads(args.metrics.read_text(encoding="utf-8")))
+        print(f"recorded the metrics of {args.metrics} on {spec.id}")
+        return spec.to_dict()
     torch.set_num_threads(args.threads)
     net, ckpt = training.load_net(args.checkpoint, ColorNet)
     diff = export_model(net, args.out_dir / MODEL_FILE, not args.fp32)

@@ -12,11 +12,12 @@
 4. with hints, their edge-aware spread over the grid (:mod:`.propagate`: Levin-style propagation guided
    by the proxy's L, solved once), so a hint's colour carries across its region and stops at strong edges.
 
-:meth:`ColorizePlugin.render` (live: temperature and saturation re-render without the network): the
-annealed mean at the grid, moved towards the hints' spread colour, scaled by the saturation, upsampled
-bilinearly to full resolution band by band and converted to sRGB with the photo's own L (out-of-gamut
-colours are desaturated towards the gray of their luminance, so L is kept). A painted mask limits the
-effect (blend with the photo by the mask).
+:meth:`ColorizePlugin.render` (live: temperature, saturation and vividness re-render without the network):
+the annealed mean at the grid (of the distribution with part of the class rebalancing divided out),
+moved towards the hints' spread colour, scaled by the saturation, upsampled bilinearly to full resolution
+band by band and converted to sRGB with the photo's own L (out-of-gamut colours are desaturated towards
+the gray of their luminance, so L is kept). A painted mask limits the effect (blend with the photo by the
+mask).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from photoai.plugin_api import (
 from photoai.plugin_api.preview import LivePreview
 
 from . import hints as hint_raster
-from .bins import MODE, annealed_mean_log, log_probs
+from .bins import MODE, annealed_mean_log, log_probs, rebalance_weights
 from .propagate import HintSpread, cell_lightness
 
 MODEL_ID = "colorize-net"
@@ -60,6 +61,7 @@ THREADS = max(1, min(4, os.cpu_count() or 1))  # render threads
 BAND_PIXELS = 1 << 16  # pixels per step of the render: buffers of a few MB (L3-cached), few numpy calls per pixel
 PAPER_T = 0.38  # Zhang et al. 2016's temperature
 DEFAULT_T, MIN_T = PAPER_T, 0.05  # the default: README, "Default temperature"
+DEFAULT_VIVIDNESS = 1.0  # as trained (Zhang et al.); README, "Vividness": the held-out and Kodak24 trade-off
 
 
 class Frames:
@@ -88,8 +90,9 @@ class Frames:
 @dataclass
 class Analysis:
     """What :meth:`ColorizePlugin.render` needs: the network's log-probabilities on its grid (h x w x Q),
-    the bin centres (Q x 2), the L-only part of Lab -> sRGB, the bilinear taps grid -> photo and the
-    render results (:class:`Frames`)."""
+    the bin centres (Q x 2), the L-only part of Lab -> sRGB, the bilinear taps grid -> photo, the log of the
+    class-rebalancing weights the network was trained with (Q, None if its entry has no ``config.prior``)
+    and the render results (:class:`Frames`)."""
 
     logp: np.ndarray
     bins: np.ndarray
@@ -97,6 +100,7 @@ class Analysis:
     rows: tuple[np.ndarray, np.ndarray, np.ndarray]
     cols: tuple[np.ndarray, np.ndarray, np.ndarray]
     spread: HintSpread | None = None
+    log_weights: np.ndarray | None = None
     frames: Frames = field(default_factory=Frames)
 
     @property
@@ -140,6 +144,13 @@ def hint_spread(points: Sequence[ColorPoint], image_size: Size, proxy_lightness:
     return HintSpread.build(guide, np.asarray(positions), np.stack([hint_colour(p) for p in points]), **settings)
 
 
+def model_log_weights(config: Mapping[str, object], channels: int) -> np.ndarray | None:
+    """Log of the class-rebalancing weights of a model trained with them (from its ``config.prior``, the
+    training photos' smoothed bin prior; :func:`.bins.rebalance_weights`), or None without a prior."""
+    prior = np.asarray(config.get("prior", ()), np.float64)
+    return np.log(rebalance_weights(prior)) if prior.shape == (channels,) else None
+
+
 def model_bins(config: dict, channels: int) -> np.ndarray:
     """The ab bin centres a model's entry carries (``config.bins``), checked against its output channels."""
     bins = np.asarray(config.get("bins", ()), np.float32)
@@ -164,6 +175,11 @@ class ColorizePlugin(LivePreview, LivePlugin):
                             "Zhang et al."),
             FloatParam("saturation", "Saturation", default=1.0, minimum=0.0, maximum=2.0, step=0.05, decimals=2,
                        live=True, help="Multiplies the predicted colour's chroma: 0 gives back the gray photo"),
+            FloatParam("vividness", "Vividness", default=DEFAULT_VIVIDNESS, minimum=0.0, maximum=1.0, step=0.05,
+                       decimals=2, live=True,
+                       help="How much rare, vivid colours are favoured: 1 as the network was trained (class "
+                            "rebalancing, Zhang et al.: bold, sometimes wrong colours), 0 that favouring undone "
+                            "(the colours as common as in photos: safer, duller)"),
             PointsParam("hints", "Colour hints",
                         help="Points of a chosen colour (x, y in image pixels, rgb): the network colours their "
                              "surroundings accordingly. None: fully automatic."),
@@ -205,13 +221,15 @@ class ColorizePlugin(LivePreview, LivePlugin):
         spread = None if not self.spread else hint_spread(points, Size(width, height), small, (h, w),
                                                           **self.spread_settings)
         ctx.progress(1, 1)
-        return Analysis(logp, bins, lab, bilinear_taps(h, height), bilinear_taps(w, width), spread)
+        return Analysis(logp, bins, lab, bilinear_taps(h, height), bilinear_taps(w, width), spread,
+                        model_log_weights(config, probs.shape[0]))
 
     # ----------------------------------------------------------------------------- render
 
     def render(self, analysis: Analysis, request: Request, ctx: RunContext) -> np.ndarray:
         v = request.values
-        return compose(analysis, float(v["temperature"]), float(v["saturation"]), request.image, request.mask, ctx)
+        return compose(analysis, float(v["temperature"]), float(v["saturation"]), request.image, request.mask, ctx,
+                       float(v["vividness"]))
 
     def render_preview(self, analysis: Analysis, request: Request, region: Rect, ctx: RunContext) -> np.ndarray:
         """The render of ``region`` at ``request.image``'s resolution (a slider being dragged): the same grid
@@ -221,9 +239,10 @@ class ColorizePlugin(LivePreview, LivePlugin):
         grid_h, grid_w = analysis.logp.shape[:2]
         small = Analysis(analysis.logp, analysis.bins, LabToRgb(luminance(request.image)),
                          region_taps(grid_h, height, region.y, region.height, h),
-                         region_taps(grid_w, width, region.x, region.width, w), analysis.spread)
+                         region_taps(grid_w, width, region.x, region.width, w), analysis.spread, analysis.log_weights)
         v = request.values
-        return compose(small, float(v["temperature"]), float(v["saturation"]), request.image, request.mask, ctx)
+        return compose(small, float(v["temperature"]), float(v["saturation"]), request.image, request.mask, ctx,
+                       float(v["vividness"]))
 
     def evaluate(self, argv: Sequence[str]) -> int:
         """``photoai eval colorize --data DIR`` (default Kodak24)."""
@@ -233,11 +252,18 @@ class ColorizePlugin(LivePreview, LivePlugin):
         return 0
 
 
-def grid_ab(analysis: Analysis, temperature: float, saturation: float = 1.0) -> np.ndarray:
+def grid_ab(analysis: Analysis, temperature: float, saturation: float = 1.0,
+            vividness: float = DEFAULT_VIVIDNESS) -> np.ndarray:
     """The ab prediction on the network's grid (h x w x 2): annealed mean at ``temperature`` (:data:`MODE`
-    takes the most likely bin) moved towards the hints' edge-aware spread (:mod:`.propagate`), times
-    ``saturation``."""
-    ab = annealed_mean_log(analysis.logp, analysis.bins, temperature)
+    takes the most likely bin) of the distribution with ``1 - vividness`` of the class rebalancing divided
+    out, moved towards the hints' edge-aware spread (:mod:`.propagate`), times ``saturation``.
+
+    A network trained with per-class loss weights w predicts about w(b) p(b | L), normalized: dividing by
+    w**(1 - vividness) gives back the photos' own odds at vividness 0, the trained ones at 1."""
+    logp = analysis.logp
+    if analysis.log_weights is not None and vividness < 1.0:
+        logp = logp - np.float32(1.0 - vividness) * analysis.log_weights.astype(np.float32)
+    ab = annealed_mean_log(logp, analysis.bins, temperature)
     if analysis.spread is not None:
         ab = analysis.spread.apply(ab)
     ab *= np.float32(saturation)
@@ -245,12 +271,13 @@ def grid_ab(analysis: Analysis, temperature: float, saturation: float = 1.0) -> 
 
 
 def compose(analysis: Analysis, temperature: float, saturation: float = 1.0, image: np.ndarray | None = None,
-            mask: np.ndarray | None = None, ctx: RunContext | None = None) -> np.ndarray:
+            mask: np.ndarray | None = None, ctx: RunContext | None = None,
+            vividness: float = DEFAULT_VIVIDNESS) -> np.ndarray:
     """The colour photo (H x W x 3 float32 sRGB): :func:`grid_ab` upsampled bilinearly (band by band) onto the
     photo's L; with ``mask`` (H x W) the result is blended with ``image`` by it. Horizontal stripes of the
     photo are rendered by :data:`THREADS` threads (numpy releases the GIL); the pixels do not depend on it."""
     height, width = analysis.shape
-    ab = grid_ab(analysis, temperature, saturation) * np.asarray(LabToRgb.AB_SCALE, np.float32)
+    ab = grid_ab(analysis, temperature, saturation, vividness) * np.asarray(LabToRgb.AB_SCALE, np.float32)
     x0, x1, wx = analysis.cols
     wxc = wx[:, None]
     planes = np.ascontiguousarray((ab[:, x0] * (1.0 - wxc) + ab[:, x1] * wxc).transpose(2, 0, 1))  # 2 x h x W
@@ -290,5 +317,6 @@ def compose(analysis: Analysis, temperature: float, saturation: float = 1.0, ima
     return out
 
 
-__all__ = ["MODEL_ID", "MODE", "Analysis", "ColorizePlugin", "proxy_size", "hint_colour", "hint_planes", "hint_spread",
+__all__ = ["MODEL_ID", "MODE", "DEFAULT_VIVIDNESS", "Analysis", "model_log_weights", "ColorizePlugin", "proxy_size",
+           "hint_colour", "hint_planes", "hint_spread",
            "grid_ab", "compose"]

@@ -4,6 +4,7 @@ photos made here, and the evaluation on two small photos with the smoke model.""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -131,3 +132,37 @@ def test_simulated_hints_are_fixed_by_the_seed_and_coloured_from_the_truth():
     y, x = int(p.y), int(p.x)
     patch = truth[max(0, y - 2):y + 3, max(0, x - 2):x + 3].reshape(-1, 3).mean(axis=0)
     np.testing.assert_allclose(p.rgb, np.rint(patch * 255), atol=0)
+
+
+def test_vividness_rows_and_their_settings(smoke_models, tmp_path):
+    from photoai_plugins.colorize.plugin import DEFAULT_VIVIDNESS
+
+    assert evaluate.row_settings("ours T=0.38 V=0.25") == (0.38, 0.25)
+    assert evaluate.row_settings("ours T=1") == (1.0, DEFAULT_VIVIDNESS)
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    Image.fromarray(np.rint(photo(64, 80) * 255).astype(np.uint8)).save(folder / "p.png")
+    args = ["--data", str(folder), "--models", str(smoke_models), "--rows", "gray", "ours", "--temperatures", "0.38"]
+    out = evaluate.main([*args, "--vividness", "0", str(DEFAULT_VIVIDNESS), "1"])["methods"]
+    assert list(out) == ["gray", "ours T=0.38 V=0", f"ours T=0.38 V={DEFAULT_VIVIDNESS:g}", "ours T=0.38 V=1",
+                         "ours mode"]
+    plain = evaluate.main(args)["methods"]["ours T=0.38"]  # no --vividness: the plugin's default
+    assert {k: v for k, v in plain.items() if k != "seconds"} == \
+        {k: v for k, v in out[f"ours T=0.38 V={DEFAULT_VIVIDNESS:g}"].items() if k != "seconds"}
+    assert out["ours T=0.38 V=0"]["colourful"] != out["ours T=0.38 V=1"]["colourful"]
+    with pytest.raises(SystemExit, match="--vividness"):
+        evaluate.main([*args, "--vividness", "1.5"])
+
+
+def test_metrics_only_records_an_evaluation_without_exporting_again(smoke_models, tmp_path):
+    import shutil
+
+    smoke_models = Path(shutil.copytree(smoke_models, tmp_path / "models"))  # the session's folder stays as it is
+    (before,) = read_manifest(smoke_models)
+    (tmp_path / "eval.json").write_text(json.dumps({"command": "x", "methods": {"gray": {"auc": 1.0}}}))
+    export.main(["--out-dir", str(smoke_models), "--metrics", str(tmp_path / "eval.json"), "--metrics-only"])
+    (after,) = read_manifest(smoke_models)
+    assert after.metrics == {"command": "x", "methods": {"gray": {"auc": 1.0}}}
+    assert after.sha256 == before.sha256 and after.config == before.config and after.training == before.training
+    with pytest.raises(SystemExit):
+        export.main(["--out-dir", str(smoke_models), "--metrics-only"])

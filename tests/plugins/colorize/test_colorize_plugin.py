@@ -121,7 +121,9 @@ def test_the_smoke_network_through_onnx_runtime(smoke_runtime):
     ctx = RunContext(runtime=smoke_runtime)
     analysis = PLUGIN.analyze(Request(image.copy(), None, validate(PLUGIN.info.params)), ctx)
     assert analysis.logp.shape == (12, 16, analysis.bins.shape[0])  # 140 x 100 -> proxy 64 x 48 -> grid 16 x 12
-    np.testing.assert_array_equal(compose(analysis, DEFAULT_T), out)  # the declared default reaches the run
+    np.testing.assert_array_equal(compose(analysis, DEFAULT_T), out)  # the declared defaults reach the run
+    assert analysis.log_weights is not None and np.ptp(analysis.log_weights) > 0  # the smoke run's own prior
+    assert np.abs(compose(analysis, DEFAULT_T, vividness=0.0) - out).max() > 0.001  # vividness matters
     assert np.abs(compose(analysis, 1.0) - compose(analysis, 0.05)).max() > 0.01  # T matters
     hinted = PLUGIN.analyze(Request(image.copy(), None, validate(
         PLUGIN.info.params, {"hints": [{"x": 70, "y": 50, "rgb": [0, 200, 0]}]})), ctx)
@@ -204,3 +206,31 @@ def test_the_temperature_default_is_declared_once_and_the_help_names_the_papers_
     assert validate(PLUGIN.info.params)["temperature"] == temperature.default == DEFAULT_T
     assert (temperature.minimum, temperature.maximum) == (0.05, 1.0) and temperature.live
     assert f"{PAPER_T:g}" in temperature.help and "Zhang" in temperature.help
+
+
+def test_vividness_divides_out_the_class_rebalancing():
+    """A network trained with class weights w predicts about w p: vividness 0 renders p (its w divided out),
+    1 the trained odds; in between, duller as vividness falls; without a prior it changes nothing."""
+    import dataclasses
+
+    from photoai.core.color import LabToRgb
+    from photoai.core.guided import bilinear_taps
+    from photoai_plugins.colorize.bins import annealed_mean
+    from photoai_plugins.colorize.plugin import Analysis, grid_ab
+
+    bins = np.array([[0.0, 0.0], [60.0, 0.0], [0.0, 60.0]], np.float32)
+    probs = np.array([0.2, 0.5, 0.3], np.float32)  # what the rebalanced network says
+    weights = np.array([0.25, 2.0, 1.5])  # its training weights: the rare colours weigh more
+    logp = np.log(np.broadcast_to(probs, (2, 2, 3))).astype(np.float32)
+    taps = bilinear_taps(2, 4)
+    analysis = Analysis(logp, bins, LabToRgb(np.full((4, 4), 0.5, np.float32)), taps, taps,
+                        log_weights=np.log(weights))
+    calibrated = probs / weights / (probs / weights).sum()
+    for t in (1.0, 0.38):
+        np.testing.assert_allclose(grid_ab(analysis, t, vividness=1.0)[1, 1], annealed_mean(probs, bins, t), atol=1e-4)
+        np.testing.assert_allclose(grid_ab(analysis, t, vividness=0.0)[1, 1], annealed_mean(calibrated, bins, t),
+                                   atol=1e-4)
+    chroma = [float(np.hypot(*grid_ab(analysis, 0.38, vividness=v)[0, 0])) for v in (0.0, 0.5, 1.0)]
+    assert chroma[0] < chroma[1] < chroma[2]
+    plain = dataclasses.replace(analysis, log_weights=None)
+    np.testing.assert_array_equal(grid_ab(plain, 0.38, vividness=0.0), grid_ab(plain, 0.38, vividness=1.0))
