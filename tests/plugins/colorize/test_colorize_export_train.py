@@ -143,13 +143,13 @@ def test_vividness_rows_and_their_settings(smoke_models, tmp_path):
     folder.mkdir()
     Image.fromarray(np.rint(photo(64, 80) * 255).astype(np.uint8)).save(folder / "p.png")
     args = ["--data", str(folder), "--models", str(smoke_models), "--rows", "gray", "ours", "--temperatures", "0.38"]
-    out = evaluate.main([*args, "--vividness", "0", str(DEFAULT_VIVIDNESS), "1"])["methods"]
-    assert list(out) == ["gray", "ours T=0.38 V=0", f"ours T=0.38 V={DEFAULT_VIVIDNESS:g}", "ours T=0.38 V=1",
-                         "ours mode"]
+    out = evaluate.main([*args, "--vividness", "0", "0.5", str(DEFAULT_VIVIDNESS), "0.5"])["methods"]
+    default = f"ours T=0.38 V={DEFAULT_VIVIDNESS:g}"
+    assert list(out) == ["gray", "ours T=0.38 V=0", "ours T=0.38 V=0.5", default, "ours mode"]  # duplicates once
     plain = evaluate.main(args)["methods"]["ours T=0.38"]  # no --vividness: the plugin's default
     assert {k: v for k, v in plain.items() if k != "seconds"} == \
-        {k: v for k, v in out[f"ours T=0.38 V={DEFAULT_VIVIDNESS:g}"].items() if k != "seconds"}
-    assert out["ours T=0.38 V=0"]["colourful"] != out["ours T=0.38 V=1"]["colourful"]
+        {k: v for k, v in out[default].items() if k != "seconds"}
+    assert out["ours T=0.38 V=0"]["colourful"] != out[default]["colourful"]
     with pytest.raises(SystemExit, match="--vividness"):
         evaluate.main([*args, "--vividness", "1.5"])
 
