@@ -194,12 +194,13 @@ def build_rgb_bank(paths: Iterable[Path], rescales: Sequence[float] = (1.0,)) ->
 
 def sample_degraded_batch(bank: RGBBank, eligible: np.ndarray, scale: int, batch: int, patch: int,
                           rng: np.random.Generator, p_clean: float = P_CLEAN,
-                          weights: Mapping[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                          weights: Mapping[str, float] | None = None,
+                          mix: Mapping[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Like :func:`sample_batch`, with a fresh :func:`~.degrade.sample_degradation` per patch: an HR RGB crop
     of ``(patch + 2 * margin) * scale`` px (any position, flips / 90-degree rotations) is degraded in RGB,
     both sides are converted to Y and the margin is cut off. ``eligible``: ``bank.eligible`` of that size;
     ``p_clean``: the share of plain MATLAB-bicubic patches; ``weights``: the resizes' weights (default
-    :data:`~.degrade.RESIZE_WEIGHTS`)."""
+    :data:`~.degrade.RESIZE_WEIGHTS`); ``mix``: the steps' probabilities (default :data:`~.degrade.MIX`)."""
     m, side = DEGRADE_MARGIN, (patch + 2 * DEGRADE_MARGIN) * scale
     lr_out = np.empty((batch, 1, patch, patch), np.float32)
     hr_out = np.empty((batch, 1, patch * scale, patch * scale), np.float32)
@@ -210,7 +211,7 @@ def sample_degraded_batch(bank: RGBBank, eligible: np.ndarray, scale: int, batch
         if rng.integers(2):
             hr = hr[:, ::-1]
         hr = np.ascontiguousarray(hr, np.float32) / 255.0
-        lr = sample_degradation(rng, scale, p_clean, weights)(hr)
+        lr = sample_degradation(rng, scale, p_clean, weights, mix)(hr)
         lr_out[b, 0] = rgb_to_y(lr)[m:-m, m:-m]
         hr_out[b, 0] = rgb_to_y(hr)[m * scale:-m * scale, m * scale:-m * scale]
     return lr_out, hr_out

@@ -36,7 +36,7 @@ from PIL import Image
 from photoai.core.resize import imresize
 
 __all__ = ["VARIANTS", "RESIZES", "Degradation", "lr_variant", "resize_down", "blur_decimate", "gaussian_kernel",
-           "add_noise", "jpeg", "quantize8", "resize_weights", "sample_degradation"]
+           "add_noise", "jpeg", "quantize8", "resize_weights", "mix_probabilities", "sample_degradation"]
 
 VARIANTS = ("bicubic", "area", "aliased", "jpeg", "camera")
 EVAL_JPEG_QUALITY = 75
@@ -161,6 +161,9 @@ P_NOISE_BEFORE = 0.5    # noise in HR (sensor, then resized) vs in LR
 P_JPEG = 0.65
 P_JPEG_BEFORE = 0.15    # an earlier JPEG generation before the resize
 JPEG_QUALITY = (40, 95)
+#: The probabilities above by the names ``train --mix`` takes (:func:`mix_probabilities`).
+MIX = {"kernel": P_BLUR_KERNEL, "preblur": P_PREBLUR, "noise": P_NOISE, "noise_before": P_NOISE_BEFORE,
+       "jpeg": P_JPEG, "jpeg_before": P_JPEG_BEFORE}
 RESIZE_WEIGHTS = {"matlab": 2.0, "bicubic": 2.0, "bilinear": 1.5, "lanczos": 1.5, "area": 2.0,
                   "cv-cubic": 1.0, "cv-linear": 1.0, "nearest": 0.4}
 
@@ -229,25 +232,39 @@ def resize_weights(overrides: Mapping[str, float] | None = None) -> dict[str, fl
     return weights
 
 
+def mix_probabilities(overrides: Mapping[str, float] | None = None) -> dict[str, float]:
+    """:data:`MIX` with ``overrides`` (e.g. ``{"jpeg": 0.3}``); ValueError for an unknown name or a value
+    outside [0, 1]."""
+    mix = dict(MIX)
+    for name, p in (overrides or {}).items():
+        if name not in MIX or not 0.0 <= p <= 1.0:
+            raise ValueError(f"bad mix probability {name}={p} (names: {', '.join(MIX)}; values in [0, 1])")
+        mix[name] = float(p)
+    return mix
+
+
 def sample_degradation(rng: np.random.Generator, scale: int, p_clean: float = P_CLEAN,
-                       weights: Mapping[str, float] | None = None) -> Degradation:
+                       weights: Mapping[str, float] | None = None,
+                       mix: Mapping[str, float] | None = None) -> Degradation:
     """Draw a training degradation for ``scale`` (all randomness from ``rng``: same state, same result);
     ``p_clean``: the share of plain MATLAB-bicubic pairs; ``weights``: the resizes' relative weights
-    (default :data:`RESIZE_WEIGHTS`; see :func:`resize_weights`)."""
+    (default :data:`RESIZE_WEIGHTS`; see :func:`resize_weights`); ``mix``: the steps' probabilities
+    (default :data:`MIX`; see :func:`mix_probabilities`)."""
+    p = MIX if mix is None else mix
     seed = int(rng.integers(2**31))
     if rng.random() < p_clean:
         return Degradation(scale, (("resize", {"method": "matlab"}),), seed)
     steps: list[tuple[str, dict[str, Any]]] = []
-    noise = _noise_params(rng) if rng.random() < P_NOISE else None
-    if noise is not None and rng.random() < P_NOISE_BEFORE:
+    noise = _noise_params(rng) if rng.random() < p["noise"] else None
+    if noise is not None and rng.random() < p["noise_before"]:
         steps.append(("noise", noise))
         noise = None
-    if rng.random() < P_JPEG_BEFORE:
+    if rng.random() < p["jpeg_before"]:
         steps.append(("jpeg", {"quality": int(rng.integers(60, 96))}))
-    if rng.random() < P_BLUR_KERNEL:
+    if rng.random() < p["kernel"]:
         steps.append(("kernel", _kernel_params(rng, scale)))
     else:
-        if rng.random() < P_PREBLUR:
+        if rng.random() < p["preblur"]:
             steps.append(("blur", {"sigma": float(rng.uniform(0.3, 1.0))}))
         table = RESIZE_WEIGHTS if weights is None else weights
         names = list(table)
@@ -255,6 +272,6 @@ def sample_degradation(rng: np.random.Generator, scale: int, p_clean: float = P_
         steps.append(("resize", {"method": names[int(rng.choice(len(names), p=w / w.sum()))]}))
     if noise is not None:
         steps.append(("noise", noise))
-    if rng.random() < P_JPEG:
+    if rng.random() < p["jpeg"]:
         steps.append(("jpeg", {"quality": int(rng.integers(JPEG_QUALITY[0], JPEG_QUALITY[1] + 1))}))
     return Degradation(scale, tuple(steps), seed)

@@ -43,7 +43,7 @@ from .data import (
     sample_batch,
     sample_degraded_batch,
 )
-from .degrade import P_CLEAN, VARIANTS, resize_weights
+from .degrade import MIX, P_CLEAN, VARIANTS, mix_probabilities, resize_weights
 from .evaluate import evaluate, load_pairs, mean_metrics, pairs_from_paths, torch_predictor
 from .net import SRNet, macs_per_output_pixel, param_count, receptive_field
 
@@ -81,6 +81,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--resize-weights", nargs="+", default=[], metavar="NAME=W",
                     help="--degrade mixed: change the weights of the resizes (degrade.RESIZE_WEIGHTS), "
                          "e.g. cv-cubic=3")
+    ap.add_argument("--mix", nargs="+", default=[], metavar="NAME=P",
+                    help="--degrade mixed: change the probabilities of the degradation steps (degrade.MIX: "
+                         + ", ".join(f"{k}={v:g}" for k, v in MIX.items()) + ")")
     ap.add_argument("--clip-grad", type=float, default=0.0,
                     help="clip the gradient's global norm to this (0: off); keeps a fast --rep run from spiking")
     ap.add_argument("--edge-weight", type=float, default=0.0,
@@ -91,6 +94,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     try:
         pairs = (spec.partition("=") for spec in args.resize_weights)
         args.weights = resize_weights({n: float(w) for n, _, w in pairs})
+        args.mix_p = mix_probabilities({n: float(v) for n, _, v in (spec.partition("=") for spec in args.mix)})
     except ValueError as e:
         ap.error(str(e))
     if args.holdout and args.degrade != "mixed":
@@ -169,7 +173,7 @@ def batch_sampler(args: argparse.Namespace, log: Callable[[str], None]) -> Calla
                              f"({(args.patch + 2 * DEGRADE_MARGIN) * s} px HR per side)")
     log("rgb bank: images large enough per scale: " + ", ".join(f"x{s} {len(i)}" for s, i in eligible.items()))
     return lambda scale, rng: sample_degraded_batch(rgb, eligible[scale], scale, args.batch, args.patch, rng,
-                                                        args.clean_fraction, args.weights)
+                                                        args.clean_fraction, args.weights, args.mix_p)
 
 
 def edge_l1(sr: torch.Tensor, hr: torch.Tensor) -> torch.Tensor:

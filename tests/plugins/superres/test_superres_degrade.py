@@ -23,6 +23,20 @@ def _texture(h: int = 96, w: int = 120, seed: int = 0) -> np.ndarray:
     return np.clip(base + 0.05 * rng.standard_normal((h, w, 3)), 0, 1).astype(np.float32)
 
 
+def test_mix_probabilities_choose_the_training_steps() -> None:
+    assert degrade.mix_probabilities() == degrade.MIX
+    bare = degrade.mix_probabilities({n: 0.0 for n in degrade.MIX})  # a resize and nothing else, every time
+    draws = [degrade.sample_degradation(np.random.default_rng(seed), 2, 0.0, None, bare) for seed in range(40)]
+    assert all([n for n, _ in d.steps] == ["resize"] for d in draws)
+    always_jpeg = degrade.mix_probabilities({"jpeg": 1.0})
+    draws = [degrade.sample_degradation(np.random.default_rng(seed), 2, 0.0, None, always_jpeg) for seed in range(40)]
+    assert all(d.steps[-1][0] == "jpeg" for d in draws)
+    with pytest.raises(ValueError, match="bad mix probability"):
+        degrade.mix_probabilities({"blur": 0.5})
+    with pytest.raises(ValueError, match="bad mix probability"):
+        degrade.mix_probabilities({"jpeg": 1.5})
+
+
 @pytest.mark.parametrize("scale", SCALES)
 @pytest.mark.parametrize("variant", degrade.VARIANTS)
 def test_variants_have_exact_sizes_8bit_levels_and_are_deterministic(variant: str, scale: int) -> None:

@@ -19,7 +19,7 @@ def test_degraded_batches_are_aligned_and_sized(image_dir: Path, monkeypatch: py
     eligible = bank.eligible((12 + 2 * data.DEGRADE_MARGIN) * 3)
     assert list(eligible) == [0, 2, 4, 6]  # the 0.8 copies (57 px high) are too small for 60 px crops
     clean = degrade.Degradation(3, (("resize", {"method": "matlab"}),))
-    monkeypatch.setattr(data, "sample_degradation", lambda rng, scale, p_clean, weights: clean)
+    monkeypatch.setattr(data, "sample_degradation", lambda rng, scale, p_clean, weights, mix: clean)
     lr, hr = data.sample_degraded_batch(bank, eligible, 3, batch=5, patch=12, rng=np.random.default_rng(0))
     assert lr.shape == (5, 1, 12, 12) and hr.shape == (5, 1, 36, 36) and lr.dtype == np.float32
     for a, b in zip(lr[:, 0], hr[:, 0], strict=True):  # the margin gives the LR crop its true neighbours
