@@ -1,10 +1,11 @@
 """Super-resolution speed and memory, side by side in one run.
 
-    python bench/superres.py [--sizes 1 12] [--scales 2 4] [--methods ort torch pillow]
+    python bench/superres.py [--sizes 1 12] [--scales 2 4] [--methods ort torch pillow] [--speed fast|quality]
 
 For each input size (megapixels) and scale it runs, each in a fresh subprocess on the same
-synthetic photo: our network through ONNX Runtime in float32 and in int8 (the plugin as the app
-runs it: tiled Y through the network, bicubic chroma), the same network in torch eager (same tiling), and
+synthetic photo: our network (the default Method, Photo, at ``--speed``: default the plugin's) through ONNX
+Runtime in float32 and in int8 (the plugin as the app runs it: tiled Y through the network, bicubic chroma),
+the same network in torch eager (same tiling), and
 Pillow bicubic as the floor. It prints wall time, output megapixels per second, peak RSS and
 the extra memory over the process baseline, plus the model's multiply-adds per output pixel.
 """
@@ -19,9 +20,16 @@ import numpy as np
 from common import in_child, photo, timed
 
 
-def run_one(method: str, megapixels: float, scale: int) -> dict:
+def family_of(speed: str) -> str:
+    from photoai_plugins.superres.plugin import family
+
+    return family("photo", speed)
+
+
+def run_one(method: str, megapixels: float, scale: int, speed: str) -> dict:
     """Runs in the child process: prepare, then time one call of ``method``."""
     from photoai.core.tiling import run_tiled
+    from photoai_plugins.superres.plugin import FAMILIES, model_id
 
     img = photo(megapixels)
     if method == "pillow":
@@ -40,12 +48,13 @@ def run_one(method: str, megapixels: float, scale: int) -> dict:
 
         registry = discover_plugins(entry_point_group=None, paths=[])
         plugin, runtime = registry.get("superres"), open_runtime(registry, user_models=False)
-        runtime.load(f"superres-x{scale}" + ("-int8" if method == "ort-int8" else ""))  # not timed
+        precision = "int8" if method == "ort-int8" else "float32"
+        runtime.load(model_id(scale, precision, family_of(speed)))  # not timed
         buf = ImageBuffer(img)
 
         def call():
-            precision = "int8" if method == "ort-int8" else "float32"
-            return run_plugin(plugin, buf, values={"scale": scale, "precision": precision}, runtime=runtime).rgb
+            values = {"scale": scale, "precision": precision, "speed": speed}
+            return run_plugin(plugin, buf, values=values, runtime=runtime).rgb
     elif method == "torch":
         import torch
 
@@ -53,7 +62,8 @@ def run_one(method: str, megapixels: float, scale: int) -> dict:
         from photoai_plugins.superres.net import SingleScale, SRNet, receptive_field
         from photoai_plugins.superres.plugin import AUTO_TILES
 
-        ckpt = torch.load(shipped().spec("superres-torch").path, map_location="cpu", weights_only=True)
+        ckpt = torch.load(shipped().spec(f"{FAMILIES[family_of(speed)]}torch").path, map_location="cpu",
+                          weights_only=True)
         net = SRNet(**ckpt["config"])
         net.load_state_dict(ckpt["model"])
         module = SingleScale(net.eval(), scale).eval()
@@ -83,11 +93,10 @@ def shipped() -> Any:
     return open_runtime(discover_plugins(entry_point_group=None, paths=[]), user_models=False)
 
 
-def macs(scale: int) -> str:
-    try:
-        return f"{shipped().spec(f'superres-x{scale}').extra['macs_per_output_pixel'] / 1e3:.1f}k"
-    except Exception:  # noqa: BLE001 - models not exported yet
-        return "?"
+def macs(scale: int, speed: str) -> str:
+    from photoai_plugins.superres.plugin import model_id
+
+    return f"{shipped().spec(model_id(scale, family=family_of(speed))).macs_per_output_pixel / 1e3:.1f}k"
 
 
 def main() -> None:
@@ -95,11 +104,16 @@ def main() -> None:
     ap.add_argument("--sizes", type=float, nargs="+", default=[1, 12])
     ap.add_argument("--scales", type=int, nargs="+", default=[2, 4])
     ap.add_argument("--methods", nargs="+", default=["ort", "ort-int8", "torch", "pillow"])
-    ap.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
+    ap.add_argument("--speed", choices=("fast", "quality"), default=None, help="default: the plugin's")
+    ap.add_argument("--one", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one[0], float(args.one[1]), int(args.one[2]))))
+        print(json.dumps(run_one(args.one[0], float(args.one[1]), int(args.one[2]), args.one[3])))
         return
+    from photoai_plugins.superres.plugin import DEFAULT_SPEED
+
+    speed = args.speed or DEFAULT_SPEED
+    print(f"Photo, speed {speed}")
     names = {"ort": "ours, ONNX Runtime fp32", "ort-int8": "ours, ONNX Runtime int8", "torch": "ours, torch eager fp32",
              "pillow": "Pillow bicubic"}
     print("| input | scale | method | wall s | out MP/s | peak RSS MiB | over baseline MiB | MACs/out px | vs ORT |")
@@ -108,7 +122,7 @@ def main() -> None:
         for scale in args.scales:
             rows = {}
             for method in args.methods:
-                res = in_child(__file__, [method, str(mp), str(scale)])
+                res = in_child(__file__, [method, str(mp), str(scale), speed])
                 if "error" in res:
                     print(f"| {mp} MP | x{scale} | {names[method]} | failed: {res['error']} |")
                     continue
@@ -116,7 +130,7 @@ def main() -> None:
             ref = rows.get("ort", {}).get("wall")
             for method, r in rows.items():
                 ratio = f"{r['wall'] / ref:.2f}x" if ref else "-"
-                cost = macs(scale) if method != "pillow" else "-"
+                cost = macs(scale, speed) if method != "pillow" else "-"
                 print(f"| {r['in_size']} ({mp:g} MP) | x{scale} | {names[method]} | {r['wall']:.2f} | "
                       f"{r['out_mp'] / r['wall']:.1f} | {r['peak']:.0f} | {r['peak'] - r['base']:.0f} | {cost} | "
                       f"{ratio} |")
