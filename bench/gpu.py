@@ -34,6 +34,7 @@ from photoai.plugin_api.registry import discover_plugins
 from photoai.runtime import GPU_PROVIDERS
 from photoai.runtime.backends import OrtModel
 from photoai.runtime.devices import pick_ort_providers
+from photoai_plugins._fp16 import random_inputs
 
 DEFAULT_IDS = ("superres-photo-fast-x2", "superres-photo-fast-x4", "superres-photo-x2", "superres-photo-x4",
                "lowlight-illum", "lowlight-denoise")
@@ -48,23 +49,16 @@ def variant_groups(specs: Sequence[ModelSpec], ids: Sequence[str]) -> list[tuple
     out = []
     for s in specs:
         if s.precision == "float32" and s.gpu_variant and ("all" in ids or s.id in ids):
-            out.append((s, by_id.get(f"{s.id}-int8"), by_id[s.gpu_variant]))
+            variant = by_id.get(s.gpu_variant)
+            if variant is not None:
+                out.append((s, by_id.get(f"{s.id}-int8"), variant))
     return out
 
 
 def inputs_for(model: OrtModel, megapixels: float) -> tuple[np.ndarray, ...]:
-    """Random float32 inputs in the spec's range: NCHW inputs at ``megapixels`` (4:3), other dims as declared."""
+    """Random inputs in the spec's range (:func:`photoai_plugins._fp16.random_inputs`) at ``megapixels``, 4:3."""
     w = int((megapixels * 1e6 * 4 / 3) ** 0.5)
-    h = w * 3 // 4
-    lo, hi = model.spec.input_range
-    rng = np.random.default_rng(0)
-    out = []
-    for i in model.session.get_inputs():
-        dims = [d if isinstance(d, int) else 1 for d in i.shape]
-        if len(dims) == 4:
-            dims[2:] = [h, w]
-        out.append((lo + (hi - lo) * rng.random(dims)).astype(np.float32))
-    return tuple(out)
+    return random_inputs(model.session, model.spec, w * 3 // 4, w, np.random.default_rng(0))
 
 
 def median_ms(model: OrtModel, inputs: tuple[np.ndarray, ...], repeat: int) -> float:
@@ -102,7 +96,8 @@ def cli_ms(plugin: str, image: Path, mask: Path, device: str, out_dir: Path) -> 
     t0 = time.perf_counter()
     res = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if res.returncode:
-        raise SystemExit(f"{' '.join(cmd)} failed: {res.stderr.strip().splitlines()[-1:]}")
+        last = (res.stderr.strip().splitlines() or [f"exit status {res.returncode}"])[-1]
+        raise SystemExit(f"{' '.join(cmd)} failed: {last}")
     return (time.perf_counter() - t0) * 1000
 
 

@@ -471,13 +471,24 @@ def record_metrics(models_dir: Path, model_id: str, metrics: Mapping[str, Any]) 
 def upsert_manifest(models_dir: Path, entries: Sequence[Mapping[str, Any]]) -> list[ModelSpec]:
     """Record ``entries`` in ``models_dir/manifest.json``: each entry's sha256 is computed from its
     file there, each is checked against the strict :class:`ModelSpec` schema, an entry with the same
-    id is replaced in place and every other one is kept as it is; the file is replaced atomically."""
+    id is replaced in place and every other one is kept as it is; the file is replaced atomically.
+    A replaced entry that loses its ``gpu_variant`` (an export writes the weights anew) takes that variant
+    with it: a copy of the old weights must not run on a GPU (the message says how to make it again)."""
     path = models_dir / MANIFEST_NAME
     read_manifest(models_dir)  # the existing entries must be valid too
     specs = [ModelSpec.from_dict({**e, "sha256": sha256_of(models_dir / e["file"])}, path) for e in entries]
     new = {s.id: s.to_dict() for s in specs}
     kept = json.loads(path.read_text(encoding="utf-8"))["models"] if path.exists() else []
+    stale = {m["gpu_variant"] for m in kept if m.get("gpu_variant") and m["id"] in new
+             and not new[m["id"]].get("gpu_variant")}
     models = [new.pop(m["id"]) if m["id"] in new else m for m in kept] + list(new.values())
+    for m in models:
+        if m["id"] in stale:
+            command = m.get("metrics", {}).get("float16_check", {}).get("command", "python -m photoai_plugins._fp16")
+            print(f"dropped '{m['id']}', a GPU copy of weights written again; make it anew: {command}",
+                  file=sys.stderr)
+    models = [{k: v for k, v in m.items() if not (k == "gpu_variant" and v in stale)} for m in models
+              if m["id"] not in stale]
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps({"models": models}, indent=1) + "\n", encoding="utf-8")
     return specs

@@ -39,6 +39,11 @@ def open_runtime(registry: PluginRegistry, device: str = "auto", *, user_models:
     return Runtime(model_sources(registry), device, user_models=user_models)
 
 
+def gpu_variant_ids(specs: Iterable[ModelSpec]) -> set[str]:
+    """The ids other entries name as their ``gpu_variant``: copies of a model for a GPU, not models to offer."""
+    return {s.gpu_variant for s in specs if s.gpu_variant}
+
+
 def resolve_params(
     params: Iterable[Param], provider: ModelProvider | None, own: Iterable[str] = ()
 ) -> tuple[Param, ...]:
@@ -49,7 +54,7 @@ def resolve_params(
     for p in params:
         if isinstance(p, ModelParam) and provider is not None:
             specs = provider.models(p.task)
-            variants = {s.gpu_variant for s in specs}
+            variants = gpu_variant_ids(specs)
             extra = [s for s in specs
                      if s.format == "onnx" and s.id not in own_ids | variants and s.id not in p.choices]
             if extra:

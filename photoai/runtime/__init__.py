@@ -96,24 +96,39 @@ class Runtime:
         return pick_ort_providers(self.device_preference) if has_module("onnxruntime") else []
 
     def resolve(self, model_id: str, providers: list[str] | None = None) -> ModelSpec:
-        """The entry that runs for ``model_id``: its ``gpu_variant`` (e.g. fp16) when a GPU provider leads."""
+        """The entry that runs for ``model_id``: its ``gpu_variant`` (e.g. fp16) when a GPU provider leads and
+        that entry is installed (else, with a warning, the entry itself)."""
         spec = self.manifest.get(model_id)
         providers = self.providers() if providers is None else providers
         if spec.gpu_variant and providers and providers[0] in GPU_PROVIDERS:
-            return self.manifest.get(spec.gpu_variant)
+            try:
+                return self.manifest.get(spec.gpu_variant)
+            except ModelError:
+                log.warning("model '%s' names a GPU variant '%s' that is not installed; running '%s' itself",
+                            model_id, spec.gpu_variant, model_id)
         return spec
 
+    def _open(self, spec: ModelSpec) -> OrtModel:
+        path = verify_file(spec)
+        if spec.format != "onnx":
+            raise ModelError(f"model '{spec.id}' is a {spec.format} file; only ONNX models run in the app")
+        if not has_module("onnxruntime"):
+            raise ModelError("onnxruntime is not installed; reinstall PhotoAI")
+        return OrtModel(spec, path, self.device_preference, default_threads())
+
     def load(self, model_id: str) -> Model:
-        """The model ``model_id``, checksum-verified on first load, then cached."""
+        """The model ``model_id``, checksum-verified on first load, then cached. A GPU variant whose session
+        ends up on the CPU (ONNX Runtime falls back silently when CUDA libraries are missing) is replaced by
+        the model itself: its int8 or float32 file is the faster one there."""
 
         def loader() -> Model:
             spec = self.resolve(model_id)
-            path = verify_file(spec)
-            if spec.format != "onnx":
-                raise ModelError(f"model '{spec.id}' is a {spec.format} file; only ONNX models run in the app")
-            if not has_module("onnxruntime"):
-                raise ModelError("onnxruntime is not installed; reinstall PhotoAI")
-            return OrtModel(spec, path, self.device_preference, default_threads())
+            model = self._open(spec)
+            if spec.id != model_id and model.providers[0] not in GPU_PROVIDERS:
+                log.warning("the GPU variant '%s' runs on %s: loading '%s' instead", spec.id, model.providers[0],
+                            model_id)
+                model = self._open(self.manifest.get(model_id))
+            return model
 
         model = self.cache.get_or_load((model_id, self.device_preference), loader)
         self.last_device_label = model.device_label

@@ -119,8 +119,8 @@ def _session(path: Path, what: str) -> Any:
 def compare_onnx(path: Path, reference: Callable[[tuple[np.ndarray, ...]], np.ndarray],
                  cases: Iterable[tuple[np.ndarray, ...]], tolerance: float, what: str, against: str) -> float:
     """The largest |ONNX Runtime(``path``) - ``reference``| over ``cases`` (each a tuple of float32
-    inputs), relative to the output's magnitude where that exceeds 1 (a NaN where the reference has a number
-    counts as infinite); ModelError (naming ``what`` and
+    inputs), relative to the output's magnitude where that exceeds 1 (a NaN where the reference has a number,
+    or an infinity on either side, counts as infinite; NaN on both sides as equal); ModelError (naming ``what`` and
     ``against``) if the file does not load, an output shape differs or the difference exceeds ``tolerance``."""
     session = _session(path, what)
     names = [i.name for i in session.get_inputs()]
@@ -130,7 +130,8 @@ def compare_onnx(path: Path, reference: Callable[[tuple[np.ndarray, ...]], np.nd
         got = session.run(None, dict(zip(names, inputs, strict=True)))[0]
         if got.shape != expected.shape:
             raise ModelError(f"{what} gives shape {got.shape} where {against} gives {expected.shape}")
-        diff = np.where(np.isnan(got) & np.isnan(expected), 0.0, np.abs(got - expected))  # NaN elsewhere: inf
+        with np.errstate(invalid="ignore"):  # inf - inf
+            diff = np.where(np.isnan(got) & np.isnan(expected), 0.0, np.abs(got - expected))  # NaN elsewhere: inf
         scale = max(1.0, float(np.nan_to_num(np.abs(expected), nan=0.0, posinf=0.0).max()))
         worst = max(worst, float(np.nan_to_num(diff, nan=np.inf).max()) / scale)
     if not worst <= tolerance:

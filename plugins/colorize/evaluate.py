@@ -5,7 +5,7 @@ list, which training never saw) is reduced to its CIELAB L (a = b = 0, 8-bit gra
 plugin as the app runs it (:meth:`ColorizePlugin.analyze` / ``render``; the output quantized to 8 bits).
 Rows: the gray photo itself; ours at T = 1, the plugin's default T and the paper's 0.38 (or each T of
 ``--temperatures``, at the plugin's default vividness or at each of ``--vividness``) and the mode (the most
-likely bin); ours (default T) with 1, 10 and 100 simulated
+likely bin, at the default vividness); ours (default T) with 1, 10 and 100 simulated
 hints (fixed seeds: points uniform over the photo, each coloured with the mean true RGB of the 5x5 patch
 around it, passed as ColorPoints); with ``--rows hints-net`` also the same hints without their edge-aware
 spread after the network (``, net only``: before/after the spread, one run).

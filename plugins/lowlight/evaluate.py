@@ -41,6 +41,7 @@ from photoai.core.color import delta_e2000
 from photoai.core.errors import ModelError
 from photoai.core.metrics import psnr, ssim, to_y255
 from photoai.core.models import ModelProvider
+from photoai.plugin_api.models import gpu_variant_ids
 
 from .._training import portable_path
 from .._training import recorded_command as _recorded
@@ -107,8 +108,10 @@ def plugin_methods(runtime: ModelProvider, imported: bool = True) -> dict[str, M
     except ModelError as e:
         print(f"no rows for our network: {e}", file=sys.stderr)
     if imported:
-        for spec in runtime.models("lowlight"):
-            if spec.format == "onnx" and spec.id not in plugin.info.model_ids:
+        specs = runtime.models("lowlight")
+        ours = set(plugin.info.model_ids) | gpu_variant_ids(specs)
+        for spec in specs:
+            if spec.format == "onnx" and spec.id not in ours:
                 rows[f"{spec.arch or 'model'}: {spec.id}"] = method({"model": spec.id})
     return rows
 

@@ -26,10 +26,13 @@ def models(tmp_path):
 
 
 def test_variants_are_written_checked_and_linked(models):
-    entries, report = _fp16.fp16_entries(models)
-    _training.upsert_manifest(models, entries)
+    import onnx
+
+    report = _fp16.add_variants(models)
     specs = {s.id: s for s in read_manifest(models)}
     assert specs["m-fp16"].precision == "float16" and (models / "m_fp16.onnx").is_file()
+    weights = onnx.load(models / "m_fp16.onnx").graph.initializer
+    assert weights and all(w.data_type == onnx.TensorProto.FLOAT16 for w in weights)  # really converted
     assert specs["m"].gpu_variant == "m-fp16" and specs["m-int8"].gpu_variant == "m-fp16"
     assert specs["m-fp16"].metrics["float16_check"]["max_difference_vs_float32"] <= _fp16.TOLERANCE
     # refused: no file, no entry, no link, and the report says why
@@ -49,12 +52,29 @@ def test_variants_are_written_checked_and_linked(models):
 
 def test_a_second_run_replaces_rather_than_stacks(models):
     for _ in range(2):
-        entries, _report = _fp16.fp16_entries(models)
-        _training.upsert_manifest(models, entries)
+        _fp16.add_variants(models)
     ids = [s.id for s in read_manifest(models)]
     assert sorted(ids) == ["flat", "huge", "m", "m-fp16", "m-int8"]
 
 
+def test_an_export_drops_the_copy_of_its_old_weights(models, capsys):
+    _fp16.add_variants(models, ids=["m"])
+    _training.upsert_manifest(models, [entry("m")])  # new weights for m, written without the link
+    specs = {s.id: s for s in read_manifest(models)}
+    assert "m-fp16" not in specs and not specs["m"].gpu_variant and not specs["m-int8"].gpu_variant
+    err = capsys.readouterr().err
+    assert "dropped 'm-fp16'" in err and "photoai_plugins._fp16" in err and "--ids m" in err
+
+
+def test_an_input_range_reaches_the_check(models):
+    (spec,) = [s for s in read_manifest(models) if s.id == "m"]
+    cases = _fp16.check_cases(spec, {"x": (10.0, 20.0)})
+    assert all(10.0 <= c[0].min() and c[0].max() <= 20.0 for c in cases)
+    _fp16.add_variants(models, ids=["m"], ranges={"x": (10.0, 20.0)})
+    check = {s.id: s for s in read_manifest(models)}["m-fp16"].metrics["float16_check"]
+    assert "x in [10, 20]" in check["how"] and "--input-range x=10,20" in check["command"]
+
+
 def test_unknown_ids_are_refused(models):
     with pytest.raises(SystemExit, match="not float32 ONNX entries of this manifest: m-int8"):
-        _fp16.fp16_entries(models, ids=["m-int8"])
+        _fp16.add_variants(models, ids=["m-int8"])

@@ -59,3 +59,24 @@ def test_cpu_preference_never_asks_for_cuda(fake_cuda, models):
     assert fake_cuda == [(str(models / "m.onnx"), ["CPUExecutionProvider"])]
     rt.set_device_preference("auto")  # the cache is per preference: a new session, now on CUDA
     assert rt.load("m").spec.id == "m-fp16" and fake_cuda[-1][1][0] == "CUDAExecutionProvider"
+
+
+def test_a_variant_whose_session_falls_back_to_the_cpu_is_replaced_by_the_model(fake_cuda, models, monkeypatch):
+    """ONNX Runtime silently drops CUDA when its libraries are missing: then the fp16 file would run on the CPU,
+    slower than the model's own file, so the model itself is loaded."""
+    real = ort.InferenceSession
+
+    class CpuOnly(real):  # type: ignore[misc, valid-type]
+        def get_providers(self):
+            return ["CPUExecutionProvider"]
+
+    monkeypatch.setattr(ort, "InferenceSession", CpuOnly)
+    model = Runtime(models, user_models=False).load("m")
+    assert model.spec.id == "m"
+    assert [path for path, _ in fake_cuda] == [str(models / "m-fp16.onnx"), str(models / "m.onnx")]
+
+
+def test_a_missing_variant_runs_the_model_itself(fake_cuda, tmp_path):
+    models = write_folder(tmp_path, [entry("m", gpu_variant="gone")])
+    rt = Runtime(models, user_models=False)
+    assert rt.resolve("m").id == "m" and rt.load("m").spec.id == "m"

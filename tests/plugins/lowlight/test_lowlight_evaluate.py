@@ -108,3 +108,14 @@ def test_recorded_commands_name_paths_relative_to_the_repository():
     command = evaluate.recorded_command(["--data", str(data), "--models", str(REPO_ROOT / "m"), "--limit", "3"])
     assert command == ("python -m photoai_plugins.lowlight.evaluate --data ../shared/data/photos/kodak24 --models m "
                        "--limit 3")
+
+
+def test_the_shipped_float16_gpu_copies_are_no_imported_rows():
+    """The fp16 entries are our networks for a GPU (``gpu_variant``), not imported models to evaluate."""
+    from photoai.runtime import Runtime
+    from photoai_plugins.lowlight.plugin import LowLightPlugin
+
+    models = LowLightPlugin().models_dir
+    runtime = Runtime(models, "cpu", user_models=False)
+    assert any(s.id.endswith("-fp16") for s in runtime.models("lowlight"))
+    assert list(evaluate.plugin_methods(runtime)) == ["ours", "ours, no denoise"]
