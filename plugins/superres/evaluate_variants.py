@@ -4,7 +4,8 @@ For every set (``--data``), scale and LR variant (``bicubic`` = the benchmark pr
 ``aliased``, ``jpeg``, ``camera``), each method upscales the same LR RGB image and is scored with the
 protocol's PSNR/SSIM on Y (8-bit output, shave = scale). Methods: MATLAB bicubic (the protocol's
 baseline), Pillow bicubic and Lanczos (what other programs do), and every ``--model`` (our ONNX files,
-``{scale}`` in the path filled in, or a multi-scale training checkpoint). Each model row also shows its
+``{scale}`` in the path filled in, a multi-scale training checkpoint, or ``plugin DIR``: the plugin's defaults on
+the models of DIR, as the app runs it). Each model row also shows its
 gain over the better of Pillow bicubic and Lanczos.
 
     python -m photoai_plugins.superres.evaluate --variants --scale 2 4 \\
@@ -63,8 +64,28 @@ def baselines(scale: int) -> list[Method]:
             Method("pil-lanczos", lambda lr: _pillow(lr, scale, Image.Resampling.LANCZOS))]
 
 
+def plugin_method(models: str, scale: int) -> Method:
+    """``--model plugin DIR``: the ``superres`` plugin with its default values (Method, Speed, Precision, and
+    the routing of aliased photos) on the models of ``DIR``, as the app runs it."""
+    from photoai.core.image import ImageBuffer
+    from photoai.plugin_api.execute import run_plugin
+    from photoai.runtime import Runtime
+
+    from .plugin import SuperResPlugin
+
+    plugin, runtime = SuperResPlugin(), Runtime([locate(Path(models), "models folder")], "cpu", user_models=False)
+
+    def upscale(lr: np.ndarray) -> np.ndarray:
+        return run_plugin(plugin, ImageBuffer(lr.astype(np.float32)), None, {"scale": scale}, runtime=runtime).rgb
+
+    return Method(f"plugin default ({Path(models).name})", upscale)
+
+
 def model_method(kind: str, path: str, scale: int) -> Method:
-    """A ``--model KIND PATH`` entry: Y through the model, chroma MATLAB bicubic (as the plugin does)."""
+    """A ``--model KIND PATH`` entry: Y through the model, chroma MATLAB bicubic (as the plugin does); ``plugin``:
+    :func:`plugin_method`."""
+    if kind == "plugin":
+        return plugin_method(path, scale)
     if kind == "onnx":
         file = locate(Path(path.format(scale=scale)), "model file")
         predictor, name = onnx_predictor(file), Path(path).stem.replace("{scale}", "S")
@@ -72,7 +93,7 @@ def model_method(kind: str, path: str, scale: int) -> Method:
         file = locate(Path(path), "checkpoint")
         predictor, name = checkpoint_predictor(file, scale), f"{file.parent.name}/{file.stem}"
     else:
-        raise SystemExit(f"--model {kind}: expected onnx or checkpoint")
+        raise SystemExit(f"--model {kind}: expected onnx, checkpoint or plugin")
 
     def upscale(lr: np.ndarray) -> np.ndarray:
         ycc = rgb_to_ycbcr(lr)

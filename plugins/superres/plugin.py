@@ -20,6 +20,7 @@ Before the run, :func:`memory_needed` is checked against what the machine has.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -33,6 +34,7 @@ from photoai.core.tiling import iter_tiled, plan_tiles
 from photoai.plugin_api import (
     ChoiceParam,
     Model,
+    ModelError,
     ModelParam,
     ModelSpec,
     PluginError,
@@ -43,6 +45,10 @@ from photoai.plugin_api import (
 from photoai.plugin_api.banded import BandedPlugin
 from photoai.plugin_api.preview import PreviewPlugin
 from photoai.runtime.archs import Arch
+
+from .detect import DETECTOR_ID, THRESHOLD, aliasing_logit, model_logits
+
+log = logging.getLogger(__name__)
 
 SCALES = (2, 3, 4)
 PRECISIONS = ("float32", "int8")
@@ -59,7 +65,11 @@ BAND_BYTES = 32 << 20
 TILE_BYTES = 1024
 #: Our model families (Method, with "-fast" for Speed "Fast") -> model id prefix.
 FAMILIES = {"network": "superres-", "photo": "superres-photo-",
-            "network-fast": "superres-fast-", "photo-fast": "superres-photo-fast-"}
+            "network-fast": "superres-fast-", "photo-fast": "superres-photo-fast-",
+            "photo-fast-aliased": "superres-photo-fast-aliased-"}
+#: A family whose photos, when the detector calls them aliased (shrunk without a prefilter), go to another one
+#: (README, "Aliased inputs"); no choice offers the target family directly.
+ALIASED_FAMILY = {"photo-fast": "photo-fast-aliased"}
 #: The Speed choices: the full network (48 channels) or the small one (16 channels); the default (README, "Fast").
 SPEEDS, DEFAULT_SPEED = ("quality", "fast"), "fast"
 
@@ -72,6 +82,22 @@ def family(method: str, speed: str = "quality") -> str:
 def model_id(scale: int, precision: str = "float32", family: str = "network") -> str:
     """``superres-photo-fast-x2-int8``."""
     return f"{FAMILIES[family]}x{scale}" + ("-int8" if precision == "int8" else "")
+
+
+def routed_family(image: np.ndarray, fam: str, ctx: RunContext) -> str:
+    """``fam``, or its :data:`ALIASED_FAMILY` when the aliasing detector calls the photo ``image`` aliased."""
+    target = ALIASED_FAMILY.get(fam)
+    if target is None:
+        return fam
+    try:
+        detector = ctx.runtime.load(DETECTOR_ID)
+    except ModelError as e:  # a models folder without the detector (tests, a user's own folder): no routing
+        log.warning("no aliasing detector (%s): the %s models run on every photo", e, fam)
+        return fam
+    logit = aliasing_logit(image, model_logits(detector, ctx))
+    chosen = target if logit > THRESHOLD else fam
+    log.info("aliasing detector: mean logit %.2f -> %s models", logit, chosen)
+    return chosen
 
 
 def family_ids(family: str) -> tuple[str, ...]:
@@ -131,7 +157,8 @@ class SuperResPlugin(PreviewPlugin, BandedPlugin):
                         help="Output size = input size x scale"),
             ModelParam("model", "Method", choices=tuple(c for c, _ in _CHOICES),
                        labels=tuple(label for _, label in _CHOICES), default=_CHOICES[0][0], task="superres",
-                       help="Photo (robust): for photos as they are (JPEG, resized, camera blur); Clean image "
+                       help="Photo (robust): for photos as they are (JPEG, resized, camera blur; at Speed Fast a "
+                            "photo shrunk without smoothing is detected and gets a network made for it); Clean image "
                             "(benchmark): for uncompressed images shrunk with bicubic, as in SR benchmarks; "
                             "MATLAB-style bicubic as a reference; or a model you imported ('photoai models "
                             "import')"),
@@ -148,7 +175,7 @@ class SuperResPlugin(PreviewPlugin, BandedPlugin):
                         help="Input pixels per tile side; smaller uses less memory, results are identical"),
         ),
         changes_size=True,
-        model_ids=tuple(i for f in FAMILIES for i in family_ids(f)),
+        model_ids=(*(i for f in FAMILIES for i in family_ids(f)), DETECTOR_ID),
         alpha_mode="resize",
     )
 
@@ -176,7 +203,11 @@ class SuperResPlugin(PreviewPlugin, BandedPlugin):
         ensure_memory(memory_needed(size, scale, tile, streamed=streamed), what,
                       hint + ("" if auto else ", or a smaller tile size"))
         values = request.values
-        name = model_id(scale, values["precision"], family(choice, values["speed"])) if choice in FAMILIES else choice
+        if choice in FAMILIES:
+            fam = routed_family(request.image, family(choice, values["speed"]), ctx)
+            name = model_id(scale, values["precision"], fam)
+        else:
+            name = choice
         model = ctx.runtime.load(name)
         spec = model.spec
         if spec.task != "superres":

@@ -63,7 +63,7 @@ def test_gain_column_is_over_the_better_pillow_row() -> None:
 
 
 def test_unknown_model_kind_is_refused(image_dir: Path) -> None:
-    with pytest.raises(SystemExit, match="expected onnx or checkpoint"):
+    with pytest.raises(SystemExit, match="expected onnx, checkpoint or plugin"):
         evaluate_variants.main(["--variants", "bicubic", "--data", str(image_dir), "--model", "torch", "x.pt"])
 
 

@@ -1,0 +1,116 @@
+"""The aliasing detector: its windows, the routing of the default Photo Fast family, a training smoke run and
+export, and the shipped detector on an image shrunk with and without a prefilter."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from photoai.plugin_api.execute import run_plugin
+from photoai_plugins.superres import detect
+from tests.conftest import shipped_runtime
+
+from .test_superres_plugin import image, plugin, random_models  # noqa: F401 - fixtures
+
+torch = pytest.importorskip("torch")
+sr_plugin = importlib.import_module("photoai_plugins.superres.plugin")  # the package's ``plugin`` is the instance
+
+
+def test_windows_spread_over_the_photo_and_shrink_to_it():
+    assert detect.windows(100, 50) == [(slice(0, 128), slice(0, 128))]  # smaller than a window: the whole photo
+    spread = detect.windows(1000, 400)
+    assert len(spread) == 9
+    assert {r.start for r, _ in spread} == {0, 436, 872} and {c.start for _, c in spread} == {0, 136, 272}
+    assert all(r.stop - r.start == detect.WINDOW for r, _ in spread)
+
+
+def test_the_logit_is_the_mean_over_the_windows_of_the_map_means():
+    rgb = np.zeros((300, 300, 3), np.float32)
+    rgb[:150] = 1.0  # Y is 235/255 on the top half, 16/255 below
+    logit = detect.aliasing_logit(rgb, lambda y: np.full((4, 4), float(y.mean())))
+    expected = np.mean([0.5 * (235 + 16) / 255 if r.start == 86 else (235 / 255 if r.start == 0 else 16 / 255)
+                        for r, _ in detect.windows(300, 300)])
+    assert logit == pytest.approx(expected, abs=1e-6)
+
+
+class Recording:
+    """A runtime that records the ids it loads; the detector is never run (``aliasing_logit`` is replaced)."""
+
+    def __init__(self, runtime: Any) -> None:
+        self.runtime, self.loaded = runtime, []
+
+    def load(self, model_id: str) -> Any:
+        self.loaded.append(model_id)
+        return None if model_id == detect.DETECTOR_ID else self.runtime.load(model_id)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.runtime, name)
+
+
+@pytest.mark.parametrize(("logit", "family"), [(1.5, "superres-photo-fast-aliased-"), (-1.5, "superres-photo-fast-")])
+def test_an_aliased_photo_goes_to_the_aliased_input_models(plugin, random_models, monkeypatch, logit, family):  # noqa: F811
+    monkeypatch.setattr(sr_plugin, "aliasing_logit", lambda rgb, logit_map: logit)
+    runtime = Recording(random_models)
+    run_plugin(plugin, image(), values={"scale": 2}, runtime=runtime)
+    assert runtime.loaded == [detect.DETECTOR_ID, f"{family}x2-int8"]
+    runtime.loaded.clear()
+    run_plugin(plugin, image(), values={"scale": 2, "speed": "quality"}, runtime=runtime)  # no aliased family
+    assert runtime.loaded == ["superres-photo-x2-int8"]
+
+
+def test_without_a_detector_the_default_family_runs(plugin, random_models):  # noqa: F811
+    out = run_plugin(plugin, image(), values={"scale": 2}, runtime=random_models)  # its manifest has no detector
+    assert out.rgb.shape[:2] == (80, 104)
+
+
+def test_training_smoke_run_and_export(tmp_path):
+    from photoai.runtime.manifest import read_manifest
+    from photoai_plugins.superres.detect import export, train
+
+    data = tmp_path / "data" / "src"
+    data.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        Image.fromarray((rng.random((96, 96, 3)) * 255).astype(np.uint8)).save(data / f"p{i}.png")
+    last = train.main(["--smoke", "--iters", "2", "--data", str(tmp_path / "data"), "--sources", "src",
+                       "--holdout", "1", "--out", str(tmp_path / "run")])
+    state = torch.load(last, weights_only=True)
+    assert state["iteration"] == 2 and set(state["history"][-1]) >= {"iteration", "x2-aliased", "x4-bicubic"}
+    models = tmp_path / "models"
+    models.mkdir()
+    export.main(["--checkpoint", str(last), "--out-dir", str(models), "--no-eval"])
+    (spec,) = read_manifest(models)
+    assert spec.id == detect.DETECTOR_ID and spec.size_multiple == 4 and spec.output_range is None
+
+
+def _drawing(size: int = 768, seed: int = 0) -> np.ndarray:
+    """Thin lines and ellipse outlines on gray (sharp edges at every angle: what a resize without a prefilter
+    turns into jaggies), HxWx3 float64 in [0, 1]."""
+    from PIL import ImageDraw
+
+    rng = np.random.default_rng(seed)
+    im = Image.new("RGB", (size, size), (128, 128, 128))
+    draw = ImageDraw.Draw(im)
+    for _ in range(60):
+        colour = tuple(int(v) for v in rng.integers(0, 256, 3))
+        (x0, x1), (y0, y1) = np.sort(rng.integers(0, size, (2, 2)), axis=1)
+        if rng.random() < 0.5:
+            draw.line([(int(x0), int(y0)), (int(x1), int(y1))], fill=colour, width=int(rng.integers(1, 4)))
+        else:
+            draw.ellipse([int(x0), int(y0), int(x1), int(y1)], outline=colour, width=int(rng.integers(1, 3)))
+    return np.asarray(im, np.float64) / 255.0
+
+
+@pytest.mark.parametrize("scale", [2, 4])
+def test_the_shipped_detector_tells_a_resize_without_a_prefilter(scale):
+    from photoai_plugins.superres.degrade import lr_variant
+
+    logits = detect.model_logits(shipped_runtime().load(detect.DETECTOR_ID))
+    hr = _drawing()
+    called = {v: detect.aliasing_logit(lr_variant(hr, scale, v).astype(np.float32), logits)
+              for v in ("aliased", "bicubic", "camera")}
+    assert called["aliased"] > detect.THRESHOLD > max(called["bicubic"], called["camera"])
