@@ -42,7 +42,7 @@ def entry(net: AliasNet, ckpt: dict[str, Any], metrics: dict[str, Any]) -> dict[
     """The manifest entry (``ModelSpec`` keys; sha256 is filled in on writing)."""
     return {"id": DETECTOR_ID, "file": FILE, "task": "superres", "format": "onnx", "arch": "aliasnet",
             "title": "PhotoAI aliasing detector", "in_channels": 1, "out_channels": 1, "color": "y-bt601",
-            "min_size": MULTIPLE, "size_multiple": MULTIPLE, "receptive_field": 23, "tiling": "discouraged",
+            "min_size": MULTIPLE, "size_multiple": MULTIPLE, "receptive_field": 15, "tiling": "discouraged",
             "output_range": None, "config": {**net.config(), "window": WINDOW, "max_windows": MAX_WINDOWS,
                                             "threshold": THRESHOLD},
             "params": sum(p.numel() for p in net.parameters()),
