@@ -114,3 +114,12 @@ def test_the_shipped_detector_tells_a_resize_without_a_prefilter(scale):
     called = {v: detect.aliasing_logit(lr_variant(hr, scale, v).astype(np.float32), logits)
               for v in ("aliased", "bicubic", "camera")}
     assert called["aliased"] > detect.THRESHOLD > max(called["bicubic"], called["camera"])
+
+
+@pytest.mark.parametrize(("source", "loaded"), [("aliased", ["superres-photo-fast-aliased-x2-int8"]),
+                                                ("smooth", ["superres-photo-fast-x2-int8"])])
+def test_the_input_choice_overrides_the_detector(plugin, random_models, monkeypatch, source, loaded):  # noqa: F811
+    monkeypatch.setattr(sr_plugin, "aliasing_logit", lambda rgb, logit_map: pytest.fail("the detector ran"))
+    runtime = Recording(random_models)
+    run_plugin(plugin, image(), values={"scale": 2, "source": source}, runtime=runtime)
+    assert runtime.loaded == loaded
