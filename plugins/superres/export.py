@@ -50,7 +50,7 @@ SOURCE_NAMES = {"sr/T91": "T91 (Yang et al. 2010)",
 CHECK_SHAPES = ((37, 53), (64, 48), (5, 9))  # LR sizes the ONNX graph is checked at
 #: Title words of each family (``PhotoAI SR network (photo, fast) x2``).
 TITLES = {"network": "", "photo": " (photo)", "network-fast": " (fast)", "photo-fast": " (photo, fast)",
-          "photo-fast-aliased": " (photo, fast, aliased inputs)"}
+          "photo-fast-aliased": " (photo, fast, aliased inputs)", "photo-fast-jpeg": " (photo, fast, JPEG inputs)"}
 QUANTIZATION = ("ONNX Runtime static QDQ: int8 per-channel weights, uint8 activations calibrated on 24 T91 "
                 "LR crops; first conv, output convs and bicubic skip kept float32")
 

@@ -21,7 +21,7 @@ Before the run, :func:`memory_needed` is checked against what the machine has.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -47,6 +47,8 @@ from photoai.plugin_api.preview import PreviewPlugin
 from photoai.runtime.archs import Arch
 
 from .detect import DETECTOR_ID, THRESHOLD, aliasing_logit, model_logits
+from .detect.jpeg import THRESHOLD as JPEG_THRESHOLD
+from .detect.jpeg import jpeg_score
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +68,13 @@ TILE_BYTES = 1024
 #: Our model families (Method, with "-fast" for Speed "Fast") -> model id prefix.
 FAMILIES = {"network": "superres-", "photo": "superres-photo-",
             "network-fast": "superres-fast-", "photo-fast": "superres-photo-fast-",
-            "photo-fast-aliased": "superres-photo-fast-aliased-"}
-#: A family whose photos, when the detector calls them aliased (shrunk without a prefilter), go to another one
-#: (README, "Aliased inputs"), unless the Input choice says otherwise.
-ALIASED_FAMILY = {"photo-fast": "photo-fast-aliased"}
-#: The Input choices: let the detector decide, or say how the photo was shrunk.
-INPUTS = ("auto", "smooth", "aliased")
+            "photo-fast-aliased": "superres-photo-fast-aliased-", "photo-fast-jpeg": "superres-photo-fast-jpeg-"}
+#: A family whose photos go to another one when they are found JPEG-compressed at this size or shrunk without a
+#: prefilter (asked in this order: a JPEG's blocks first; README, "Aliased and JPEG inputs"), unless the Input
+#: choice says what the photo is.
+ROUTES = {"photo-fast": {"jpeg": "photo-fast-jpeg", "aliased": "photo-fast-aliased"}}
+#: The Input choices: let the detectors decide, or say what the photo is.
+INPUTS = ("auto", "smooth", "aliased", "jpeg")
 #: The Speed choices: the full network (48 channels) or the small one (16 channels); the default (README, "Fast").
 SPEEDS, DEFAULT_SPEED = ("quality", "fast"), "fast"
 
@@ -86,23 +89,38 @@ def model_id(scale: int, precision: str = "float32", family: str = "network") ->
     return f"{FAMILIES[family]}x{scale}" + ("-int8" if precision == "int8" else "")
 
 
-def routed_family(image: np.ndarray, fam: str, ctx: RunContext, source: str = "auto") -> str:
-    """``fam``, or its :data:`ALIASED_FAMILY` when the photo ``image`` was shrunk without a prefilter: as the
-    ``source`` choice says (``smooth``, ``aliased``), or as the aliasing detector calls it (``auto``)."""
-    target = ALIASED_FAMILY.get(fam)
-    if target is None or source == "smooth":
-        return fam
-    if source == "aliased":
-        return target
+def is_jpeg(image: np.ndarray, ctx: RunContext) -> bool:
+    """Was ``image`` JPEG-compressed at this size (:func:`.detect.jpeg.jpeg_score`)?"""
+    score = jpeg_score(image)
+    log.info("JPEG score %.2f (threshold %.2f)", score, JPEG_THRESHOLD)
+    return score > JPEG_THRESHOLD
+
+
+def is_aliased(image: np.ndarray, ctx: RunContext) -> bool:
+    """Was ``image`` shrunk without a prefilter (the aliasing detector; False when it is not installed)?"""
     try:
         detector = ctx.runtime.load(DETECTOR_ID)
-    except ModelError as e:  # a models folder without the detector (tests, a user's own folder): no routing
-        log.warning("no aliasing detector (%s): the %s models run on every photo", e, fam)
-        return fam
+    except ModelError as e:  # a models folder without the detector (tests, a user's own folder)
+        log.warning("no aliasing detector (%s): not routed", e)
+        return False
     logit = aliasing_logit(image, model_logits(detector, ctx))
-    chosen = target if logit > THRESHOLD else fam
-    log.info("aliasing detector: mean logit %.2f -> %s models", logit, chosen)
-    return chosen
+    log.info("aliasing detector: mean logit %.2f", logit)
+    return logit > THRESHOLD
+
+
+#: What each kind of input of :data:`ROUTES` is told by.
+KIND_TESTS: dict[str, Callable[[np.ndarray, RunContext], bool]] = {"jpeg": is_jpeg, "aliased": is_aliased}
+
+
+def routed_family(image: np.ndarray, fam: str, ctx: RunContext, source: str = "auto") -> str:
+    """``fam``, or the family of :data:`ROUTES` for what the photo ``image`` is: as the ``source`` choice says
+    (``smooth``: ``fam``; ``aliased``, ``jpeg``), or the first kind whose test finds it (``auto``)."""
+    routes = ROUTES.get(fam, {})
+    if not routes or source == "smooth":
+        return fam
+    if source in routes:
+        return routes[source]
+    return next((target for kind, target in routes.items() if KIND_TESTS[kind](image, ctx)), fam)
 
 
 def family_ids(family: str) -> tuple[str, ...]:
@@ -176,11 +194,11 @@ class SuperResPlugin(PreviewPlugin, BandedPlugin):
                              "of Best quality (48 channels) on photos; Best quality is up to 0.2 dB sharper on "
                              "clean benchmark images"),
             ChoiceParam("source", "Input", choices=INPUTS,
-                        labels=("Detect", "Smoothly resized", "Resized without smoothing"), default="auto",
-                        help="Photo at Speed Fast only: how the photo was made smaller. A photo shrunk without "
-                             "smoothing (jagged edges, moire: nearest neighbour, some web tools) gets a network "
-                             "that calms those artefacts instead of sharpening them; Detect lets a small network "
-                             "decide (it finds 3 in 4 such photos at x2, nearly all at x4)"),
+                        labels=("Detect", "Smoothly resized", "Resized without smoothing", "JPEG"), default="auto",
+                        help="Photo at Speed Fast only: what the photo went through. A JPEG saved at this size, or "
+                             "a photo shrunk without smoothing (jagged edges, moire: nearest neighbour, some web "
+                             "tools), gets a network that calms those artefacts instead of sharpening them; Detect "
+                             "looks for both"),
             ChoiceParam("tile", "Tile size", choices=("auto", 128, 256, 512, 1024),
                         labels=("Auto", "128 px", "256 px", "512 px", "1024 px"), default="auto",
                         help="Input pixels per tile side; smaller uses less memory, results are identical"),

@@ -38,7 +38,7 @@ def test_the_logit_is_the_mean_over_the_windows_of_the_map_means():
 
 
 class Recording:
-    """A runtime that records the ids it loads; the detector is never run (``aliasing_logit`` is replaced)."""
+    """A runtime that records the ids it loads; the aliasing detector is never run (see ``detected``)."""
 
     def __init__(self, runtime: Any) -> None:
         self.runtime, self.loaded = runtime, []
@@ -51,15 +51,57 @@ class Recording:
         return getattr(self.runtime, name)
 
 
-@pytest.mark.parametrize(("logit", "family"), [(1.5, "superres-photo-fast-aliased-"), (-1.5, "superres-photo-fast-")])
-def test_an_aliased_photo_goes_to_the_aliased_input_models(plugin, random_models, monkeypatch, logit, family):  # noqa: F811
-    monkeypatch.setattr(sr_plugin, "aliasing_logit", lambda rgb, logit_map: logit)
+def detected(monkeypatch: pytest.MonkeyPatch, jpeg: float, aliased: float) -> None:
+    """The JPEG score and the aliasing detector's logit of every photo."""
+    monkeypatch.setattr(sr_plugin, "jpeg_score", lambda rgb: jpeg)
+    monkeypatch.setattr(sr_plugin, "aliasing_logit", lambda rgb, logit_map: aliased)
+
+
+@pytest.mark.parametrize(("jpeg", "aliased", "loaded"), [
+    (0.2, 1.5, [detect.DETECTOR_ID, "superres-photo-fast-aliased-x2-int8"]),
+    (0.8, 1.5, ["superres-photo-fast-jpeg-x2-int8"]),  # a JPEG's blocks first: no aliasing detector
+    (0.2, -1.5, [detect.DETECTOR_ID, "superres-photo-fast-x2-int8"]),
+])
+def test_a_detected_photo_goes_to_the_models_for_its_kind(plugin, random_models, monkeypatch, jpeg, aliased,  # noqa: F811
+                                                          loaded):
+    detected(monkeypatch, jpeg, aliased)
     runtime = Recording(random_models)
     run_plugin(plugin, image(), values={"scale": 2}, runtime=runtime)
-    assert runtime.loaded == [detect.DETECTOR_ID, f"{family}x2-int8"]
+    assert runtime.loaded == loaded
     runtime.loaded.clear()
-    run_plugin(plugin, image(), values={"scale": 2, "speed": "quality"}, runtime=runtime)  # no aliased family
+    run_plugin(plugin, image(), values={"scale": 2, "speed": "quality"}, runtime=runtime)  # no routes there
     assert runtime.loaded == ["superres-photo-x2-int8"]
+
+
+@pytest.mark.parametrize(("source", "loaded"), [("aliased", "superres-photo-fast-aliased-x2-int8"),
+                                                ("jpeg", "superres-photo-fast-jpeg-x2-int8"),
+                                                ("smooth", "superres-photo-fast-x2-int8")])
+def test_the_input_choice_overrides_the_detectors(plugin, random_models, monkeypatch, source, loaded):  # noqa: F811
+    monkeypatch.setattr(sr_plugin, "jpeg_score", lambda rgb: pytest.fail("a detector ran"))
+    monkeypatch.setattr(sr_plugin, "aliasing_logit", lambda rgb, logit_map: pytest.fail("a detector ran"))
+    runtime = Recording(random_models)
+    run_plugin(plugin, image(), values={"scale": 2, "source": source}, runtime=runtime)
+    assert runtime.loaded == [loaded]
+
+
+def test_the_jpeg_score_finds_a_jpeg_saved_at_this_size():
+    """A decoded JPEG (quality 50, 75) scores above the threshold; the same image not compressed, or compressed
+    and then shifted off the 8 px grid, below it (quality 90 is not found: its steps are too fine, and its blocks
+    too faint to matter)."""
+    import io
+
+    from photoai_plugins.superres.detect.jpeg import THRESHOLD, jpeg_score
+
+    rgb = np.clip(_drawing(384, seed=1) + np.random.default_rng(1).normal(0, 0.02, (384, 384, 3)), 0, 1)
+
+    def jpeg(quality: int) -> np.ndarray:
+        buf = io.BytesIO()
+        Image.fromarray(np.round(rgb * 255).astype(np.uint8)).save(buf, "JPEG", quality=quality)
+        return np.asarray(Image.open(buf).convert("RGB"), np.float32) / 255.0
+
+    assert jpeg_score(rgb) < THRESHOLD < min(jpeg_score(jpeg(50)), jpeg_score(jpeg(75)))
+    assert jpeg_score(jpeg(75)[3:, 5:]) < THRESHOLD  # off the grid: the blocks are not where it looks
+    assert jpeg_score(np.zeros((5, 5, 3), np.float32)) == 0.0
 
 
 def test_without_a_detector_the_default_family_runs(plugin, random_models):  # noqa: F811

@@ -155,7 +155,7 @@ def test_the_editor_form_offers_speed_in_words(qtbot: Any) -> None:
 
 
 @pytest.mark.parametrize("name", ["superres_fast_last.pt", "superres_fast_photo_last.pt",
-                                  "superres_fast_aliased_last.pt"])
+                                  "superres_fast_aliased_last.pt", "superres_fast_jpeg_last.pt"])
 def test_committed_fast_checkpoints_resume_with_their_recorded_commands(name: str) -> None:
     """Every command recorded in the kept resumable state still parses (``train.parse_args``, with the shared run
     arguments) to the checkpoint's network, and the state holds what ``--resume`` needs."""
