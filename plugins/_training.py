@@ -178,6 +178,16 @@ def add_run_args(ap: argparse.ArgumentParser, *, out: str, iters: int, lr: float
     ap.add_argument("--smoke", action="store_true", help="tiny model and batch, for tests")
 
 
+def seeded(args: argparse.Namespace) -> np.random.Generator:
+    """A run's start: torch on ``args.threads`` threads, seeded with ``args.seed``; the numpy generator of
+    that seed (the training scripts' one source of randomness besides torch)."""
+    import torch
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    return np.random.default_rng(args.seed)
+
+
 class TrainLog:
     """``log(msg)`` prints ``msg`` with a timestamp and appends it to ``path`` (line-buffered, so a
     killed run loses nothing)."""

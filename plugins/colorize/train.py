@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .._training import TRAIN_FOLDERS, Run, add_run_args, cosine_lr, set_lr, training_photos
+from .._training import TRAIN_FOLDERS, Run, add_run_args, cosine_lr, seeded, set_lr, training_photos
 from . import bins as ab_bins
 from . import hints as hint_sim
 from .data import bin_counts, block_mean, lab_planes, load_photos, sample_batch
@@ -79,9 +79,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
     args = parse_args(argv)
     if args.size % 8:
         raise SystemExit(f"--size must be a multiple of 8, not {args.size}")
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    rng = np.random.default_rng(args.seed)
+    rng = seeded(args)
     bins = ab_bins.load_bins(args.data)
     net = ColorNet(args.width, args.deep, bins=len(bins), hint_radii=tuple(args.hint_radii))
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)

@@ -27,7 +27,7 @@ import torch
 
 from photoai.runtime.devices import pick_torch_device
 
-from .._training import Run, cosine_lr, default_data_dir, set_lr
+from .._training import Run, cosine_lr, default_data_dir, seeded, set_lr
 from .data import CropSampler, build_sources, validation_batch, worker_batches, write_synthetic_images
 from .losses import InpaintLoss, LossWeights
 from .net import PConvUNet, composite, count_params
@@ -115,8 +115,7 @@ def validate(net: PConvUNet, val: tuple[torch.Tensor, torch.Tensor]) -> dict[str
 
 def main(argv: Sequence[str] | None = None) -> Path:
     args = parse_args(argv)
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
+    seeded(args)  # its crops draw from their own generator (CropSampler)
     sources, held = build_sources([data_folder(f) for f in args.data], args.weights, args.holdout_every)
     sampler = CropSampler(sources, args.size, args.seed, args.min_scale)
     device = torch.device(pick_torch_device().torch_name if args.device == "auto" else args.device)

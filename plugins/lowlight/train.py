@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .._training import Run, add_run_args, cosine_lr, set_lr, training_photos
+from .._training import Run, add_run_args, cosine_lr, seeded, set_lr, training_photos
 from . import losses
 from .data import TRAIN_FOLDERS, load_photos, sample_batch
 from .degrade import make_pair
@@ -67,9 +67,7 @@ def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
 def main(argv: Sequence[str] | None = None) -> Path:
     """Train; returns the path of the final checkpoint."""
     args = parse_args(argv)
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    rng = np.random.default_rng(args.seed)
+    rng = seeded(args)
     net = LowLightNet(args.width, args.denoise_width, args.denoise_blocks)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     run = Run("lowlight", args, argv, net, opt, rng, args.ckpt_minutes)

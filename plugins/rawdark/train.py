@@ -19,10 +19,9 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from .._training import TRAIN_FOLDERS, Run, add_run_args, cosine_lr, set_lr, training_photos
+from .._training import TRAIN_FOLDERS, Run, add_run_args, cosine_lr, seeded, set_lr, training_photos
 from . import measures
 from .data import LEVEL_JITTER, load_photos, sample_batch, validation_batch
 from .net import RawDenoiser, render
@@ -52,9 +51,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> Path:
     """Train; returns the path of the final checkpoint."""
     args = parse_args(argv)
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    rng = np.random.default_rng(args.seed)
+    rng = seeded(args)
     net = RawDenoiser(args.width)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     run = Run("rawdark", args, argv, net, opt, rng, args.ckpt_minutes)

@@ -181,7 +181,8 @@ class SuperResPlugin(PreviewPlugin, BandedPlugin):
             ModelParam("model", "Method", choices=tuple(c for c, _ in _CHOICES),
                        labels=tuple(label for _, label in _CHOICES), default=_CHOICES[0][0], task="superres",
                        help="Photo (robust): for photos as they are (JPEG, resized, camera blur; at Speed Fast a "
-                            "photo shrunk without smoothing is detected and gets a network made for it); Clean image "
+                            "JPEG or a photo shrunk without smoothing is detected and gets a network made for it, see "
+                            "Input); Clean image "
                             "(benchmark): for uncompressed images shrunk with bicubic, as in SR benchmarks; "
                             "MATLAB-style bicubic as a reference; or a model you imported ('photoai models "
                             "import')"),

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .._training import Run, add_run_args, cosine_lr, load_net, save_checkpoint, set_lr
+from .._training import Run, add_run_args, cosine_lr, load_net, save_checkpoint, seeded, set_lr
 from .data import (
     DEFAULT_SOURCES,
     DEGRADE_MARGIN,
@@ -221,9 +221,7 @@ def eval_pairs(args: argparse.Namespace) -> tuple[str, dict[str, list] | None]:
 def main(argv: Sequence[str] | None = None) -> Path:
     """Train; returns the path of the final checkpoint."""
     args = parse_args(argv)
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    rng = np.random.default_rng(args.seed)
+    rng = seeded(args)
     model = SRNet(args.channels, args.blocks, tuple(args.scales), args.rep)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     run = Run("superres", args, argv, model, opt, rng, args.ckpt_minutes)

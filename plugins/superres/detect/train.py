@@ -108,9 +108,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
     from .net import AliasNet
 
     args = parse_args(argv)
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    rng = np.random.default_rng(args.seed)
+    rng = training.seeded(args)
     net = AliasNet(args.width)
     optimizer = torch.optim.Adam(net.parameters(), lr=args.lr)
     run = training.Run("superres.detect", args, argv, net, optimizer, rng, args.ckpt_minutes)
