@@ -43,7 +43,7 @@ from photoai.plugin_api import (
     RunContext,
 )
 from photoai.plugin_api.banded import BandedPlugin
-from photoai.plugin_api.preview import PreviewPlugin
+from photoai.plugin_api.preview import PreviewPlugin, View, proxy_preview
 from photoai.runtime.archs import Arch
 
 from .detect import DETECTOR_ID, THRESHOLD, aliasing_logit, model_logits
@@ -112,15 +112,24 @@ def is_aliased(image: np.ndarray, ctx: RunContext) -> bool:
 KIND_TESTS: dict[str, Callable[[np.ndarray, RunContext], bool]] = {"jpeg": is_jpeg, "aliased": is_aliased}
 
 
-def routed_family(image: np.ndarray, fam: str, ctx: RunContext, source: str = "auto") -> str:
-    """``fam``, or the family of :data:`ROUTES` for what the photo ``image`` is: as the ``source`` choice says
-    (``smooth``: ``fam``; ``aliased``, ``jpeg``), or the first kind whose test finds it (``auto``)."""
+def input_kind(image: np.ndarray, fam: str, ctx: RunContext, source: str = "auto") -> str:
+    """What the photo ``image`` is for the :data:`ROUTES` of ``fam``: the ``source`` choice, or (``auto``) the first
+    kind whose test finds it, else ``smooth`` (no test runs for a family without routes)."""
     routes = ROUTES.get(fam, {})
-    if not routes or source == "smooth":
-        return fam
-    if source in routes:
-        return routes[source]
-    return next((target for kind, target in routes.items() if KIND_TESTS[kind](image, ctx)), fam)
+    if source != "auto" or not routes:
+        return source if source != "auto" else "smooth"
+    return next((kind for kind in routes if KIND_TESTS[kind](image, ctx)), "smooth")
+
+
+def routed_family(image: np.ndarray, fam: str, ctx: RunContext, source: str = "auto") -> str:
+    """``fam``, or the family of :data:`ROUTES` for what the photo ``image`` is (:func:`input_kind`)."""
+    return ROUTES.get(fam, {}).get(input_kind(image, fam, ctx, source), fam)
+
+
+def fingerprint(image: np.ndarray) -> tuple[tuple[int, ...], int]:
+    """A cheap key of a photo's pixels (its shape and a sparse grid of ~4,000 pixels)."""
+    step = max(1, int(np.sqrt(image.shape[0] * image.shape[1] / 4096)))
+    return image.shape, hash(np.ascontiguousarray(image[::step, ::step]).tobytes())
 
 
 def family_ids(family: str) -> tuple[str, ...]:
@@ -171,6 +180,8 @@ class SuperResPlugin(PreviewPlugin, BandedPlugin):
     on at most ``preview_max_pixels`` input pixels (the network takes about 2.3 s of one core per input MP)."""
 
     preview_max_pixels = 150_000
+    #: The last photo's kind for previews: ((fingerprint, family), kind).
+    _kind: tuple[tuple[Any, str], str] | None = None
     info = PluginInfo(
         id="superres",
         title="Super-resolution",
@@ -208,6 +219,18 @@ class SuperResPlugin(PreviewPlugin, BandedPlugin):
         model_ids=(*(i for f in FAMILIES for i in family_ids(f)), DETECTOR_ID),
         alpha_mode="resize",
     )
+
+    def preview(self, request: Request, view: View, ctx: RunContext) -> np.ndarray:
+        """The region's preview, routed as the final run will be: the photo's kind (:func:`input_kind`) is found on
+        the whole input (once per photo and family), not on the scaled-down crop a preview runs on."""
+        values = request.values
+        if values["model"] in FAMILIES and values["source"] == "auto":
+            fam = family(values["model"], values["speed"])
+            key = (fingerprint(request.image), fam)
+            if self._kind is None or self._kind[0] != key:
+                self._kind = (key, input_kind(request.image, fam, ctx))
+            request = Request(request.image, request.mask, {**values, "source": self._kind[1]}, request.raw)
+        return proxy_preview(self, request, view, ctx)
 
     def output_size(self, size: Size, values: Mapping[str, Any]) -> Size:
         s = int(values["scale"])

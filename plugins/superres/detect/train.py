@@ -1,17 +1,25 @@
 """Train the aliasing detector (CPU, resumable): low-resolution Y patches made from the SR training
-photos, labelled aliased (one of the resizes without a prefilter: cv2 cubic or linear, nearest; then the
-usual noise and JPEG) or not (every other training degradation, 30 % plain MATLAB bicubic), binary
-cross-entropy on each patch's mean logit. The last ``--holdout`` images of every source are kept out
-(the same held-out images as ``superres.train --holdout``); the evaluation calls each of them aliased or
-not, as the plugin does (:func:`..detect.aliasing_logit`), for the five LR variants at x2, x3 and x4.
+photos, half shrunk without a prefilter (cv2 cubic or linear, nearest; then the usual noise and JPEG), half
+by every other training degradation (30 % plain MATLAB bicubic), binary cross-entropy on each patch's mean
+logit. The label is how the patch was made, or with ``--experts BASE ALT`` (two super-resolution checkpoints)
+whether ALT's output of the patch is closer to the truth than BASE's, each patch weighted by the dB between
+them (at most ``--cap-db``): the detector then learns the routing decision itself, including the aliased
+photos whose fold-over it cannot see but on which BASE still loses. The last ``--holdout`` images of every
+source are kept out (the same held-out images as ``superres.train --holdout``); the evaluation calls each of
+them aliased or not, as the plugin does (:func:`..detect.aliasing_logit`), for the five LR variants at x2, x3
+and x4.
 
     python -m photoai_plugins.superres.detect.train --out runs/alias_detector --iters 10000 --holdout 6
+    python -m photoai_plugins.superres.detect.train --out runs/alias_router --init runs/alias_detector/last.pt \
+        --experts plugins/superres/models/superres_photo_fast_net.pt \
+        plugins/superres/models/superres_photo_fast_aliased_net.pt
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +30,10 @@ from photoai.core.resize import rgb_to_y
 from ... import _training as training
 from ..data import DEFAULT_SOURCES
 from ..degrade import RESIZES, VARIANTS, lr_variant, mix_probabilities, resize_weights, sample_degradation
-from ..train import DEFAULT_T91_RESCALES, load_rgb_bank, split_sources
+from ..train import DEFAULT_T91_RESCALES, load_model, load_rgb_bank, split_sources
 from . import THRESHOLD, aliasing_logit
 
-__all__ = ["ALIASED", "parse_args", "sample", "held_out_rates", "main"]
+__all__ = ["ALIASED", "Batch", "parse_args", "sample", "expert_targets", "held_out_rates", "main"]
 
 ALIASED = ("cv-cubic", "cv-linear", "nearest")
 SCALES = (2, 3, 4)
@@ -40,6 +48,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--patch", type=int, default=32, help="LR patch side (a multiple of 4)")
     ap.add_argument("--width", type=int, default=16)
+    ap.add_argument("--init", type=Path, default=None, help="start from this checkpoint's weights")
+    ap.add_argument("--experts", type=Path, nargs=2, default=None, metavar=("BASE", "ALT"),
+                    help="label a patch by which of these SR checkpoints upscales it better (1: ALT)")
+    ap.add_argument("--cap-db", type=float, default=3.0, help="--experts: largest weight of a patch, in dB")
     args = ap.parse_args(argv)
     if args.smoke:
         args.width, args.batch, args.patch = 4, 4, 16
@@ -47,15 +59,26 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def sample(images: Sequence[np.ndarray], batch: int, patch: int, rng: np.random.Generator
-           ) -> tuple[np.ndarray, np.ndarray]:
-    """``batch`` LR Y patches (N x 1 x patch x patch) and their labels (1: aliased), half of each."""
+@dataclass
+class Batch:
+    """Training patches: LR Y (N x 1 x patch x patch), their scales, HR Y (one array per patch) and labels
+    (1: shrunk without a prefilter, half of them)."""
+
+    x: np.ndarray
+    scales: np.ndarray
+    hr_y: list[np.ndarray]
+    labels: np.ndarray
+
+
+def sample(images: Sequence[np.ndarray], batch: int, patch: int, rng: np.random.Generator) -> Batch:
+    """``batch`` training patches, half of them aliased."""
     aliased = resize_weights({n: (1.0 if n in ALIASED else 0.0) for n in RESIZES})
     other = resize_weights({n: (0.0 if n in ALIASED else w) for n, w in resize_weights().items()})
     no_blur = mix_probabilities({"kernel": 0.0, "preblur": 0.0})
     xs, labels = np.empty((batch, 1, patch, patch), np.float32), np.empty(batch, np.float32)
+    scales, hr_y = np.empty(batch, np.int64), []
     for b in range(batch):
-        scale = int(rng.choice(SCALES))
+        scale = scales[b] = int(rng.choice(SCALES))
         side = patch * scale
         img = images[int(rng.integers(len(images)))]
         while min(img.shape[:2]) < side:
@@ -66,7 +89,26 @@ def sample(images: Sequence[np.ndarray], batch: int, patch: int, rng: np.random.
         degrade = (sample_degradation(rng, scale, 0.0, aliased, no_blur) if labels[b]
                    else sample_degradation(rng, scale, 0.3, other))
         xs[b, 0] = rgb_to_y(degrade(hr))
-    return xs, labels
+        hr_y.append(rgb_to_y(hr))
+    return Batch(xs, scales, hr_y, labels)
+
+
+def expert_targets(experts: tuple[Any, Any], batch: Batch, cap_db: float) -> tuple[np.ndarray, np.ndarray]:
+    """Labels (1 where the second SRNet's output is closer to the HR Y than the first's) and weights (the
+    PSNR difference in dB, at most ``cap_db``; the ``scale`` px border left out, as the evaluation does)."""
+    import torch
+
+    errors = np.empty((2, len(batch.labels)))
+    for scale in np.unique(batch.scales):
+        idx = np.flatnonzero(batch.scales == scale)
+        x = torch.from_numpy(batch.x[idx])
+        hr = np.stack([batch.hr_y[i] for i in idx])[:, scale:-scale, scale:-scale]
+        with torch.inference_mode():
+            for k, net in enumerate(experts):
+                out = np.clip(net(x, int(scale))[:, 0].numpy(), 0.0, 1.0)[:, scale:-scale, scale:-scale]
+                errors[k, idx] = np.mean((out - hr) ** 2, axis=(1, 2)) + 1e-10
+    db = 10.0 * np.log10(errors[0] / errors[1])  # > 0: the second expert is better
+    return (db > 0).astype(np.float32), np.minimum(np.abs(db), cap_db).astype(np.float32)
 
 
 def held_out_rates(logit_map: Callable[[np.ndarray], np.ndarray], paths: Sequence[Path]) -> dict[str, float]:
@@ -112,7 +154,8 @@ def main(argv: Sequence[str] | None = None) -> Path:
     net = AliasNet(args.width)
     optimizer = torch.optim.Adam(net.parameters(), lr=args.lr)
     run = training.Run("superres.detect", args, argv, net, optimizer, rng, args.ckpt_minutes)
-    run.begin(args.resume)
+    run.begin(args.resume, str(args.init) if args.init else None)
+    experts = (load_model(args.experts[0]), load_model(args.experts[1])) if args.experts else None
     images = load_rgb_bank(args, run.log).images
     held = split_sources(args)[1] if args.holdout else []
     if args.smoke:
@@ -129,9 +172,14 @@ def main(argv: Sequence[str] | None = None) -> Path:
     net.train()
     while run.iteration < args.iters:
         training.set_lr(optimizer, training.cosine_lr(run.iteration, args.iters, args.lr, args.lr_min))
-        x, labels = sample(images, args.batch, args.patch, rng)
-        logits = net(torch.from_numpy(x)).mean(dim=(1, 2, 3))
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, torch.from_numpy(labels))
+        batch = sample(images, args.batch, args.patch, rng)
+        labels, weights = (expert_targets(experts, batch, args.cap_db) if experts
+                           else (batch.labels, np.ones_like(batch.labels)))
+        logits = net(torch.from_numpy(batch.x)).mean(dim=(1, 2, 3))
+        losses = torch.nn.functional.binary_cross_entropy_with_logits(logits, torch.from_numpy(labels),
+                                                                      reduction="none")
+        w = torch.from_numpy(weights)
+        loss = (losses * w).sum() / w.sum().clamp(min=1e-6)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()

@@ -165,3 +165,51 @@ def test_the_input_choice_overrides_the_detector(plugin, random_models, monkeypa
     runtime = Recording(random_models)
     run_plugin(plugin, image(), values={"scale": 2, "source": source}, runtime=runtime)
     assert runtime.loaded == loaded
+
+
+@pytest.mark.parametrize("better", [0, 1])
+def test_expert_targets_label_the_closer_expert_and_weigh_by_the_db_between(better):
+    from photoai_plugins.superres.detect.train import Batch, expert_targets
+
+    rng = np.random.default_rng(0)
+    x = (0.9 * rng.random((3, 1, 8, 8))).astype(np.float32)
+    scales = np.array([2, 4, 2])
+    hr_y = [np.kron(x[i, 0], np.ones((s, s))) for i, s in enumerate(scales)]  # nearest-neighbour upscale
+
+    def exact(t, s):
+        return torch.nn.functional.interpolate(t, scale_factor=s, mode="nearest")
+
+    def off(t, s):
+        return exact(t, s) + 0.01 * s  # further off at x4
+
+    experts = (exact, off) if better == 0 else (off, exact)
+    labels, weights = expert_targets(experts, Batch(x, scales, hr_y, np.zeros(3, np.float32)), cap_db=100.0)
+    assert labels.tolist() == [better] * 3
+    assert weights[0] == weights[2] < weights[1] < 100.0  # the farther off, the more it matters
+    _, capped = expert_targets(experts, Batch(x, scales, hr_y, np.zeros(3, np.float32)), cap_db=3.0)
+    assert capped.tolist() == [3.0] * 3
+
+
+def test_a_preview_is_routed_by_the_whole_photo_once(plugin, random_models, monkeypatch):  # noqa: F811
+    from photoai.core.geometry import Rect, Size
+    from photoai.plugin_api.preview import View, preview_plugin
+
+    photo = image()
+    full = photo.rgb.shape
+    calls = []
+
+    def logit(rgb, logit_map):  # aliased as a whole; its scaled-down crops would not be
+        calls.append(rgb.shape)
+        return 1.0 if rgb.shape == full else -1.0
+
+    monkeypatch.setattr(sr_plugin, "jpeg_score", lambda rgb: 0.0)
+    monkeypatch.setattr(sr_plugin, "aliasing_logit", logit)
+    monkeypatch.setattr(plugin, "_kind", None)
+    runtime = Recording(random_models)
+    view = View(Rect(10, 10, 40, 30), Size(20, 15))
+    for _ in range(2):
+        preview_plugin(plugin, photo, view, values={"scale": 2}, runtime=runtime)
+    assert calls == [full]  # the whole photo, once
+    assert runtime.loaded == [detect.DETECTOR_ID] + ["superres-photo-fast-aliased-x2-int8"] * 2
+    preview_plugin(plugin, photo, view, values={"scale": 2, "speed": "quality"}, runtime=runtime)
+    assert calls == [full] and runtime.loaded[-1] == "superres-photo-x2-int8"  # no routes: no detector
