@@ -377,6 +377,8 @@ def cmd_plugins(args: argparse.Namespace, registry: PluginRegistry) -> int:
                 f"one of {', '.join(map(str, d['choices']))}" if d["type"] in ("choice", "model")
                 else f"{d['minimum']}..{d['maximum']}" if "minimum" in d else "true/false"
             )
+            when = "; ".join(f"{k}={'/'.join(map(str, v))}" for k, v in prm.applies)
+            extra += f" (acts only with {when})" if when else ""
             print(f"{'':<14}--set {prm.key}=<{d['type']}>  default {prm.default!r}; {extra}  {prm.help}")
     for f in registry.failures:
         print(f"(failed) {f.source}: {f.error}")

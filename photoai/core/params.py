@@ -22,14 +22,20 @@ _FALSE = {"0", "false", "no", "off"}
 @dataclass(frozen=True)
 class _Base:
     """``live``: changing the value only re-renders the plugin's cached analysis (no network run; see
-    :class:`photoai.plugin_api.LivePlugin`)."""
+    :class:`photoai.plugin_api.LivePlugin`). ``applies``: the value acts only when every named parameter has one
+    of the listed values, e.g. ``(("model", ("photo", "network")),)``; the editor greys it out otherwise."""
 
     key: str
     label: str
     help: str = field(default="", kw_only=True)
     live: bool = field(default=False, kw_only=True)
+    applies: tuple[tuple[str, tuple[Any, ...]], ...] = field(default=(), kw_only=True)
 
     kind = "base"
+
+    def applies_to(self, values: Mapping[str, Any]) -> bool:
+        """Whether this parameter acts with these ``values`` of the others (see ``applies``)."""
+        return all(values.get(key) in allowed for key, allowed in self.applies)
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": self.kind, **asdict(self)}

@@ -173,6 +173,9 @@ def _band(frame: np.ndarray | None, rows: slice, width: int) -> np.ndarray:
 
 #: The Method choices: our two model families (robust first: the default) and the no-model reference.
 _CHOICES = (("photo", "Photo (robust)"), ("network", "Clean image (benchmark)"), ("bicubic", "Bicubic (no model)"))
+#: The Method choices of our networks (Speed and Precision act on them), and those routed by Input at Speed Fast.
+OURS = ("photo", "network")
+ROUTED_METHODS = tuple(m for m in OURS if family(m, "fast") in ROUTES)
 
 
 class SuperResPlugin(PreviewPlugin, BandedPlugin):
@@ -199,14 +202,17 @@ class SuperResPlugin(PreviewPlugin, BandedPlugin):
                             "import')"),
             ChoiceParam("precision", "Precision", choices=PRECISIONS,
                         labels=("Exact (float32)", "Compact (int8)"), default="int8",
+                        applies=(("model", OURS),),
                         help="PhotoAI networks only: int8 runs 1.5-3x faster on CPUs and scores within 0.07 dB "
                              "of float32"),
             ChoiceParam("speed", "Speed", choices=SPEEDS, labels=("Best quality", "Fast"), default=DEFAULT_SPEED,
+                        applies=(("model", OURS),),
                         help="PhotoAI networks only: Fast (16 channels) runs about 2x faster and scores within 0.2 dB "
                              "of Best quality (48 channels) on photos; Best quality is up to 0.2 dB sharper on "
                              "clean benchmark images"),
             ChoiceParam("source", "Input", choices=INPUTS,
                         labels=("Detect", "Smoothly resized", "Resized without smoothing", "JPEG"), default="auto",
+                        applies=(("model", tuple(ROUTED_METHODS)), ("speed", ("fast",))),
                         help="Photo at Speed Fast only: what the photo went through. A JPEG saved at this size, or "
                              "a photo shrunk without smoothing (jagged edges, moire: nearest neighbour, some web "
                              "tools), gets a network that calms those artefacts instead of sharpening them; Detect "

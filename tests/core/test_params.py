@@ -50,3 +50,10 @@ def test_parse_assignments_rejects_garbage():
     with pytest.raises(ParamError):
         parse_assignments(["novalue"])
     assert parse_assignments(["a=b=c"]) == {"a": "b=c"}
+
+
+def test_applies_to_asks_every_named_value():
+    p = FloatParam("x", "X", applies=(("model", ("a", "b")), ("speed", ("fast",))))
+    assert p.applies_to({"model": "b", "speed": "fast"})
+    assert not p.applies_to({"model": "c", "speed": "fast"}) and not p.applies_to({"model": "a"})
+    assert FloatParam("y", "Y").applies_to({})  # no condition: always

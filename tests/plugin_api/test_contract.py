@@ -130,7 +130,11 @@ def param_from_dict(d: dict[str, Any]) -> Param:
     """Rebuild a parameter spec from its ``to_dict`` (after JSON: lists back to tuples)."""
     fields = dict(d)
     cls = PARAM_TYPES[fields.pop("type")]
-    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
+    return cls(**{k: _tuples(v) for k, v in fields.items()})
+
+
+def _tuples(v: Any) -> Any:
+    return tuple(_tuples(x) for x in v) if isinstance(v, list) else v
 
 
 def test_every_builtin_plugin_loads():
@@ -160,6 +164,16 @@ def test_defaults_validate(plugin_id):
     points = {p.key for p in params if isinstance(p, PointsParam)}  # their text form is JSON
     text = {k: json.dumps([q.to_dict() for q in v]) if k in points else str(v) for k, v in expected.items()}
     assert validate(params, text) == expected  # and as CLI `--set` text
+
+
+@pytest.mark.parametrize("plugin_id", PLUGIN_IDS)
+def test_a_condition_names_another_parameter_and_its_values(plugin_id):
+    params = {p.key: p for p in plugin_of(plugin_id).info.params}
+    for p in params.values():
+        for key, allowed in p.applies:
+            assert key in params and key != p.key, (p.key, key)
+            for value in allowed:
+                assert validate((params[key],), {key: value})[key] == value, (p.key, key, value)
 
 
 @pytest.mark.parametrize("plugin_id", PLUGIN_IDS)

@@ -101,3 +101,21 @@ def test_empty_registry(qtbot, settings):
     panel = PluginPanel(PluginRegistry(), settings)
     qtbot.addWidget(panel)
     assert panel.current_plugin is None and not panel.run_button.isEnabled()
+
+
+def test_a_parameter_that_does_not_act_is_greyed_out(qtbot):
+    from photoai.core.params import BoolParam, ChoiceParam
+
+    params = (ChoiceParam("method", "Method", choices=("net", "plain"), default="net"),
+              BoolParam("fast", "Fast", default=True, applies=(("method", ("net",)),)),
+              ChoiceParam("detail", "Detail", choices=(1, 2), default=1,
+                          applies=(("method", ("net",)), ("fast", (True,)))))
+    form = ParamForm(params)
+    qtbot.addWidget(form)
+    enabled = lambda: {k: (e.isEnabled(), form._labels[k].isEnabled()) for k, e in form.editors.items()}  # noqa: E731
+    assert enabled() == {"method": (True, True), "fast": (True, True), "detail": (True, True)}
+    form.editors["fast"].check.setChecked(False)
+    assert enabled()["detail"] == (False, False) and enabled()["fast"] == (True, True)
+    form.set_values({"method": "plain", "fast": True})
+    assert enabled() == {"method": (True, True), "fast": (False, False), "detail": (False, False)}
+    assert form.values()["fast"] is True  # greyed out, not changed

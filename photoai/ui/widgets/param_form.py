@@ -214,6 +214,7 @@ class ParamForm(QWidget):
         super().__init__(parent)
         self.params: tuple[Param, ...] = tuple(params)
         self.editors: dict[str, ParamEditor] = {}
+        self._labels: dict[str, QLabel] = {}
         self._layout = QFormLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -230,10 +231,21 @@ class ParamForm(QWidget):
                     widget.setToolTip(tip)
             editor.changed.connect(self.changed)
             self.editors[p.key] = editor
+            self._labels[p.key] = label
         if not self.params:
             note = QLabel("This plugin has no settings.")
             note.setEnabled(False)
             self._layout.addRow(note)
+        self.changed.connect(self._grey_out)
+        self._grey_out()
+
+    def _grey_out(self) -> None:
+        """Disable the rows of parameters that do not act with the current values (``Param.applies``)."""
+        values = self.values()
+        for p in self.params:
+            on = p.applies_to(values)
+            self.editors[p.key].setEnabled(on)
+            self._labels[p.key].setEnabled(on)
 
     def values(self) -> dict[str, Any]:
         return {key: editor.value() for key, editor in self.editors.items()}

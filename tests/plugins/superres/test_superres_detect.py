@@ -213,3 +213,14 @@ def test_a_preview_is_routed_by_the_whole_photo_once(plugin, random_models, monk
     assert runtime.loaded == [detect.DETECTOR_ID] + ["superres-photo-fast-aliased-x2-int8"] * 2
     preview_plugin(plugin, photo, view, values={"scale": 2, "speed": "quality"}, runtime=runtime)
     assert calls == [full] and runtime.loaded[-1] == "superres-photo-x2-int8"  # no routes: no detector
+
+
+def test_the_input_choice_acts_only_on_photo_fast(plugin):  # noqa: F811
+    from photoai.core.params import defaults
+
+    params = {p.key: p for p in plugin.info.params}
+    values = defaults(params.values())
+    assert params["source"].applies_to(values) and params["speed"].applies_to(values)
+    assert not params["source"].applies_to({**values, "model": "network"})
+    assert not params["source"].applies_to({**values, "speed": "quality"})
+    assert not params["speed"].applies_to({**values, "model": "bicubic"})
