@@ -178,6 +178,13 @@ def add_run_args(ap: argparse.ArgumentParser, *, out: str, iters: int, lr: float
     ap.add_argument("--smoke", action="store_true", help="tiny model and batch, for tests")
 
 
+def _loadable(value: Any) -> Any:
+    """An argument as a checkpoint stores it (``weights_only`` loading takes no Path): paths as strings."""
+    if isinstance(value, Path):
+        return str(value)
+    return [_loadable(v) for v in value] if isinstance(value, (list, tuple)) else value
+
+
 def seeded(args: argparse.Namespace) -> np.random.Generator:
     """A run's start: torch on ``args.threads`` threads, seeded with ``args.seed``; the numpy generator of
     that seed (the training scripts' one source of randomness besides torch)."""
@@ -308,7 +315,7 @@ class Run:
         self.last = self.out / "last.pt"
         self.log = TrainLog(self.out / "train.log")
         self.net, self.optimizer, self.rng = net, optimizer, rng
-        self.args = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
+        self.args = {k: _loadable(v) for k, v in vars(args).items()}
         self.command = command_line(f"{task}.train", argv)
         self.iteration = 0
         self._terms: dict[str, float] = {}

@@ -122,6 +122,14 @@ def test_training_smoke_run_and_export(tmp_path):
                        "--holdout", "1", "--out", str(tmp_path / "run")])
     state = torch.load(last, weights_only=True)
     assert state["iteration"] == 2 and set(state["history"][-1]) >= {"iteration", "x2-aliased", "x4-bicubic"}
+    from photoai_plugins.superres import train as sr_train
+
+    expert = str(sr_train.main(["--smoke", "--iters", "1", "--data", str(tmp_path / "data"), "--sources", "src",
+                                "--eval-dir", str(data), "--out", str(tmp_path / "sr")]))
+    routed = train.main(["--smoke", "--iters", "2", "--data", str(tmp_path / "data"), "--sources", "src",
+                         "--holdout", "1", "--out", str(tmp_path / "router"), "--init", str(last),
+                         "--experts", expert, expert])
+    assert torch.load(routed, weights_only=True)["args"]["experts"] == [expert, expert]  # loadable: no Path
     models = tmp_path / "models"
     models.mkdir()
     export.main(["--checkpoint", str(last), "--out-dir", str(models), "--no-eval"])
