@@ -78,6 +78,18 @@ class ResBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.conv2(F.relu(self.conv1(x), inplace=True))
 
+    def make_identity(self) -> None:
+        """Zero the second conv (every branch that reaches its kernel): the block passes its input through, and
+        its weights still get gradients (the first conv's output reaches the zeroed weights)."""
+        conv = self.conv2
+        zeroed = ((conv.conv, conv.spread) if isinstance(conv, RepConv3x3) else (conv,))
+        with torch.no_grad():
+            for layer in zeroed:
+                for t in layer.parameters(recurse=False):
+                    t.zero_()
+            if isinstance(conv, RepConv3x3):
+                conv.edge_scale.zero_()
+
 
 class SRNet(nn.Module):
     """Shared LR-space body with one PixelShuffle tail per scale; input/output Y in [0, 1].
@@ -118,6 +130,14 @@ class SRNet(nn.Module):
             state[f"{name}.weight"], state[f"{name}.bias"] = weight.detach(), bias.detach()
         plain.load_state_dict(state)
         return plain.train(self.training)
+
+    def deepen_from(self, blocks: int) -> tuple[str, ...]:
+        """Make the body's blocks from index ``blocks`` on identities (:meth:`ResBlock.make_identity`), so that the
+        weights of a ``blocks``-block network give this deeper one the same function; returns their state-dict
+        prefixes (the tensors a warm start from that network lacks)."""
+        for block in list(self.body)[blocks:]:
+            cast(ResBlock, block).make_identity()
+        return tuple(f"body.{i}." for i in range(blocks, self.blocks))
 
     def forward(self, x: torch.Tensor, scale: int) -> torch.Tensor:
         feat = self.head(x - 0.5)

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .._training import Run, add_run_args, cosine_lr, load_net, save_checkpoint, seeded, set_lr
+from .._training import Run, add_run_args, cosine_lr, load_checkpoint, load_net, save_checkpoint, seeded, set_lr
 from .data import (
     DEFAULT_SOURCES,
     DEGRADE_MARGIN,
@@ -68,12 +68,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--patch", type=int, default=48, help="LR patch size")
     ap.add_argument("--channels", type=int, default=48)
-    ap.add_argument("--blocks", type=int, default=6)
+    ap.add_argument("--blocks", type=int, default=None, help="residual blocks (default 6; --smoke: 1)")
     ap.add_argument("--rep", action="store_true",
                     help="train the body's 3x3 convs as re-parameterized branches (ECBSR-style; exported folded)")
     ap.add_argument("--scales", type=int, nargs="+", default=[2, 3, 4])
     ap.add_argument("--init", type=Path, default=None,
-                    help="start from this checkpoint's weights (same network config; ignored when resuming)")
+                    help="start from this checkpoint's weights (same network config, or fewer --blocks: the new "
+                         "blocks start as identities; ignored when resuming)")
     ap.add_argument("--degrade", choices=("bicubic", "mixed"), default="bicubic",
                     help="LR inputs: the MATLAB-bicubic bank (protocol) or random photo-like degradations")
     ap.add_argument("--clean-fraction", type=float, default=P_CLEAN,
@@ -100,8 +101,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if args.holdout and args.degrade != "mixed":
         ap.error("--holdout needs --degrade mixed")
     if args.smoke:
-        args.channels, args.blocks, args.batch, args.patch = 8, 1, 2, 8
+        args.channels, args.batch, args.patch = 8, 2, 8
         args.eval_every = max(args.iters, 1)
+    if args.blocks is None:
+        args.blocks = 1 if args.smoke else 6
     return args
 
 
@@ -225,7 +228,8 @@ def main(argv: Sequence[str] | None = None) -> Path:
     model = SRNet(args.channels, args.blocks, tuple(args.scales), args.rep)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     run = Run("superres", args, argv, model, opt, rng, args.ckpt_minutes)
-    run.begin(args.resume, str(args.init) if args.init else None)
+    new_blocks = model.deepen_from(load_checkpoint(args.init)["config"]["blocks"]) if args.init else ()
+    run.begin(args.resume, str(args.init) if args.init else None, new_blocks)
     log = run.log
     plain = model.fused()
     log(f"model {model.config()}: {param_count(model)} params ({param_count(plain)} deployed), receptive field "

@@ -95,3 +95,24 @@ def test_committed_checkpoint_resumes_and_describes_the_shipped_models(tmp_path:
                     "color", "min_size", "size_multiple", "receptive_field", "tiling", "input_range", "output_range",
                     "precision", "params", "macs_per_output_pixel", "description")
             assert {k: getattr(spec, k) for k in same} == {k: getattr(shipped[spec.id], k) for k in same}
+
+
+def test_a_deeper_net_warm_started_from_a_shallower_one_starts_with_its_function(image_dir: Path,
+                                                                                tmp_path: Path) -> None:
+    common = ["--data", str(image_dir.parent), "--sources", "imgs", "--eval-dir", str(image_dir), "--smoke",
+              "--scales", "2", "--rep"]
+    shallow = train.main(common + ["--iters", "2", "--out", str(tmp_path / "a"), "--blocks", "1"])
+    small = train.load_model(shallow)
+    deep = SRNet(small.channels, 3, (2,), rep=True)
+    new = deep.deepen_from(1)
+    assert new == ("body.1.", "body.2.")
+    state = torch.load(shallow, weights_only=True)["model"]
+    deep.load_state_dict(state, strict=False)
+    x = torch.rand(1, 1, 12, 10)
+    with torch.inference_mode():
+        torch.testing.assert_close(deep.fused().eval()(x, 2), small(x, 2), atol=1e-6, rtol=0)
+    grown = train.main(common + ["--iters", "2", "--out", str(tmp_path / "b"), "--blocks", "3", "--init",
+                                 str(shallow)])  # trains: the new blocks move away from identities
+    assert train.load_model(grown).blocks == 3
+    assert any(w.abs().max() > 0 for k, w in torch.load(grown, weights_only=True)["model"].items()
+               if k.startswith("body.2.conv2.conv.weight"))
