@@ -212,7 +212,7 @@ class SuperResPlugin(PreviewPlugin, BandedPlugin):
                              "clean benchmark images"),
             ChoiceParam("source", "Input", choices=INPUTS,
                         labels=("Detect", "Smoothly resized", "Resized without smoothing", "JPEG"), default="auto",
-                        applies=(("model", tuple(ROUTED_METHODS)), ("speed", ("fast",))),
+                        applies=(("model", ROUTED_METHODS), ("speed", ("fast",))),
                         help="Photo at Speed Fast only: what the photo went through. A JPEG saved at this size, or "
                              "a photo shrunk without smoothing (jagged edges, moire: nearest neighbour, some web "
                              "tools), gets a network that calms those artefacts instead of sharpening them; Detect "
