@@ -48,9 +48,15 @@ SOURCE_NAMES = {"sr/T91": "T91 (Yang et al. 2010)",
                 "photos/train/imagenet_imagen": "imagenet_imagen (ImageNet, non-commercial research)",
                 "photos/train/dogs_vs_cats": "dogs_vs_cats (Kaggle/Asirra, non-commercial research)"}
 CHECK_SHAPES = ((37, 53), (64, 48), (5, 9))  # LR sizes the ONNX graph is checked at
-#: Title words of each family (``PhotoAI SR network (photo, fast) x2``).
-TITLES = {"network": "", "photo": " (photo)", "network-fast": " (fast)", "photo-fast": " (photo, fast)",
-          "photo-fast-aliased": " (photo, fast, aliased inputs)", "photo-fast-jpeg": " (photo, fast, JPEG inputs)"}
+#: Title words of the parts of a family's name (``photo-fast-jpeg``: ``PhotoAI SR network (photo, fast, JPEG
+#: inputs) x2``); a part not listed is its own word.
+TITLE_WORDS = {"network": "", "aliased": "aliased inputs", "jpeg": "JPEG inputs"}
+
+
+def title_words(family: str) -> str:
+    """`` (photo, fast)`` for ``photo-fast``; empty for ``network``."""
+    words = [w for part in family.split("-") if (w := TITLE_WORDS.get(part, part))]
+    return f" ({', '.join(words)})" if words else ""
 QUANTIZATION = ("ONNX Runtime static QDQ: int8 per-channel weights, uint8 activations calibrated on 24 T91 "
                 "LR crops; first conv, output convs and bicubic skip kept float32")
 
@@ -113,7 +119,7 @@ def manifest_entry(model: SRNet, scale: int, file: str, ckpt: Mapping[str, Any],
     if ckpt.get("config", {}).get("rep"):
         description += (" Trained with each body conv as ECBSR-style branches (plugins/superres/rep.py), shipped "
                         "folded into plain 3x3 convs (the same function).")
-    title = f"PhotoAI SR network{TITLES[family]} x{scale}" + (" int8" if int8 else "")
+    title = f"PhotoAI SR network{title_words(family)} x{scale}" + (" int8" if int8 else "")
     return {"id": model_id(scale, precision, family), "file": file, "task": ARCH.task,
             "format": "onnx", "arch": ARCH.name, "title": title,
             **ARCH.facts(_arch_config(model, scale)), "precision": precision,
@@ -150,7 +156,7 @@ def torch_entry(model: SRNet, ckpt: Mapping[str, Any], path: Path, family: str =
     weights = training.weights_only({**ckpt, "model": model.state_dict(), "config": model.config()})
     training.save_checkpoint(path, weights)
     return {"id": f"{FAMILIES[family]}torch", "file": path.name, "task": ARCH.task, "format": "torch-state-dict",
-            "arch": ARCH.name, "title": f"PhotoAI SR network{TITLES[family]} (PyTorch state dict, all scales)",
+            "arch": ARCH.name, "title": f"PhotoAI SR network{title_words(family)} (PyTorch state dict, all scales)",
             "config": {"scales": list(model.scales)},
             "description": "SRNet (plugins/superres/net.py), all scales; load: torch.load(path, weights_only=True); "
                            "SRNet(**config).load_state_dict(model)",
