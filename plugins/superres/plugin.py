@@ -203,7 +203,7 @@ class SuperResPlugin(PreviewPlugin, BandedPlugin):
             ChoiceParam("precision", "Precision", choices=PRECISIONS,
                         labels=("Exact (float32)", "Compact (int8)"), default="int8",
                         applies=(("model", OURS),),
-                        help="PhotoAI networks only: int8 runs 1.5-3x faster on CPUs and scores within 0.07 dB "
+                        help="PhotoAI networks only: int8 runs 1.5-3x faster on CPUs and scores within 0.1 dB "
                              "of float32"),
             ChoiceParam("speed", "Speed", choices=SPEEDS, labels=("Best quality", "Fast"), default=DEFAULT_SPEED,
                         applies=(("model", OURS),),
