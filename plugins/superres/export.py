@@ -52,13 +52,14 @@ CHECK_SHAPES = ((37, 53), (64, 48), (5, 9))  # LR sizes the ONNX graph is checke
 #: inputs) x2``); a part not listed is its own word.
 TITLE_WORDS = {"network": "", "aliased": "aliased inputs", "jpeg": "JPEG inputs"}
 
+QUANTIZATION = ("ONNX Runtime static QDQ: int8 per-channel weights, uint8 activations calibrated on 24 T91 "
+                "LR crops; first conv, output convs and bicubic skip kept float32")
+
 
 def title_words(family: str) -> str:
     """`` (photo, fast)`` for ``photo-fast``; empty for ``network``."""
     words = [w for part in family.split("-") if (w := TITLE_WORDS.get(part, part))]
     return f" ({', '.join(words)})" if words else ""
-QUANTIZATION = ("ONNX Runtime static QDQ: int8 per-channel weights, uint8 activations calibrated on 24 T91 "
-                "LR crops; first conv, output convs and bicubic skip kept float32")
 
 
 def _arch_config(model: SRNet, scale: int) -> dict[str, Any]:

@@ -183,7 +183,7 @@ class SuperResPlugin(PreviewPlugin, BandedPlugin):
     on at most ``preview_max_pixels`` input pixels (the network takes about 2.3 s of one core per input MP)."""
 
     preview_max_pixels = 150_000
-    #: The last photo's kind for previews: ((fingerprint, family), kind).
+    #: The last routed photo's kind for previews: ((fingerprint, family), kind).
     _kind: tuple[tuple[Any, str], str] | None = None
     info = PluginInfo(
         id="superres",
@@ -230,12 +230,13 @@ class SuperResPlugin(PreviewPlugin, BandedPlugin):
         """The region's preview, routed as the final run will be: the photo's kind (:func:`input_kind`) is found on
         the whole input (once per photo and family), not on the scaled-down crop a preview runs on."""
         values = request.values
-        if values["model"] in FAMILIES and values["source"] == "auto":
-            fam = family(values["model"], values["speed"])
+        fam = family(values["model"], values["speed"]) if values["model"] in FAMILIES else ""
+        if fam in ROUTES and values["source"] == "auto":
             key = (fingerprint(request.image), fam)
-            if self._kind is None or self._kind[0] != key:
-                self._kind = (key, input_kind(request.image, fam, ctx))
-            request = Request(request.image, request.mask, {**values, "source": self._kind[1]}, request.raw)
+            cached = self._kind  # one read: previews may run on two threads at once
+            if cached is None or cached[0] != key:
+                cached = self._kind = (key, input_kind(request.image, fam, ctx))
+            request = Request(request.image, request.mask, {**values, "source": cached[1]}, request.raw)
         return proxy_preview(self, request, view, ctx)
 
     def output_size(self, size: Size, values: Mapping[str, Any]) -> Size:

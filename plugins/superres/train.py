@@ -228,7 +228,8 @@ def main(argv: Sequence[str] | None = None) -> Path:
     model = SRNet(args.channels, args.blocks, tuple(args.scales), args.rep)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     run = Run("superres", args, argv, model, opt, rng, args.ckpt_minutes)
-    new_blocks = model.deepen_from(load_checkpoint(args.init)["config"]["blocks"]) if args.init else ()
+    warm = args.init and not (args.resume and run.last.exists())  # --init is ignored when resuming
+    new_blocks = model.deepen_from(load_checkpoint(args.init)["config"]["blocks"]) if warm else ()
     run.begin(args.resume, str(args.init) if args.init else None, new_blocks)
     log = run.log
     plain = model.fused()

@@ -130,5 +130,13 @@ def test_plugins_lists_the_hints_option(hint_env, capsys):
     data = json.loads(capsys.readouterr().out)
     hinted = next(p for p in data["plugins"] if p["id"] == "hinted")
     assert hinted["params"] == [{"type": "points", "key": "hints", "label": "Colour hints",
-                                 "help": "where to put which colour", "live": False, "default": [],
+                                 "help": "where to put which colour", "live": False, "applies": [], "default": [],
                                  "max_points": 3}]
+
+
+def test_plugins_says_when_a_parameter_acts(capsys):
+    assert main(["plugins"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    source = next(ln for ln in lines if "--set source=" in ln)
+    assert "(acts only with model=photo; speed=fast)" in source
+    assert "acts only" not in next(ln for ln in lines if "--set scale=" in ln)

@@ -174,6 +174,7 @@ def test_a_condition_names_another_parameter_and_its_values(plugin_id):
             assert key in params and key != p.key, (p.key, key)
             for value in allowed:
                 assert validate((params[key],), {key: value})[key] == value, (p.key, key, value)
+                assert value in getattr(params[key], "choices", (value,)), (p.key, key, value)  # no typo'd id
 
 
 @pytest.mark.parametrize("plugin_id", PLUGIN_IDS)

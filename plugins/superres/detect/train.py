@@ -62,7 +62,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 @dataclass
 class Batch:
     """Training patches: LR Y (N x 1 x patch x patch), their scales, HR Y (one array per patch) and labels
-    (1: shrunk without a prefilter, half of them)."""
+    (1: shrunk without a prefilter, about half of them)."""
 
     x: np.ndarray
     scales: np.ndarray
@@ -71,7 +71,7 @@ class Batch:
 
 
 def sample(images: Sequence[np.ndarray], batch: int, patch: int, rng: np.random.Generator) -> Batch:
-    """``batch`` training patches, half of them aliased."""
+    """``batch`` training patches, each aliased with probability 1/2."""
     aliased = resize_weights({n: (1.0 if n in ALIASED else 0.0) for n in RESIZES})
     other = resize_weights({n: (0.0 if n in ALIASED else w) for n, w in resize_weights().items()})
     no_blur = mix_probabilities({"kernel": 0.0, "preblur": 0.0})
