@@ -52,6 +52,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--experts", type=Path, nargs=2, default=None, metavar=("BASE", "ALT"),
                     help="label a patch by which of these SR checkpoints upscales it better (1: ALT)")
     ap.add_argument("--cap-db", type=float, default=3.0, help="--experts: largest weight of a patch, in dB")
+    ap.add_argument("--context", type=int, default=0,
+                    help="--experts: LR px around each patch that the experts see but neither the detector nor the "
+                         "score does (keeps the experts' zero-padded borders out of the labels)")
     args = ap.parse_args(argv)
     if args.smoke:
         args.width, args.batch, args.patch = 4, 4, 16
@@ -93,19 +96,22 @@ def sample(images: Sequence[np.ndarray], batch: int, patch: int, rng: np.random.
     return Batch(xs, scales, hr_y, labels)
 
 
-def expert_targets(experts: tuple[Any, Any], batch: Batch, cap_db: float) -> tuple[np.ndarray, np.ndarray]:
+def expert_targets(experts: tuple[Any, Any], batch: Batch, cap_db: float, context: int = 0
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """Labels (1 where the second SRNet's output is closer to the HR Y than the first's) and weights (the
-    PSNR difference in dB, at most ``cap_db``; the ``scale`` px border left out, as the evaluation does)."""
+    PSNR difference in dB, at most ``cap_db``), scored without a border of ``context`` LR px (at least ``scale``
+    HR px, as the evaluation does)."""
     import torch
 
     errors = np.empty((2, len(batch.labels)))
     for scale in np.unique(batch.scales):
         idx = np.flatnonzero(batch.scales == scale)
         x = torch.from_numpy(batch.x[idx])
-        hr = np.stack([batch.hr_y[i] for i in idx])[:, scale:-scale, scale:-scale]
+        cut = max(context, 1) * int(scale)
+        hr = np.stack([batch.hr_y[i] for i in idx])[:, cut:-cut, cut:-cut]
         with torch.inference_mode():
             for k, net in enumerate(experts):
-                out = np.clip(net(x, int(scale))[:, 0].numpy(), 0.0, 1.0)[:, scale:-scale, scale:-scale]
+                out = np.clip(net(x, int(scale))[:, 0].numpy(), 0.0, 1.0)[:, cut:-cut, cut:-cut]
                 errors[k, idx] = np.mean((out - hr) ** 2, axis=(1, 2)) + 1e-10
     db = 10.0 * np.log10(errors[0] / errors[1])  # > 0: the second expert is better
     return (db > 0).astype(np.float32), np.minimum(np.abs(db), cap_db).astype(np.float32)
@@ -172,10 +178,12 @@ def main(argv: Sequence[str] | None = None) -> Path:
     net.train()
     while run.iteration < args.iters:
         training.set_lr(optimizer, training.cosine_lr(run.iteration, args.iters, args.lr, args.lr_min))
-        batch = sample(images, args.batch, args.patch, rng)
-        labels, weights = (expert_targets(experts, batch, args.cap_db) if experts
+        c = args.context if experts else 0
+        batch = sample(images, args.batch, args.patch + 2 * c, rng)
+        labels, weights = (expert_targets(experts, batch, args.cap_db, c) if experts
                            else (batch.labels, np.ones_like(batch.labels)))
-        logits = net(torch.from_numpy(batch.x)).mean(dim=(1, 2, 3))
+        x = np.ascontiguousarray(batch.x[:, :, c:c + args.patch, c:c + args.patch])
+        logits = net(torch.from_numpy(x)).mean(dim=(1, 2, 3))
         losses = torch.nn.functional.binary_cross_entropy_with_logits(logits, torch.from_numpy(labels),
                                                                       reduction="none")
         w = torch.from_numpy(weights)

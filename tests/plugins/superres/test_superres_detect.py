@@ -197,6 +197,17 @@ def test_expert_targets_label_the_closer_expert_and_weigh_by_the_db_between(bett
     _, capped = expert_targets(experts, Batch(x, scales, hr_y, np.zeros(3, np.float32)), cap_db=3.0)
     assert capped.tolist() == [3.0] * 3
 
+    def off_at_the_border(t, s):  # wrong only in the second LR row from the top
+        out = exact(t, s)
+        out[..., s:2 * s, :] += 0.5
+        return out
+
+    edge = (exact, off_at_the_border)
+    labels, weights = expert_targets(edge, Batch(x, scales, hr_y, np.zeros(3, np.float32)), cap_db=3.0)
+    assert labels.tolist() == [0] * 3 and weights.tolist() == [3.0] * 3  # that row counts...
+    _, weights = expert_targets(edge, Batch(x, scales, hr_y, np.zeros(3, np.float32)), cap_db=3.0, context=2)
+    assert weights.tolist() == [0.0] * 3  # ...not with a context of two LR px
+
 
 def test_a_preview_is_routed_by_the_whole_photo_once(plugin, random_models, monkeypatch):  # noqa: F811
     from photoai.core.geometry import Rect, Size
