@@ -281,11 +281,18 @@ def load_net(path: str | Path, build: Callable[..., N]) -> tuple[N, dict[str, An
     return net, state
 
 
-def warm_start(net: Net, path: str | Path, new_prefixes: tuple[str, ...] = ()) -> tuple[list[dict[str, Any]], str]:
+#: The state-dict prefixes a warm start's source may lack, or a function of that source's checkpoint that prepares
+#: the network for it (e.g. deepens it) and returns them.
+NewPrefixes = tuple[str, ...] | Callable[[Mapping[str, Any]], tuple[str, ...]]
+
+
+def warm_start(net: Net, path: str | Path, new_prefixes: NewPrefixes = ()) -> tuple[list[dict[str, Any]], str]:
     """Load the weights of ``path`` into ``net``; only tensors under ``new_prefixes`` may be missing
     (they keep their initialisation). Returns the source's commands, each labelled with the run they
     belong to (an older source keeps its label), and a log line."""
     state = load_checkpoint(path)
+    if callable(new_prefixes):
+        new_prefixes = new_prefixes(state)
     try:
         missing, unexpected = net.load_state_dict(state["model"], strict=False)
     except RuntimeError as exc:  # shape mismatch
@@ -324,7 +331,7 @@ class Run:
         self.history: list[dict[str, Any]] = []
         self._interval, self._saved = ckpt_minutes * 60, time.time()
 
-    def begin(self, resume: bool, init: str | None = None, new_prefixes: tuple[str, ...] = ()) -> None:
+    def begin(self, resume: bool, init: str | None = None, new_prefixes: NewPrefixes = ()) -> None:
         """Continue from ``last.pt`` (``resume`` and it exists), else start from ``init``'s weights
         (see :func:`warm_start`), else fresh; then record this command. A refused start closes the log."""
         try:

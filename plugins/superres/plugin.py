@@ -84,6 +84,11 @@ def family(method: str, speed: str = "quality") -> str:
     return method if speed == "quality" else f"{method}-{speed}"
 
 
+def chosen_family(values: Mapping[str, Any]) -> str | None:
+    """The family of the Method and Speed values, or None for bicubic or an imported model."""
+    return family(values["model"], values["speed"]) if values["model"] in FAMILIES else None
+
+
 def model_id(scale: int, precision: str = "float32", family: str = "network") -> str:
     """``superres-photo-fast-x2-int8``."""
     return f"{FAMILIES[family]}x{scale}" + ("-int8" if precision == "int8" else "")
@@ -230,7 +235,7 @@ class SuperResPlugin(PreviewPlugin, BandedPlugin):
         """The region's preview, routed as the final run will be: the photo's kind (:func:`input_kind`) is found on
         the whole input (once per photo and family), not on the scaled-down crop a preview runs on."""
         values = request.values
-        fam = family(values["model"], values["speed"]) if values["model"] in FAMILIES else ""
+        fam = chosen_family(values)
         if fam in ROUTES and values["source"] == "auto":
             key = (fingerprint(request.image), fam)
             cached = self._kind  # one read: previews may run on two threads at once
@@ -263,11 +268,9 @@ class SuperResPlugin(PreviewPlugin, BandedPlugin):
         ensure_memory(memory_needed(size, scale, tile, streamed=streamed), what,
                       hint + ("" if auto else ", or a smaller tile size"))
         values = request.values
-        if choice in FAMILIES:
-            fam = routed_family(request.image, family(choice, values["speed"]), ctx, values["source"])
-            name = model_id(scale, values["precision"], fam)
-        else:
-            name = choice
+        fam = chosen_family(values)
+        name = choice if fam is None else model_id(scale, values["precision"],
+                                                   routed_family(request.image, fam, ctx, values["source"]))
         model = ctx.runtime.load(name)
         spec = model.spec
         if spec.task != "superres":

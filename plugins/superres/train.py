@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .._training import Run, add_run_args, cosine_lr, load_checkpoint, load_net, save_checkpoint, seeded, set_lr
+from .._training import Run, add_run_args, cosine_lr, load_net, save_checkpoint, seeded, set_lr
 from .data import (
     DEFAULT_SOURCES,
     DEGRADE_MARGIN,
@@ -228,9 +228,8 @@ def main(argv: Sequence[str] | None = None) -> Path:
     model = SRNet(args.channels, args.blocks, tuple(args.scales), args.rep)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     run = Run("superres", args, argv, model, opt, rng, args.ckpt_minutes)
-    warm = args.init and not (args.resume and run.last.exists())  # --init is ignored when resuming
-    new_blocks = model.deepen_from(load_checkpoint(args.init)["config"]["blocks"]) if warm else ()
-    run.begin(args.resume, str(args.init) if args.init else None, new_blocks)
+    run.begin(args.resume, str(args.init) if args.init else None,
+              lambda source: model.deepen_from(source["config"]["blocks"]))  # a shallower source: identity blocks
     log = run.log
     plain = model.fused()
     log(f"model {model.config()}: {param_count(model)} params ({param_count(plain)} deployed), receptive field "

@@ -1,12 +1,13 @@
 """Was a low-resolution photo shrunk without a prefilter (aliased)? The answer routes super-resolution's
 default model: the Photo network is blind and has to guess, so it sharpens fold-over as if it were
 detail; a network fine-tuned on aliased inputs only gains about twice as much on them and loses on all
-others (README, "A specialist for aliased inputs").
+others (README, "Aliased and JPEG inputs").
 
 The detector (``superres-aliasing-detector``, :mod:`.net`, trained by :mod:`.train`) maps the photo's Y to
 a map of logits at 1/4 resolution; :func:`aliasing_logit` averages it over up to :data:`MAX_WINDOWS` x
 :data:`MAX_WINDOWS` windows of :data:`WINDOW` px spread over the photo (a few ms at any size). The photo
-counts as aliased above :data:`THRESHOLD` (probability 1/2, fixed before any measurement).
+counts as aliased above :data:`THRESHOLD` (probability 1/2, fixed before any measurement; a lower one was tried
+and rejected: README, "The last cell missed").
 """
 
 from __future__ import annotations
